@@ -1,0 +1,156 @@
+#include "connectors/common/logging.h"
+
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <QDir>
+#include <QtGlobal>
+
+#include <mutex>
+#include <vector>
+
+namespace idem::connectors {
+
+namespace {
+
+std::mutex g_mutex;
+std::vector<spdlog::sink_ptr> g_sinks;
+spdlog::level::level_enum g_level = spdlog::level::info;
+QString g_logFile;
+bool g_configured = false;
+
+spdlog::level::level_enum parseLevel(const QString &text, bool *ok)
+{
+    const auto name = text.trimmed().toLower().toStdString();
+    // spdlog maps unknown names to "off"; treat that as an error unless asked.
+    const auto level = spdlog::level::from_str(name);
+    *ok = level != spdlog::level::off || name == "off";
+    return level;
+}
+
+void qtMessageHandler(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    std::string module = "qt";
+    if (context.category) {
+        const QByteArray category(context.category);
+        if (category.startsWith("idem."))
+            module = category.mid(5).toStdString();
+    }
+    auto log = logger(module);
+    const auto text = message.toStdString();
+    switch (type) {
+    case QtDebugMsg:
+        log->debug(text);
+        break;
+    case QtInfoMsg:
+        log->info(text);
+        break;
+    case QtWarningMsg:
+        log->warn(text);
+        break;
+    case QtCriticalMsg:
+        log->error(text);
+        break;
+    case QtFatalMsg:
+        log->critical(text);
+        log->flush();
+        break;
+    }
+}
+
+} // namespace
+
+bool isValidLogLevel(const QString &level)
+{
+    bool ok = false;
+    parseLevel(level, &ok);
+    return ok;
+}
+
+QString setupLogging(const LoggingOptions &options)
+{
+    QString problem;
+    QString levelText = options.level;
+    if (levelText.isEmpty())
+        levelText = qEnvironmentVariable("IDEM_LOG");
+    auto level = spdlog::level::info;
+    if (!levelText.isEmpty()) {
+        bool ok = false;
+        level = parseLevel(levelText, &ok);
+        if (!ok) {
+            problem = QStringLiteral("unknown log level \"%1\"; expected one of trace, debug, "
+                                     "info, warn, error, critical, off")
+                          .arg(levelText);
+            level = spdlog::level::info;
+        }
+    }
+
+    std::vector<spdlog::sink_ptr> sinks;
+    if (options.toStderr)
+        sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    QString logFile;
+    if (options.toFile) {
+        // The XDG state directory (QStandardPaths has no name for it in Qt 6.4).
+        const QString dir = qEnvironmentVariable("XDG_STATE_HOME",
+                                                 QDir::homePath() + QStringLiteral("/.local/state"))
+            + QStringLiteral("/idem/log");
+        if (QDir().mkpath(dir)) {
+            logFile = dir + QLatin1Char('/') + options.appName + QStringLiteral(".log");
+            try {
+                sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+                    logFile.toStdString(), 5 * 1024 * 1024, 3));
+            } catch (const spdlog::spdlog_ex &e) {
+                problem = QStringLiteral("cannot write the log file %1: %2")
+                              .arg(logFile, QString::fromUtf8(e.what()));
+                logFile.clear();
+            }
+        }
+    }
+
+    {
+        std::lock_guard lock(g_mutex);
+        g_sinks = sinks;
+        g_level = level;
+        g_logFile = logFile;
+        g_configured = true;
+    }
+    spdlog::drop_all();
+    auto app = logger("app");
+    spdlog::set_default_logger(app);
+    spdlog::flush_on(spdlog::level::warn);
+    spdlog::flush_every(std::chrono::seconds(2));
+    qInstallMessageHandler(qtMessageHandler);
+    return problem;
+}
+
+std::shared_ptr<spdlog::logger> logger(const std::string &module)
+{
+    if (auto existing = spdlog::get(module))
+        return existing;
+    std::lock_guard lock(g_mutex);
+    if (auto existing = spdlog::get(module))
+        return existing;
+    std::vector<spdlog::sink_ptr> sinks = g_sinks;
+    if (!g_configured) {
+        // Used before setupLogging() (tests, libraries): stderr at IDEM_LOG's level.
+        bool ok = false;
+        const auto level = parseLevel(qEnvironmentVariable("IDEM_LOG", QStringLiteral("info")), &ok);
+        g_level = ok ? level : spdlog::level::info;
+    }
+    if (sinks.empty())
+        sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    auto log = std::make_shared<spdlog::logger>(module, sinks.begin(), sinks.end());
+    log->set_level(g_level);
+    log->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%-5l%$ [%n] %v");
+    spdlog::register_logger(log);
+    return log;
+}
+
+QString logFilePath()
+{
+    std::lock_guard lock(g_mutex);
+    return g_logFile;
+}
+
+} // namespace idem::connectors

@@ -1,0 +1,39 @@
+#pragma once
+
+// Logging for every Idem executable: one spdlog logger per module ("kafka",
+// "postgres", "sandbox", "config", "replay", "ui", "app"), all writing to the
+// same sinks: standard error and a rotating file under the user's state
+// directory ($XDG_STATE_HOME/idem/log, default ~/.local/state/idem/log). Qt messages are routed into the logger named after their
+// category ("idem.ui" -> "ui"; anything else -> "qt").
+
+#include <spdlog/logger.h>
+
+#include <QString>
+
+#include <memory>
+#include <string>
+
+namespace idem::connectors {
+
+struct LoggingOptions
+{
+    QString appName;     // file name stem, e.g. "idem" -> idem.log
+    QString level;       // trace|debug|info|warn|error|critical|off; empty = IDEM_LOG or info
+    bool toFile = true;  // rotating file under $XDG_STATE_HOME/idem/log
+    bool toStderr = true;
+};
+
+// Sets up the sinks and the level. Returns an error text when the level is
+// unknown (the caller decides whether that is fatal); logging still works.
+QString setupLogging(const LoggingOptions &options);
+
+// The named module logger, created on first use with the shared sinks.
+std::shared_ptr<spdlog::logger> logger(const std::string &module);
+
+// Where the rotating log file lives (empty when file logging is off).
+QString logFilePath();
+
+// Whether `level` is a level name spdlog understands.
+bool isValidLogLevel(const QString &level);
+
+} // namespace idem::connectors

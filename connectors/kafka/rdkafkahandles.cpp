@@ -1,0 +1,39 @@
+#include "connectors/kafka/rdkafkahandles.h"
+
+#include <QStringList>
+
+namespace idem::connectors::kafka {
+
+Result<KafkaHandle> createClient(rd_kafka_type_t type, const KafkaProperties &properties,
+                                 const std::function<void(rd_kafka_conf_t *)> &configure)
+{
+    KafkaConf conf(rd_kafka_conf_new());
+    char error[512];
+    for (const auto &[key, value] : properties) {
+        if (rd_kafka_conf_set(conf.get(), key.toUtf8().constData(), value.toUtf8().constData(),
+                              error, sizeof error)
+            != RD_KAFKA_CONF_OK) {
+            return makeError(QStringLiteral("Kafka property \"%1\" was refused: %2")
+                                 .arg(key, QString::fromUtf8(error)));
+        }
+    }
+    if (configure)
+        configure(conf.get());
+    rd_kafka_t *rk = rd_kafka_new(type, conf.get(), error, sizeof error);
+    if (!rk)
+        return makeError(QStringLiteral("cannot create a Kafka client: %1").arg(QString::fromUtf8(error)));
+    conf.release(); // rd_kafka_new() took ownership
+    return KafkaHandle(rk);
+}
+
+QString describe(const rd_kafka_topic_partition_list_t *list)
+{
+    QStringList parts;
+    for (int i = 0; list && i < list->cnt; ++i) {
+        const auto &p = list->elems[i];
+        parts << QStringLiteral("%1[%2]=%3").arg(QString::fromUtf8(p.topic)).arg(p.partition).arg(p.offset);
+    }
+    return parts.join(QStringLiteral(", "));
+}
+
+} // namespace idem::connectors::kafka

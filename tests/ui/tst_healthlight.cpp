@@ -1,0 +1,38 @@
+// Proves the status-bar health light shows the state's colour and carries the
+// last error in its tooltip.
+
+#include "ui/widgets/healthlight.h"
+
+#include <QtTest>
+
+using idem::ui::HealthLight;
+
+class TestHealthLight : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void states()
+    {
+        HealthLight light(QStringLiteral("orders store"));
+        light.show();
+        QCOMPARE(light.state(), HealthLight::State::Unknown);
+        QVERIFY(light.toolTip().contains(QStringLiteral("not checked yet")));
+
+        light.setState(HealthLight::State::Down, QStringLiteral("connection refused"));
+        QCOMPARE(light.color(), QColor(0xcf, 0x22, 0x2e));
+        QVERIFY(light.toolTip().startsWith(QStringLiteral("orders store: down")));
+        QVERIFY(light.toolTip().contains(QStringLiteral("connection refused")));
+
+        light.setState(HealthLight::State::Ok);
+        QCOMPARE(light.color(), QColor(0x2e, 0xa0, 0x43));
+        QVERIFY(!light.toolTip().contains(QStringLiteral("connection refused")));
+
+        const QImage image = light.grab().toImage();
+        const QColor centre = image.pixelColor(image.width() / 2, image.height() / 2);
+        QCOMPARE(centre, light.color());
+    }
+};
+
+QTEST_MAIN(TestHealthLight)
+#include "tst_healthlight.moc"
