@@ -1,0 +1,49 @@
+#pragma once
+
+// The Idem configuration file: YAML, one format for every reader and for the
+// writers (the sandbox, the connections dialog). resources/idem.example.yaml
+// documents every key. A file that does not match is rejected with one line
+// per problem, "FILE:LINE:COLUMN: what was expected" (up to 20 lines), and
+// nothing in it is ignored: unknown keys are errors.
+//
+// Known limits: comments and key order of a hand-written file are not kept
+// when it is written back; YAML merge keys ("<<") are not supported.
+
+#include "models/config/config.h"
+#include "models/core/result.h"
+
+#include <QByteArray>
+#include <QString>
+
+namespace idem::connectors {
+
+// Whether parsing fails when a ${NAME} in a Kafka property or a connection
+// string refers to a variable that is not set. Malformed references are
+// errors either way. Editing a file (the connections dialog) does not need
+// the secrets it refers to, so it skips the check.
+enum class VariableCheck { Required, Skipped };
+
+// Reads a configuration from YAML text; `sourceName` starts each error line.
+// The result keeps ${NAME} references unexpanded and its sourcePath empty.
+Result<models::Config> parseConfig(const QByteArray &yaml, const QString &sourceName,
+                                   VariableCheck variables = VariableCheck::Required);
+
+// Reads the file at `path`; errors start with `path` as given, and the
+// result's sourcePath is the absolute path.
+Result<models::Config> loadConfig(const QString &path,
+                                  VariableCheck variables = VariableCheck::Required);
+
+// The YAML text of `config` in the documented shape, keys in a fixed order
+// and defaults left out, so parseConfig(writeConfig(c)) == c for any
+// configuration parseConfig accepts.
+QByteArray writeConfig(const models::Config &config);
+
+// Writes `config` to `path` atomically (a reader sees the old or the new file,
+// never half of one), creating missing parent directories; the file is
+// readable by its owner only.
+Status saveConfig(const models::Config &config, const QString &path);
+
+// $XDG_CONFIG_HOME/idem/idem.yaml, by default ~/.config/idem/idem.yaml.
+QString defaultConfigPath();
+
+} // namespace idem::connectors

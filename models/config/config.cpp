@@ -1,0 +1,224 @@
+#include "models/config/config.h"
+
+#include <algorithm>
+#include <optional>
+
+namespace idem::models {
+
+namespace {
+
+QMap<QString, QString> identity(const QStringList &names)
+{
+    QMap<QString, QString> map;
+    for (const QString &name : names)
+        map.insert(name, name);
+    return map;
+}
+
+template<typename T> const T *findByName(const QList<T> &list, const QString &name)
+{
+    const auto it = std::find_if(list.cbegin(), list.cend(),
+                                 [&](const T &item) { return item.name == name; });
+    return it == list.cend() ? nullptr : &*it;
+}
+
+bool isNameStart(QChar c)
+{
+    return (c >= u'A' && c <= u'Z') || (c >= u'a' && c <= u'z') || c == u'_';
+}
+
+bool isNameChar(QChar c)
+{
+    return isNameStart(c) || (c >= u'0' && c <= u'9');
+}
+
+} // namespace
+
+QString KafkaClusterConfig::property(const QString &key) const
+{
+    for (const auto &[k, v] : properties) {
+        if (k == key)
+            return v;
+    }
+    return {};
+}
+
+QStringList registryColumnNames()
+{
+    return { QStringLiteral("event_id"),      QStringLiteral("entity_key"),
+             QStringLiteral("event_type"),    QStringLiteral("event_version"),
+             QStringLiteral("status"),        QStringLiteral("attempts"),
+             QStringLiteral("first_seen_at"), QStringLiteral("processed_at"),
+             QStringLiteral("result") };
+}
+
+QStringList attemptsColumnNames()
+{
+    return { QStringLiteral("event_id"), QStringLiteral("attempt"), QStringLiteral("outcome"),
+             QStringLiteral("error"), QStringLiteral("at") };
+}
+
+QStringList outcomeNames()
+{
+    return { QStringLiteral("processed"), QStringLiteral("duplicate_skipped"),
+             QStringLiteral("retry_scheduled"), QStringLiteral("dead_lettered"),
+             QStringLiteral("failed") };
+}
+
+TableMapping defaultRegistryMapping()
+{
+    return { QStringLiteral("processed_events"), identity(registryColumnNames()) };
+}
+
+TableMapping defaultAttemptsMapping()
+{
+    return { QStringLiteral("processing_attempts"), identity(attemptsColumnNames()) };
+}
+
+QMap<QString, QString> defaultOutcomeValues()
+{
+    return identity(outcomeNames());
+}
+
+const ConsumerGroupConfig *FlowConfig::group(const QString &name) const
+{
+    return findByName(groups, name);
+}
+
+const KafkaClusterConfig *EnvironmentConfig::cluster(const QString &name) const
+{
+    return findByName(clusters, name);
+}
+
+const StoreConfig *EnvironmentConfig::store(const QString &name) const
+{
+    return findByName(stores, name);
+}
+
+const FlowConfig *EnvironmentConfig::flow(const QString &name) const
+{
+    return findByName(flows, name);
+}
+
+const EnvironmentConfig *Config::environment(const QString &name) const
+{
+    return findByName(environments, name);
+}
+
+const KafkaClusterConfig *Config::cluster(const QString &environment, const QString &name) const
+{
+    const EnvironmentConfig *env = this->environment(environment);
+    return env ? env->cluster(name) : nullptr;
+}
+
+const StoreConfig *Config::store(const QString &environment, const QString &name) const
+{
+    const EnvironmentConfig *env = this->environment(environment);
+    return env ? env->store(name) : nullptr;
+}
+
+const FlowConfig *Config::flow(const QString &environment, const QString &name) const
+{
+    const EnvironmentConfig *env = this->environment(environment);
+    return env ? env->flow(name) : nullptr;
+}
+
+bool isSecretKey(const QString &key)
+{
+    const QString k = key.trimmed().toLower();
+    return k.contains(u"password") || k.contains(u"passwd") || k.contains(u"secret")
+        || k.contains(u"token") || k.startsWith(u"sasl.") || k.startsWith(u"ssl.key")
+        || k.contains(u"private") || k.contains(u"credential");
+}
+
+namespace {
+
+// Expands with `lookup(name)`, which returns the value or nullopt when unset.
+template<typename Lookup> QString expand(const QString &text, QString *error, Lookup lookup)
+{
+    const auto fail = [error](const QString &message) {
+        if (error)
+            *error = message;
+        return QString();
+    };
+
+    QString out;
+    out.reserve(text.size());
+    qsizetype i = 0;
+    while (i < text.size()) {
+        const QChar c = text.at(i);
+        if (c != u'$' || i + 1 >= text.size()) {
+            out += c;
+            ++i;
+            continue;
+        }
+        const QChar next = text.at(i + 1);
+        if (next == u'$') {
+            out += u'$';
+            i += 2;
+            continue;
+        }
+        if (next != u'{') {
+            // A lone dollar is common in passwords and patterns; only ${ starts a reference.
+            out += c;
+            ++i;
+            continue;
+        }
+
+        const qsizetype close = text.indexOf(u'}', i + 2);
+        if (close < 0)
+            return fail(QStringLiteral("\"${\" is not closed by \"}\" (write \"$$\" for a "
+                                       "literal dollar)"));
+        qsizetype nameEnd = i + 2;
+        if (nameEnd < close && isNameStart(text.at(nameEnd))) {
+            ++nameEnd;
+            while (nameEnd < close && isNameChar(text.at(nameEnd)))
+                ++nameEnd;
+        }
+        if (nameEnd == i + 2)
+            return fail(QStringLiteral("\"${\" must be followed by a variable name made of "
+                                       "letters, digits and underscores"));
+        const QString name = text.mid(i + 2, nameEnd - i - 2);
+
+        std::optional<QString> fallback;
+        if (nameEnd < close) {
+            if (text.mid(nameEnd, 2) != QLatin1String(":-"))
+                return fail(QStringLiteral("a reference is not understood; write ${NAME} or "
+                                           "${NAME:-default}"));
+            fallback = text.mid(nameEnd + 2, close - nameEnd - 2);
+        }
+
+        const std::optional<QString> value = lookup(name);
+        if (fallback)
+            out += value && !value->isEmpty() ? *value : *fallback;
+        else if (value)
+            out += *value;
+        else
+            return fail(QStringLiteral("environment variable %1 is not set").arg(name));
+        i = close + 1;
+    }
+    if (error)
+        error->clear();
+    return out;
+}
+
+} // namespace
+
+QString expandEnvironment(const QString &text, QString *error)
+{
+    return expand(text, error, [](const QString &name) -> std::optional<QString> {
+        const QByteArray key = name.toUtf8();
+        if (!qEnvironmentVariableIsSet(key.constData()))
+            return std::nullopt;
+        return qEnvironmentVariable(key.constData());
+    });
+}
+
+QString checkEnvironmentReferences(const QString &text)
+{
+    QString error;
+    (void)expand(text, &error, [](const QString &) { return std::optional<QString>(QString()); });
+    return error;
+}
+
+} // namespace idem::models
