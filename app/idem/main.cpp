@@ -1,8 +1,24 @@
-// idem: the desktop console.
+// idem: the desktop console. The composition root: it loads the
+// configuration, starts the live monitor (connectors) and the main window
+// (ui), and wires one to the other. With --demo it first starts idem-sandbox
+// as a child process and opens the console on the world it describes.
 
 #include "app/common/cli.h"
+#include "connectors/common/logging.h"
+#include "connectors/config/configfile.h"
+#include "connectors/monitor/livemonitor.h"
+#include "ui/mainwindow.h"
 
 #include <QApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QProcess>
+#include <QTimer>
+
+#include <cstdio>
+#include <memory>
+
+using namespace idem;
 
 int main(int argc, char *argv[])
 {
@@ -10,7 +26,138 @@ int main(int argc, char *argv[])
     QApplication::setApplicationName(QStringLiteral("idem"));
     QApplication::setApplicationDisplayName(QStringLiteral("Idem"));
     QCommandLineParser parser;
-    idem::app::addCommonOptions(parser, QStringLiteral("Idem console for event-driven integrations."));
-    idem::app::processCommandLine(parser, app.arguments());
-    return 0;
+    app::addCommonOptions(parser, QStringLiteral("Idem console for event-driven integrations."));
+    parser.addOptions({
+        {QStringLiteral("config"), QStringLiteral("Configuration file (default: %1).").arg(connectors::defaultConfigPath()),
+         QStringLiteral("FILE")},
+        {QStringLiteral("environment"), QStringLiteral("Environment of the configuration to open (default: the first)."),
+         QStringLiteral("NAME")},
+        {QStringLiteral("demo"), QStringLiteral("Start the built-in sandbox world and open the console on it.")},
+        {QStringLiteral("interval"), QStringLiteral("Seconds between polls of brokers and stores (0.5 to 600, default 2)."),
+         QStringLiteral("SECONDS"), QStringLiteral("2")},
+        {QStringLiteral("screenshot"), QStringLiteral("Save a PNG of the main window to PATH, then quit."),
+         QStringLiteral("PATH")},
+        {QStringLiteral("after"), QStringLiteral("Seconds to wait before --screenshot (default 10)."),
+         QStringLiteral("SECONDS"), QStringLiteral("10")},
+    });
+    app::processCommandLine(parser, app.arguments());
+    auto log = connectors::logger("app");
+
+    bool ok = false;
+    const double interval = parser.value(QStringLiteral("interval")).toDouble(&ok);
+    if (!ok || interval < 0.5 || interval > 600)
+        return app::fail(QStringLiteral("--interval must be between 0.5 and 600 seconds, not \"%1\"")
+                             .arg(parser.value(QStringLiteral("interval"))),
+                         2);
+    const double after = parser.value(QStringLiteral("after")).toDouble(&ok);
+    if (!ok || after < 0 || after > 3600)
+        return app::fail(QStringLiteral("--after must be between 0 and 3600 seconds, not \"%1\"")
+                             .arg(parser.value(QStringLiteral("after"))),
+                         2);
+    const bool demo = parser.isSet(QStringLiteral("demo"));
+    if (demo && parser.isSet(QStringLiteral("config")))
+        return app::fail(QStringLiteral("--demo and --config exclude each other: the demo writes its own configuration"), 2);
+
+    ui::MainWindow window;
+    std::unique_ptr<connectors::LiveMonitor> monitor;
+    int exitCode = 0;
+
+    // Loads a configuration and starts watching it. Errors end the program
+    // with the loader's precise message (file:line:column).
+    auto open = [&](const QString &path) {
+        auto config = connectors::loadConfig(path);
+        if (!config) {
+            app::fail(config.error());
+            exitCode = 1;
+            QTimer::singleShot(0, &app, [&] { app.exit(1); });
+            return;
+        }
+        const QString wanted = parser.value(QStringLiteral("environment"));
+        const models::EnvironmentConfig *environment =
+            wanted.isEmpty() ? (config->environments.isEmpty() ? nullptr : &config->environments.first())
+                             : config->environment(wanted);
+        if (!environment) {
+            QStringList names;
+            for (const auto &e : config->environments)
+                names << e.name;
+            app::fail(wanted.isEmpty() ? QStringLiteral("%1 defines no environment").arg(path)
+                                       : QStringLiteral("%1 has no environment \"%2\"; it defines: %3")
+                                             .arg(path, wanted, names.join(QStringLiteral(", "))));
+            exitCode = 1;
+            QTimer::singleShot(0, &app, [&] { app.exit(1); });
+            return;
+        }
+        window.setSubject(QStringLiteral("%1 — %2").arg(environment->name, QDir::toNativeSeparators(path)));
+        monitor = std::make_unique<connectors::LiveMonitor>(
+            *environment, std::chrono::milliseconds(qRound64(interval * 1000)));
+        QObject::connect(monitor.get(), &connectors::LiveMonitor::lagSnapshot, &window, &ui::MainWindow::applySnapshot);
+        QObject::connect(monitor.get(), &connectors::LiveMonitor::health, &window, &ui::MainWindow::applyHealth);
+        monitor->start();
+        window.showMessage(QObject::tr("Watching %n flow(s)", nullptr, int(environment->flows.size())));
+        log->info("watching environment {} of {}", environment->name.toStdString(), path.toStdString());
+    };
+
+    QProcess sandbox;
+    if (demo) {
+        const QString program = QCoreApplication::applicationDirPath() + QStringLiteral("/idem-sandbox");
+        if (!QFileInfo(program).isExecutable())
+            return app::fail(QStringLiteral("--demo needs idem-sandbox next to idem, but %1 is missing").arg(program));
+        sandbox.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        QObject::connect(&sandbox, &QProcess::readyReadStandardOutput, &window, [&] {
+            while (sandbox.canReadLine()) {
+                const QString line = QString::fromUtf8(sandbox.readLine()).trimmed();
+                if (line.startsWith(QLatin1String("READY ")) && !monitor)
+                    open(line.mid(6));
+                else if (!line.isEmpty())
+                    log->info("sandbox: {}", line.toStdString());
+            }
+        });
+        QObject::connect(&sandbox, &QProcess::finished, &window, [&](int code, QProcess::ExitStatus) {
+            if (!monitor) {
+                app::fail(QStringLiteral("the sandbox stopped before it was ready (exit status %1); its messages are above").arg(code));
+                exitCode = 1;
+                app.exit(1);
+            } else {
+                window.showMessage(QObject::tr("The sandbox world has stopped."));
+            }
+        });
+        window.showMessage(QObject::tr("Starting the sandbox world…"));
+        sandbox.start(program, {QStringLiteral("--log-level"), QStringLiteral("warn")});
+    } else {
+        const QString path = parser.isSet(QStringLiteral("config")) ? parser.value(QStringLiteral("config"))
+                                                                     : connectors::defaultConfigPath();
+        if (!QFileInfo::exists(path))
+            return app::fail(QStringLiteral("no configuration at %1; name one with --config FILE, or try the "
+                                            "sandbox with --demo (resources/idem.example.yaml shows the format)")
+                                 .arg(path),
+                             2);
+        open(path);
+    }
+
+    window.show();
+    if (parser.isSet(QStringLiteral("screenshot"))) {
+        const QString target = parser.value(QStringLiteral("screenshot"));
+        QTimer::singleShot(qRound64(after * 1000), &app, [&, target] {
+            QString error;
+            if (!window.saveScreenshot(target, &error)) {
+                app::fail(error);
+                exitCode = 1;
+            } else {
+                std::printf("%s\n", qPrintable(QFileInfo(target).absoluteFilePath()));
+            }
+            app.exit(exitCode);
+        });
+    }
+
+    const int rc = app.exec();
+    monitor.reset();
+    if (sandbox.state() != QProcess::NotRunning) {
+        sandbox.terminate();
+        if (!sandbox.waitForFinished(30000))
+            sandbox.kill();
+        const QByteArray summary = sandbox.readAllStandardOutput().trimmed();
+        if (!summary.isEmpty())
+            log->info("sandbox: {}", summary.toStdString());
+    }
+    return exitCode ? exitCode : rc;
 }

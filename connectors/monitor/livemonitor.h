@@ -1,0 +1,47 @@
+#pragma once
+
+// The console's live data: one worker thread per Kafka cluster polling lag,
+// one worker thread checking the stores and the ops database. Workers send
+// value snapshots through queued signals; nothing here blocks the thread that
+// owns the monitor. A poll that does not come back within three intervals is
+// reported as Down by the monitor itself, so a hung client still shows.
+
+#include "models/config/config.h"
+#include "models/health/connectionhealth.h"
+#include "models/metrics/lagsnapshot.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+#include <vector>
+
+class QThread;
+
+namespace idem::connectors {
+
+class LiveMonitor final : public QObject
+{
+    Q_OBJECT
+
+public:
+    LiveMonitor(const models::EnvironmentConfig &environment, std::chrono::milliseconds interval,
+                QObject *parent = nullptr);
+    ~LiveMonitor() override;
+
+    void start();
+
+signals:
+    void lagSnapshot(const idem::models::LagSnapshot &snapshot);
+    void health(const idem::models::ConnectionHealth &health);
+
+private:
+    void watchdog();
+
+    struct Worker;
+    std::vector<std::unique_ptr<Worker>> m_workers;
+    QTimer m_watchdog;
+    std::chrono::milliseconds m_interval;
+};
+
+} // namespace idem::connectors

@@ -1,0 +1,34 @@
+#include "models/metrics/lagsnapshot.h"
+
+#include <QHash>
+
+#include <algorithm>
+
+namespace idem::models {
+
+qint64 PartitionLag::lag() const
+{
+    if (high < 0)
+        return 0;
+    const qint64 from = committed < 0 ? std::max<qint64>(low, 0) : std::max(committed, low);
+    return std::max<qint64>(0, high - from);
+}
+
+QList<GroupLag> groupTotals(const QList<PartitionLag> &partitions)
+{
+    QList<GroupLag> totals;
+    QHash<QPair<QString, QString>, qsizetype> index;
+    for (const auto &p : partitions) {
+        const QPair<QString, QString> key{p.flow, p.group};
+        auto it = index.find(key);
+        if (it == index.end()) {
+            it = index.insert(key, totals.size());
+            totals.append({p.flow, p.group, 0, 0});
+        }
+        totals[*it].lag += p.lag();
+        totals[*it].partitions += 1;
+    }
+    return totals;
+}
+
+} // namespace idem::models

@@ -1,0 +1,116 @@
+#include "models/metrics/partitiontablemodel.h"
+
+#include <QLocale>
+
+namespace idem::models {
+
+PartitionTableModel::PartitionTableModel(QObject *parent)
+    : QAbstractTableModel(parent)
+{}
+
+void PartitionTableModel::applySnapshot(const LagSnapshot &snapshot)
+{
+    // Rows of the cluster keep their places when the layout is unchanged, so
+    // selections and sorting survive a refresh.
+    QList<int> mine;
+    for (int i = 0; i < m_rows.size(); ++i) {
+        if (m_rows[i].first == snapshot.cluster)
+            mine << i;
+    }
+    const bool sameLayout = mine.size() == snapshot.partitions.size()
+        && std::equal(mine.begin(), mine.end(), snapshot.partitions.begin(), [&](int i, const PartitionLag &p) {
+               const PartitionLag &old = m_rows[i].second;
+               return old.flow == p.flow && old.group == p.group && old.topic == p.topic
+                   && old.partition == p.partition;
+           });
+    if (sameLayout) {
+        for (int k = 0; k < mine.size(); ++k)
+            m_rows[mine[k]].second = snapshot.partitions[k];
+        if (!mine.isEmpty())
+            emit dataChanged(index(mine.first(), Committed), index(mine.last(), Lag));
+        return;
+    }
+    beginResetModel();
+    m_rows.erase(std::remove_if(m_rows.begin(), m_rows.end(),
+                                [&](const auto &r) { return r.first == snapshot.cluster; }),
+                 m_rows.end());
+    for (const auto &p : snapshot.partitions)
+        m_rows.append({snapshot.cluster, p});
+    endResetModel();
+}
+
+int PartitionTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int PartitionTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant PartitionTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() >= m_rows.size())
+        return {};
+    const PartitionLag &p = m_rows[index.row()].second;
+    auto number = [&](qint64 value) -> QVariant {
+        if (role == SortRole)
+            return value;
+        return value < 0 ? tr("none") : QLocale().toString(value);
+    };
+    if (role == Qt::TextAlignmentRole)
+        return index.column() >= Partition ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
+    if (role != Qt::DisplayRole && role != SortRole)
+        return {};
+    switch (Column(index.column())) {
+    case Flow:
+        return p.flow;
+    case Group:
+        return p.group;
+    case Topic:
+        return p.topic;
+    case Partition:
+        return role == SortRole ? QVariant(p.partition) : QVariant(QString::number(p.partition));
+    case Committed:
+        return number(p.committed);
+    case Low:
+        return number(p.low);
+    case High:
+        return number(p.high);
+    case Lag:
+        return number(p.lag());
+    case ColumnCount:
+        break;
+    }
+    return {};
+}
+
+QVariant PartitionTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (Column(section)) {
+    case Flow:
+        return tr("Flow");
+    case Group:
+        return tr("Group");
+    case Topic:
+        return tr("Topic");
+    case Partition:
+        return tr("Partition");
+    case Committed:
+        return tr("Committed");
+    case Low:
+        return tr("Low");
+    case High:
+        return tr("High");
+    case Lag:
+        return tr("Lag");
+    case ColumnCount:
+        break;
+    }
+    return {};
+}
+
+} // namespace idem::models

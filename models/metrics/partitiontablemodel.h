@@ -1,0 +1,35 @@
+#pragma once
+
+// The partitions table of the Flows page: one row per flow, group, topic and
+// partition of the latest lag snapshots, one per cluster. Rows are replaced
+// when a cluster's snapshot arrives; rows of other clusters stay.
+
+#include "models/metrics/lagsnapshot.h"
+
+#include <QAbstractTableModel>
+
+namespace idem::models {
+
+class PartitionTableModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+
+public:
+    enum Column { Flow, Group, Topic, Partition, Committed, Low, High, Lag, ColumnCount };
+    static constexpr int SortRole = Qt::UserRole + 1;
+
+    explicit PartitionTableModel(QObject *parent = nullptr);
+
+    void applySnapshot(const LagSnapshot &snapshot);
+    const PartitionLag &row(int row) const { return m_rows.at(row).second; }
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+private:
+    QList<QPair<QString, PartitionLag>> m_rows; // cluster, row
+};
+
+} // namespace idem::models

@@ -1,0 +1,149 @@
+#include "ui/mainwindow.h"
+
+#include "models/health/connectiontablemodel.h"
+#include "models/metrics/partitiontablemodel.h"
+#include "ui/pages/flowspage.h"
+#include "ui/widgets/healthlight.h"
+
+#include <QCloseEvent>
+#include <QHeaderView>
+#include <QLabel>
+#include <QListWidget>
+#include <QSettings>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QTableView>
+
+namespace idem::ui {
+
+namespace {
+
+HealthLight::State lightState(models::HealthState state)
+{
+    switch (state) {
+    case models::HealthState::Ok:
+        return HealthLight::State::Ok;
+    case models::HealthState::Degraded:
+        return HealthLight::State::Degraded;
+    case models::HealthState::Down:
+        return HealthLight::State::Down;
+    case models::HealthState::Unknown:
+        break;
+    }
+    return HealthLight::State::Unknown;
+}
+
+QString lightKey(const models::ConnectionHealth &health)
+{
+    return QString::number(int(health.kind)) + QLatin1Char(':') + health.name;
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget *parent)
+    : QMainWindow(parent)
+    , m_partitions(new models::PartitionTableModel(this))
+    , m_connections(new models::ConnectionTableModel(this))
+{
+    setWindowTitle(tr("Idem"));
+    m_sidebar = new QListWidget(this);
+    m_sidebar->setObjectName(QStringLiteral("sidebar"));
+    m_sidebar->setMaximumWidth(180);
+    m_pages = new QStackedWidget(this);
+
+    m_flows = new FlowsPage(m_partitions, this);
+    m_pages->addWidget(m_flows);
+    m_sidebar->addItem(tr("Flows"));
+
+    auto *connections = new QTableView(this);
+    connections->setObjectName(QStringLiteral("connectionsView"));
+    connections->setModel(m_connections);
+    connections->verticalHeader()->hide();
+    connections->horizontalHeader()->setStretchLastSection(true);
+    connections->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_pages->addWidget(connections);
+    m_sidebar->addItem(tr("Connections"));
+
+    connect(m_sidebar, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+
+    auto *splitter = new QSplitter(this);
+    splitter->addWidget(m_sidebar);
+    splitter->addWidget(m_pages);
+    splitter->setStretchFactor(1, 1);
+    setCentralWidget(splitter);
+
+    m_message = new QLabel(this);
+    statusBar()->addWidget(m_message, 1);
+
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    if (!settings.contains(QStringLiteral("window/geometry")))
+        resize(1200, 760);
+    m_sidebar->setCurrentRow(std::clamp(settings.value(QStringLiteral("window/page"), 0).toInt(), 0,
+                                        m_sidebar->count() - 1));
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::setSubject(const QString &subject)
+{
+    setWindowTitle(tr("Idem — %1").arg(subject));
+}
+
+void MainWindow::showMessage(const QString &message)
+{
+    m_message->setText(message);
+}
+
+HealthLight *MainWindow::healthLight(const QString &name) const
+{
+    for (HealthLight *light : m_lights) {
+        if (light->name().endsWith(name))
+            return light;
+    }
+    return nullptr;
+}
+
+void MainWindow::applyHealth(const models::ConnectionHealth &health)
+{
+    m_connections->apply(health);
+    HealthLight *light = m_lights.value(lightKey(health));
+    if (!light) {
+        const QString label = models::connectionKindName(health.kind) + QLatin1Char(' ') + health.name;
+        light = new HealthLight(label, this);
+        auto *name = new QLabel(health.name, this);
+        name->setToolTip(label);
+        statusBar()->addPermanentWidget(light);
+        statusBar()->addPermanentWidget(name);
+        m_lights.insert(lightKey(health), light);
+    }
+    light->setState(lightState(health.state), health.detail, health.checkedAt.toLocalTime());
+}
+
+void MainWindow::applySnapshot(const models::LagSnapshot &snapshot)
+{
+    m_partitions->applySnapshot(snapshot);
+    m_flows->addSnapshot(snapshot);
+}
+
+bool MainWindow::saveScreenshot(const QString &path, QString *error)
+{
+    const QPixmap pixmap = grab();
+    if (pixmap.isNull() || !pixmap.save(path, "PNG")) {
+        if (error)
+            *error = tr("cannot write the screenshot to %1").arg(path);
+        return false;
+    }
+    return true;
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/page"), m_sidebar->currentRow());
+    event->accept();
+}
+
+} // namespace idem::ui
