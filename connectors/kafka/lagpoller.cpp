@@ -160,7 +160,7 @@ models::LagSnapshot LagReader::poll()
             }
             const rd_kafka_topic_partition_list_t *list = rd_kafka_group_result_partitions(groups[g]);
             for (int i = 0; list && i < list->cnt; ++i) {
-                if (!list->elems[i].err)
+                if (!list->elems[i].err && list->elems[i].offset >= 0) // -1001: nothing committed
                     committed[name].insert({QString::fromUtf8(list->elems[i].topic), list->elems[i].partition},
                                            list->elems[i].offset);
             }

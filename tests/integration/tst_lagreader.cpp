@@ -1,0 +1,130 @@
+// Proves the committed offsets, watermarks and lag Idem reports for a group
+// equal what a separate librdkafka client reads from the same cluster, and
+// that an unreachable cluster is reported as down, not waited for.
+
+#include "connectors/kafka/lagpoller.h"
+#include "connectors/kafka/mockkafka.h"
+#include "tests/support/topicreader.h"
+
+#include <QElapsedTimer>
+#include <QtTest>
+
+using namespace idem;
+using namespace idem::connectors::kafka;
+
+class TestLagReader : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<MockKafka> m_kafka;
+    models::KafkaClusterConfig m_cluster;
+    models::FlowConfig m_flow;
+
+    void commit(const char *topic, const QList<QPair<int, qint64>> &offsets)
+    {
+        auto consumer = createClient(RD_KAFKA_CONSUMER, {{QStringLiteral("bootstrap.servers"), m_kafka->bootstrapServers()},
+                                                         {QStringLiteral("group.id"), QStringLiteral("billing")}});
+        QVERIFY(consumer.ok());
+        PartitionList list(rd_kafka_topic_partition_list_new(offsets.size()));
+        for (const auto &[p, o] : offsets)
+            rd_kafka_topic_partition_list_add(list.get(), topic, p)->offset = o;
+        QCOMPARE(rd_kafka_commit(consumer->get(), list.get(), 0), RD_KAFKA_RESP_ERR_NO_ERROR);
+        rd_kafka_consumer_close(consumer->get());
+    }
+
+private slots:
+    void initTestCase()
+    {
+        auto started = MockKafka::start(3);
+        QVERIFY2(started.ok(), qPrintable(started.error()));
+        m_kafka = std::move(started.value());
+        QVERIFY(m_kafka->createTopic(QStringLiteral("orders.events"), 3).ok());
+        QVERIFY(m_kafka->createTopic(QStringLiteral("orders.retry.1"), 1).ok());
+        auto producer = createClient(RD_KAFKA_PRODUCER, {{QStringLiteral("bootstrap.servers"), m_kafka->bootstrapServers()}});
+        QVERIFY(producer.ok());
+        for (int i = 0; i < 30; ++i) {
+            const QByteArray v = QByteArray::number(i);
+            QCOMPARE(rd_kafka_producev(producer->get(), RD_KAFKA_V_TOPIC("orders.events"), RD_KAFKA_V_PARTITION(i % 3),
+                                       RD_KAFKA_V_VALUE(const_cast<char *>(v.constData()), size_t(v.size())),
+                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+                     RD_KAFKA_RESP_ERR_NO_ERROR);
+        }
+        QCOMPARE(rd_kafka_producev(producer->get(), RD_KAFKA_V_TOPIC("orders.retry.1"), RD_KAFKA_V_PARTITION(0),
+                                   RD_KAFKA_V_VALUE(const_cast<char *>("r"), size_t(1)), RD_KAFKA_V_END),
+                 RD_KAFKA_RESP_ERR_NO_ERROR);
+        QCOMPARE(rd_kafka_flush(producer->get(), 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+        commit("orders.events", {{0, 4}, {1, 10}});
+
+        m_cluster = {QStringLiteral("main"), {{QStringLiteral("bootstrap.servers"), m_kafka->bootstrapServers()}}};
+        m_flow.name = QStringLiteral("orders");
+        m_flow.cluster = QStringLiteral("main");
+        m_flow.topics = {QStringLiteral("orders.events")};
+        m_flow.retryTopics = {QStringLiteral("orders.retry.1")};
+        m_flow.groups = {{QStringLiteral("billing"), {}}, {QStringLiteral("shipping"), {}}};
+    }
+
+    void lagEqualsIndependentRead()
+    {
+        LagReader reader(m_cluster, {m_flow});
+        const models::LagSnapshot s = reader.poll();
+        QCOMPARE(s.health.state, models::HealthState::Ok);
+        QVERIFY2(s.problems.isEmpty(), qPrintable(s.problems.join(QLatin1Char('\n'))));
+        // 3 source partitions per group; the retry topic only where committed (nowhere yet).
+        QCOMPARE(s.partitions.size(), 6);
+        const auto marks = idem::testsupport::watermarks(m_kafka->bootstrapServers(), QStringLiteral("orders.events"));
+        QCOMPARE(marks.size(), 3);
+        const QHash<int, qint64> billingCommitted{{0, 4}, {1, 10}, {2, -1}};
+        for (const auto &p : s.partitions) {
+            QCOMPARE(p.topic, QStringLiteral("orders.events"));
+            QCOMPARE(p.low, marks[p.partition].low);
+            QCOMPARE(p.high, marks[p.partition].high);
+            QCOMPARE(p.high, 10);
+            const qint64 expected = p.group == QLatin1String("billing") ? billingCommitted[p.partition] : -1;
+            QCOMPARE(p.committed, expected);
+        }
+        const auto totals = models::groupTotals(s.partitions);
+        QCOMPARE(totals[0].lag, (10 - 4) + 0 + 10);
+        QCOMPARE(totals[1].lag, 30);
+
+        commit("orders.retry.1", {{0, 0}});
+        const models::LagSnapshot again = reader.poll();
+        QCOMPARE(again.partitions.size(), 7);
+        const auto retry = std::find_if(again.partitions.begin(), again.partitions.end(),
+                                        [](const auto &p) { return p.topic == QLatin1String("orders.retry.1"); });
+        QCOMPARE(retry->group, QStringLiteral("billing"));
+        QCOMPARE(retry->lag(), 1);
+    }
+
+    void missingTopicIsDegraded()
+    {
+        models::FlowConfig flow = m_flow;
+        flow.topics << QStringLiteral("orders.missing");
+        LagReader reader(m_cluster, {flow});
+        const models::LagSnapshot s = reader.poll();
+        QCOMPARE(s.health.state, models::HealthState::Degraded);
+        QVERIFY(s.health.detail.contains(QStringLiteral("topic orders.missing does not exist on the cluster")));
+    }
+
+    void unreachableClusterIsDown()
+    {
+        models::KafkaClusterConfig nowhere{QStringLiteral("nowhere"), {{QStringLiteral("bootstrap.servers"), QStringLiteral("127.0.0.1:1")}}};
+        LagReader reader(nowhere, {m_flow}, std::chrono::milliseconds(1500));
+        QElapsedTimer timer;
+        timer.start();
+        const models::LagSnapshot s = reader.poll();
+        QVERIFY(timer.elapsed() < 5000);
+        QCOMPARE(s.health.state, models::HealthState::Down);
+        QVERIFY2(s.health.detail.startsWith(QStringLiteral("cannot read the cluster's metadata")), qPrintable(s.health.detail));
+
+        models::KafkaClusterConfig bad{QStringLiteral("bad"), {{QStringLiteral("bootstrap.servers"), QStringLiteral("x")},
+                                                                {QStringLiteral("no.such.property"), QStringLiteral("secret-value")}}};
+        const models::LagSnapshot refused = LagReader(bad, {m_flow}).poll();
+        QCOMPARE(refused.health.state, models::HealthState::Down);
+        QVERIFY(refused.health.detail.contains(QStringLiteral("no.such.property")));
+        QVERIFY(!refused.health.detail.contains(QStringLiteral("secret-value")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestLagReader)
+#include "tst_lagreader.moc"

@@ -1,0 +1,118 @@
+// Proves the lag arithmetic staff read (lag per partition and per group) and
+// that the partitions and connections tables are well-behaved models.
+
+#include "models/health/connectiontablemodel.h"
+#include "models/metrics/partitiontablemodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QtTest>
+
+using namespace idem::models;
+
+class TestLagModels : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void partitionLag_data()
+    {
+        QTest::addColumn<qint64>("committed");
+        QTest::addColumn<qint64>("low");
+        QTest::addColumn<qint64>("high");
+        QTest::addColumn<qint64>("lag");
+        QTest::newRow("caught up") << 120LL << 0LL << 120LL << 0LL;
+        QTest::newRow("behind") << 100LL << 0LL << 120LL << 20LL;
+        QTest::newRow("nothing committed counts all retained") << -1LL << 30LL << 120LL << 90LL;
+        QTest::newRow("commit below retention counts from low") << 10LL << 50LL << 120LL << 70LL;
+        QTest::newRow("empty partition") << -1LL << 0LL << 0LL << 0LL;
+        QTest::newRow("watermarks unknown") << 5LL << -1LL << -1LL << 0LL;
+        QTest::newRow("commit beyond high is no negative lag") << 130LL << 0LL << 120LL << 0LL;
+    }
+    void partitionLag()
+    {
+        QFETCH(qint64, committed);
+        QFETCH(qint64, low);
+        QFETCH(qint64, high);
+        QFETCH(qint64, lag);
+        PartitionLag p{QStringLiteral("orders"), QStringLiteral("billing"), QStringLiteral("orders.events"), 0,
+                       committed, low, high};
+        QCOMPARE(p.lag(), lag);
+    }
+
+    void groupTotalsSumPartitions()
+    {
+        const QList<PartitionLag> rows{
+            {QStringLiteral("orders"), QStringLiteral("billing"), QStringLiteral("orders.events"), 0, 5, 0, 10},
+            {QStringLiteral("orders"), QStringLiteral("shipping"), QStringLiteral("orders.events"), 0, 9, 0, 10},
+            {QStringLiteral("orders"), QStringLiteral("billing"), QStringLiteral("orders.events"), 1, -1, 0, 7},
+        };
+        const QList<GroupLag> totals = groupTotals(rows);
+        QCOMPARE(totals.size(), 2);
+        QCOMPARE(totals[0].group, QStringLiteral("billing"));
+        QCOMPARE(totals[0].lag, 12);
+        QCOMPARE(totals[0].partitions, 2);
+        QCOMPARE(totals[1].group, QStringLiteral("shipping"));
+        QCOMPARE(totals[1].lag, 1);
+    }
+
+    void partitionTable()
+    {
+        PartitionTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        LagSnapshot a;
+        a.cluster = QStringLiteral("main");
+        a.partitions = {{QStringLiteral("orders"), QStringLiteral("billing"), QStringLiteral("orders.events"), 0, 5, 0, 10},
+                        {QStringLiteral("orders"), QStringLiteral("billing"), QStringLiteral("orders.events"), 1, -1, 0, 7}};
+        model.applySnapshot(a);
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(model.data(model.index(0, PartitionTableModel::Lag)).toString(), QStringLiteral("5"));
+        QCOMPARE(model.data(model.index(1, PartitionTableModel::Committed)).toString(), QStringLiteral("none"));
+        QCOMPARE(model.data(model.index(1, PartitionTableModel::Lag), PartitionTableModel::SortRole).toLongLong(), 7);
+
+        // Same layout: values change in place.
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+        a.partitions[0].committed = 10;
+        model.applySnapshot(a);
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(reset.size(), 0);
+        QCOMPARE(model.data(model.index(0, PartitionTableModel::Lag)).toString(), QStringLiteral("0"));
+
+        // Another cluster's rows are added; its own rows replaced on a new layout.
+        LagSnapshot b;
+        b.cluster = QStringLiteral("other");
+        b.partitions = {{QStringLiteral("payments"), QStringLiteral("ledger"), QStringLiteral("payments.events"), 0, 1, 0, 3}};
+        model.applySnapshot(b);
+        QCOMPARE(model.rowCount(), 3);
+        a.partitions.removeLast();
+        model.applySnapshot(a);
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(model.headerData(PartitionTableModel::Lag, Qt::Horizontal, Qt::DisplayRole).toString(), QStringLiteral("Lag"));
+    }
+
+    void connectionTable()
+    {
+        ConnectionTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        ConnectionHealth h;
+        h.kind = ConnectionHealth::Kind::Store;
+        h.name = QStringLiteral("billing");
+        h.state = HealthState::Ok;
+        h.latencyMs = 12;
+        model.apply(h);
+        h.state = HealthState::Down;
+        h.latencyMs = -1;
+        h.detail = QStringLiteral("connection refused\nsecond line");
+        model.apply(h);
+        QCOMPARE(model.rowCount(), 1);
+        QCOMPARE(model.data(model.index(0, ConnectionTableModel::State)).toString(), QStringLiteral("down"));
+        QCOMPARE(model.data(model.index(0, ConnectionTableModel::Detail)).toString(), QStringLiteral("connection refused"));
+        QCOMPARE(model.data(model.index(0, ConnectionTableModel::Latency)).toString(), QString());
+        h.kind = ConnectionHealth::Kind::Cluster; // same name, other kind: another row
+        model.apply(h);
+        QCOMPARE(model.rowCount(), 2);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestLagModels)
+#include "tst_lagmodels.moc"
