@@ -731,11 +731,12 @@ std::pair<Outcome, QString> readInto(DecodedEnvelope &d, EnvelopeField field, co
         break;
     }
     case EnvelopeValueType::Integer: {
-        Converted<qint64> c = l.bytes ? bytesToInteger(*l.bytes, format, l.where)
-            : l.json                  ? jsonToInteger(*l.json, l.where)
-                                      : Converted<qint64>::bad(EnvelopeText::tr("%1 is not a "
-                                                                                                 "number")
-                                                                   .arg(l.where));
+        Converted<qint64> c
+            = Converted<qint64>::bad(EnvelopeText::tr("%1 is not a number").arg(l.where));
+        if (l.bytes)
+            c = bytesToInteger(*l.bytes, format, l.where);
+        else if (l.json)
+            c = jsonToInteger(*l.json, l.where);
         if (!c.value)
             return { c.failure, c.note };
         if (const auto why = outOfRange(field, *c.value)) {

@@ -22,7 +22,6 @@
 #include <QList>
 #include <QMap>
 #include <QString>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -119,9 +118,10 @@ Input parse(QByteArrayView data)
             break;
         case 'h':
             if (eq >= 0)
-                in.message.headers.append({unescape(arg.first(eq)), unescape(arg.sliced(eq + 1))});
+                in.message.headers.append(
+                    { unescape(arg.first(eq)), unescape(arg.sliced(eq + 1)) });
             else
-                in.message.headers.append({unescape(arg), std::nullopt});
+                in.message.headers.append({ unescape(arg), std::nullopt });
             break;
         case 't':
             in.message.timestampMs = QByteArray(arg.data(), arg.size()).toLongLong();
@@ -190,13 +190,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     require(!fromValue.key.isEmpty() && !fromValue.label().isNull());
     require(normalizeErrorCause(valueText).size() <= 301);
 
-    const EnvelopeDetection detection = detectEnvelope(in.message.topic, {in.message, in.message},
-                                                       in.topics);
+    const EnvelopeDetection detection
+        = detectEnvelope(in.message.topic, { in.message, in.message }, in.topics);
     require(detection.sampled == 2 && !detection.proposals.isEmpty());
     for (const PresetProposal &p : detection.proposals)
         require(p.score >= 0.0 && p.score <= 1.0 && p.readable <= p.sampled);
 
-    for (const TopicPairing &p : pairTopicsByName(in.topics))
-        require(!p.sourceTopic.isEmpty() && (!p.retryTopics.isEmpty() || !p.deadLetterTopics.isEmpty()));
+    for (const TopicPairing &p : pairTopicsByName(in.topics)) {
+        require(!p.sourceTopic.isEmpty());
+        require(!p.retryTopics.isEmpty() || !p.deadLetterTopics.isEmpty());
+    }
     return 0;
 }

@@ -106,7 +106,8 @@ private slots:
         QTest::newRow("idem: payload fallback")
             << "idem" << Fields {}
             << RawMessage(Msg().key("k").value(
-                   R"({"event_id":"e-2","entity_key":"o-2","event_type":"OrderPaid","event_version":3})"))
+                   R"({"event_id":"e-2","entity_key":"o-2","event_type":"OrderPaid",)"
+                   R"("event_version":3})"))
             << Fields { { "event_id", "e-2" },
                         { "entity_key", "o-2" },
                         { "event_type", "OrderPaid" },
@@ -294,8 +295,8 @@ private slots:
                };
         QTest::newRow("cloudevents: data pointer in structured mode")
             << "cloudevents" << Fields { { "entity_key", "data:/order_id" } }
-            << RawMessage(Msg().value(
-                   R"({"specversion":"1.0","id":"C-1","source":"/o","type":"t","data":{"order_id":"o-9"}})"))
+            << RawMessage(Msg().value(R"({"specversion":"1.0","id":"C-1","source":"/o","type":"t",)"
+                                      R"("data":{"order_id":"o-9"}})"))
             << Fields { { "entity_key", "o-9" } } << "structured CloudEvent" << QStringList();
         QTest::newRow("cloudevents: data pointer in binary mode")
             << "cloudevents" << Fields { { "entity_key", "data:/order_id" } }
