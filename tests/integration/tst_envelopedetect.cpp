@@ -1,0 +1,151 @@
+// Proves `idemctl envelope detect` reads the conventions real producers and
+// dead-letter handlers use, from messages produced to a Kafka cluster byte
+// for byte as CloudEvents, Spring Kafka and Kafka Connect write them, and
+// proposes the right preset with its evidence and the topic pairing.
+
+#include "connectors/kafka/mockkafka.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QtEndian>
+#include <QtTest>
+
+using namespace idem::connectors::kafka;
+
+namespace {
+
+using Headers = QList<QPair<QByteArray, QByteArray>>;
+
+QByteArray be32(qint32 v)
+{
+    QByteArray out(4, '\0');
+    qToBigEndian(v, out.data());
+    return out;
+}
+
+QByteArray be64(qint64 v)
+{
+    QByteArray out(8, '\0');
+    qToBigEndian(v, out.data());
+    return out;
+}
+
+} // namespace
+
+class TestEnvelopeDetect : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<MockKafka> m_kafka;
+
+    void produce(const char *topic, const QByteArray &key, const QByteArray &value, const Headers &headers)
+    {
+        auto producer = createClient(RD_KAFKA_PRODUCER, {{QStringLiteral("bootstrap.servers"), m_kafka->bootstrapServers()}});
+        QVERIFY(producer.ok());
+        rd_kafka_headers_t *h = rd_kafka_headers_new(headers.size());
+        for (const auto &[name, v] : headers)
+            rd_kafka_header_add(h, name.constData(), name.size(), v.constData(), v.size());
+        QCOMPARE(rd_kafka_producev(producer->get(), RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key.constData(), size_t(key.size())),
+                                   RD_KAFKA_V_VALUE(const_cast<char *>(value.constData()), size_t(value.size())),
+                                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END),
+                 RD_KAFKA_RESP_ERR_NO_ERROR);
+        QCOMPARE(rd_kafka_flush(producer->get(), 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+    }
+
+    QJsonObject detect(const QString &topic)
+    {
+        QProcess p;
+        p.start(QStringLiteral(IDEMCTL), {QStringLiteral("--bootstrap"), m_kafka->bootstrapServers(), QStringLiteral("envelope"),
+                                          QStringLiteral("detect"), topic, QStringLiteral("--json")});
+        if (!p.waitForFinished(30000) || p.exitCode() != 0) {
+            qWarning("%s", p.readAllStandardError().constData());
+            return {};
+        }
+        return QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        auto started = MockKafka::start(1);
+        QVERIFY(started.ok());
+        m_kafka = std::move(started.value());
+        for (const char *t : {"invoices", "orders", "orders.DLT", "sink-errors"})
+            QVERIFY(m_kafka->createTopic(QString::fromLatin1(t), 2).ok());
+        for (int i = 0; i < 12; ++i) {
+            const QByteArray n = QByteArray::number(i);
+            produce("invoices", "inv-" + n, "{\"amount\":" + n + "}",
+                    {{"ce_id", "evt-" + n}, {"ce_type", "com.example.invoice.issued"}, {"ce_source", "/billing"},
+                     {"ce_specversion", "1.0"}, {"ce_time", "2026-11-26T10:00:00Z"}, {"content-type", "application/json"}});
+            produce("orders.DLT", "order-" + n, "{\"event_id\":\"evt-" + n + "\",\"id\":\"order-" + n + "\"}",
+                    {{"kafka_dlt-original-topic", "orders"}, {"kafka_dlt-original-partition", be32(i % 2)},
+                     {"kafka_dlt-original-offset", be64(1000 + i)}, {"kafka_dlt-original-timestamp", be64(1795700000000LL + i)},
+                     {"kafka_dlt-original-consumer-group", "fulfilment"},
+                     {"kafka_dlt-exception-fqcn", "org.springframework.kafka.listener.ListenerExecutionFailedException"},
+                     {"kafka_dlt-exception-message", "Listener failed; nested exception is java.lang.IllegalStateException: stock 42 missing"},
+                     {"kafka_dlt-exception-stacktrace", "java.lang.IllegalStateException: stock 42 missing\n\tat com.example.Fulfilment.reserve(Fulfilment.java:88)\n"}});
+            produce("sink-errors", "row-" + n, "not json " + n,
+                    {{"__connect.errors.topic", "orders"}, {"__connect.errors.partition", "1"},
+                     {"__connect.errors.offset", QByteArray::number(500 + i)}, {"__connect.errors.connector.name", "jdbc-sink"},
+                     {"__connect.errors.task.id", "0"}, {"__connect.errors.stage", "VALUE_CONVERTER"},
+                     {"__connect.errors.exception.class.name", "org.apache.kafka.connect.errors.DataException"},
+                     {"__connect.errors.exception.message", "Converting byte[] to Kafka Connect data failed"}});
+        }
+    }
+
+    void proposesPresetWithEvidence_data()
+    {
+        QTest::addColumn<QString>("topic");
+        QTest::addColumn<QString>("preset");
+        QTest::addColumn<QString>("evidence");
+        QTest::addColumn<bool>("deadLetter");
+        QTest::addColumn<int>("readable");
+        QTest::newRow("CloudEvents binary mode") << QStringLiteral("invoices") << QStringLiteral("cloudevents")
+                                                 << QStringLiteral("12 of 12 sampled messages carry ce_id") << false << 12;
+        QTest::newRow("Spring Kafka DLT") << QStringLiteral("orders.DLT") << QStringLiteral("spring")
+                                          << QStringLiteral("12 of 12 sampled messages carry kafka_dlt-original-topic") << true << 12;
+        QTest::newRow("Kafka Connect DLQ") << QStringLiteral("sink-errors") << QStringLiteral("connect")
+                                           << QStringLiteral("12 of 12 sampled messages carry __connect.errors.topic") << true
+                                           << 0; // the payload that failed conversion holds no event_id
+    }
+    void proposesPresetWithEvidence()
+    {
+        QFETCH(QString, topic);
+        QFETCH(QString, preset);
+        QFETCH(QString, evidence);
+        QFETCH(bool, deadLetter);
+        QFETCH(int, readable);
+        const QJsonObject d = detect(topic);
+        QCOMPARE(d.value(QStringLiteral("sampled")).toInt(), 12);
+        const QJsonObject best = d.value(QStringLiteral("proposals")).toArray().first().toObject();
+        QCOMPARE(best.value(QStringLiteral("preset")).toString().split(QLatin1Char('+')).first(), preset);
+        QCOMPARE(best.value(QStringLiteral("readable")).toInt(), readable);
+        QCOMPARE(best.value(QStringLiteral("dead_letter")).toBool(), deadLetter);
+        const QStringList lines = best.value(QStringLiteral("evidence")).toVariant().toStringList();
+        QVERIFY2(lines.contains(evidence), qPrintable(lines.join(QLatin1Char('\n'))));
+    }
+
+    void pairsSpringDeadLetterTopicWithItsSource()
+    {
+        const QJsonObject pairing = detect(QStringLiteral("orders.DLT")).value(QStringLiteral("pairing")).toObject();
+        QCOMPARE(pairing.value(QStringLiteral("source_topic")).toString(), QStringLiteral("orders"));
+        QCOMPARE(pairing.value(QStringLiteral("dead_letter_topics")).toArray().first().toString(), QStringLiteral("orders.DLT"));
+    }
+
+    void unknownTopicIsAPreciseError()
+    {
+        QProcess p;
+        p.start(QStringLiteral(IDEMCTL), {QStringLiteral("--bootstrap"), m_kafka->bootstrapServers(), QStringLiteral("envelope"),
+                                          QStringLiteral("detect"), QStringLiteral("nowhere")});
+        QVERIFY(p.waitForFinished(30000));
+        QCOMPARE(p.exitCode(), 1);
+        QCOMPARE(QString::fromUtf8(p.readAllStandardError()).trimmed(),
+                 QStringLiteral("idemctl: topic nowhere does not exist on the cluster"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEnvelopeDetect)
+#include "tst_envelopedetect.moc"
