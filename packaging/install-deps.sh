@@ -13,7 +13,7 @@ packages=(
     libspdlog-dev libfmt-dev
     libyaml-cpp-dev
     postgresql postgresql-client
-    xvfb xauth kcat
+    xvfb xauth kcat bc
     fonts-dejavu-core
     clang libclang-rt-14-dev
 )
