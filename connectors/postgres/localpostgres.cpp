@@ -1,6 +1,7 @@
 #include "connectors/postgres/localpostgres.h"
 
 #include "connectors/common/logging.h"
+#include "connectors/common/randomsecret.h"
 #include "connectors/common/process.h"
 
 #include <QDir>
@@ -9,7 +10,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
-#include <QRandomGenerator>
 #include <QVersionNumber>
 
 #include <libpq-fe.h>
@@ -140,15 +140,6 @@ Result<quint16> reservePort(quint16 wanted)
     getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len);
     close(fd);
     return quint16(ntohs(addr.sin_port));
-}
-
-QString randomPassword()
-{
-    static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-    QString out;
-    for (int i = 0; i < 24; ++i)
-        out += QLatin1Char(alphabet[QRandomGenerator::system()->bounded(int(sizeof alphabet) - 1)]);
-    return out;
 }
 
 Result<std::optional<RunAs>> serverAccount()
@@ -311,7 +302,7 @@ Result<std::unique_ptr<LocalPostgres>> LocalPostgres::start(const LocalPostgresO
     pg->m_binDir = *binDir;
     pg->m_instanceDir = QString::fromLocal8Bit(templ);
     pg->m_superuser = options.superuser;
-    pg->m_password = randomPassword();
+    pg->m_password = randomSecret();
     pg->m_keepDirectory = options.keepDirectory;
     auto cleanupDir = [&] {
         if (!options.keepDirectory)

@@ -1,6 +1,7 @@
 #include "connectors/sandbox/sandboxworld.h"
 
 #include "connectors/common/logging.h"
+#include "connectors/common/randomsecret.h"
 #include "connectors/config/configfile.h"
 #include "connectors/kafka/mockkafka.h"
 #include "connectors/postgres/localpostgres.h"
@@ -15,7 +16,6 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
-#include <QRandomGenerator>
 #include <QSaveFile>
 
 #include <cerrno>
@@ -47,15 +47,6 @@ const FlowLayout kFlows[] = {
     {QStringLiteral("orders"), 6, 3, 4},
     {QStringLiteral("payments"), 3, 2, 2},
 };
-
-QString randomSecret()
-{
-    static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-    QString out;
-    for (int i = 0; i < 24; ++i)
-        out += QLatin1Char(alphabet[QRandomGenerator::system()->bounded(int(sizeof alphabet) - 1)]);
-    return out;
-}
 
 QStringList retryTopics(const QString &flow)
 {

@@ -25,7 +25,7 @@ for ((t = 10; t <= seconds; t += 10)); do
     sleep 10
     r=$(rss)
     [ -z "$first" ] && first=$r && first_t=$t
-    printf 't=%4d s  idem-sandbox RSS %6d KiB  PostgreSQL processes RSS %6d KiB\n' "$t" "$r" "$(pgrss)"
+    printf 't=%4d s  idem-sandbox RSS %6d KiB  postmaster RSS %6d KiB\n' "$t" "$r" "$(pgrss)"
 done
 last=$r
 kill -TERM $pid
