@@ -297,7 +297,10 @@ private slots:
                 const StoreRow row = readStore(group).value(QString::fromUtf8(id));
                 QCOMPARE(row.attempts, 4);
                 const auto *config = m_config.store(QStringLiteral("sandbox"), group);
-                QCOMPARE(row.outcomes, (QStringList{config->outcomeValue(QStringLiteral("retry_scheduled")),
+                // A redelivery may add duplicate_skipped rows; the attempts themselves are exact.
+                QStringList attempts = row.outcomes;
+                attempts.removeAll(config->outcomeValue(QStringLiteral("duplicate_skipped")));
+                QCOMPARE(attempts, (QStringList{config->outcomeValue(QStringLiteral("retry_scheduled")),
                                                     config->outcomeValue(QStringLiteral("retry_scheduled")),
                                                     config->outcomeValue(QStringLiteral("retry_scheduled")),
                                                     config->outcomeValue(QStringLiteral("dead_lettered"))}));
@@ -320,7 +323,7 @@ private slots:
             QCOMPARE(shipping.value(id).status, QStringLiteral("parked"));
             // billing reads version 2; it fails only when its downstream outage hit the event.
             QVERIFY2(billing.value(id).status == QLatin1String("processed")
-                         || billing.value(id).outcomes.size() == 4,
+                         || billing.value(id).status == QLatin1String("dead_lettered"),
                      qPrintable(id));
         }
         QVERIFY2(bumped > 0, "the seed should include schema-bumped events");
