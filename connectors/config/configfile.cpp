@@ -1,5 +1,7 @@
 #include "connectors/config/configfile.h"
 
+#include "models/envelope/presets.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -581,6 +583,10 @@ EnvelopeConfig Reader::readEnvelope(const Entry &entry, const QString &flow)
             }
         }
     }
+    // The envelope decoder owns the preset names and the field grammar; a
+    // mistake is reported here, at the flow's envelope, before anything runs.
+    if (auto spec = models::makeEnvelopeSpec(envelope.preset, envelope.fields); !spec)
+        error(entry.keyMark(), QStringLiteral("the %1 of flow %2: %3").arg(entry.key, quoted(flow), spec.error()));
     return envelope;
 }
 

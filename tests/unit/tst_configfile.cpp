@@ -154,6 +154,12 @@ private slots:
         QTest::newRow("version missing")
             << QByteArray("environments: {}\n")
             << "idem.yaml:1:1: version is missing; expected version: 1";
+        QTest::newRow("envelope preset unknown")
+            << QByteArray("version: 1\nenvironments:\n  prod:\n    kafka:\n      main: {bootstrap.servers: k:9092}\n"
+                          "    flows:\n      orders:\n        cluster: main\n        topics: [orders]\n"
+                          "        envelope: {preset: sprng}\n")
+            << "idem.yaml:10:9: the envelope of flow \"orders\": unknown envelope preset \"sprng\" (did you "
+               "mean spring?); known presets: idem, cloudevents, spring, connect, debezium-outbox, custom";
         QTest::newRow("version 2") << QByteArray("version: 2\nenvironments: {}\n")
                                    << "idem.yaml:1:10: unsupported version \"2\"; this Idem reads "
                                       "version 1";
