@@ -113,6 +113,8 @@ models::LagSnapshot LagReader::poll()
     for (const auto &flow : m_flows) {
         for (const QString &t : flow.topics + flow.retryTopics)
             watermarks(t);
+        if (!flow.deadLetterTopic.isEmpty())
+            watermarks(flow.deadLetterTopic);
         for (const auto &group : flow.groups) {
             PartitionList partitions(rd_kafka_topic_partition_list_new(8));
             for (const QString &t : flow.topics + flow.retryTopics) {
@@ -173,6 +175,18 @@ models::LagSnapshot LagReader::poll()
                                  .arg(timeoutMs);
 
     for (const auto &flow : m_flows) {
+        auto addTopic = [&](const QString &topic, models::TopicPartitionMarks::Role role) {
+            for (int p = 0; p < partitionCount.value(topic, 0); ++p) {
+                const auto m = marks.value({topic, p}, {-1, -1});
+                snapshot.topics.append({flow.name, topic, role, p, m.first, m.second});
+            }
+        };
+        for (const QString &t : flow.topics)
+            addTopic(t, models::TopicPartitionMarks::Role::Source);
+        for (const QString &t : flow.retryTopics)
+            addTopic(t, models::TopicPartitionMarks::Role::Retry);
+        if (!flow.deadLetterTopic.isEmpty())
+            addTopic(flow.deadLetterTopic, models::TopicPartitionMarks::Role::DeadLetter);
         for (const auto &group : flow.groups) {
             const auto &offsets = committed.value(group.name);
             auto add = [&](const QString &topic, bool onlyWhenCommitted) {

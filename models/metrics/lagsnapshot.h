@@ -28,12 +28,26 @@ struct PartitionLag
     qint64 lag() const;
 };
 
+// Where a flow's topic stands: its watermarks, whoever consumes it.
+struct TopicPartitionMarks
+{
+    enum class Role { Source, Retry, DeadLetter };
+
+    QString flow;
+    QString topic;
+    Role role = Role::Source;
+    int partition = 0;
+    qint64 low = -1;
+    qint64 high = -1;
+};
+
 struct LagSnapshot
 {
     QString cluster;
     QDateTime takenAt;
     qint64 pollMs = 0;          // how long the poll took
     QList<PartitionLag> partitions;
+    QList<TopicPartitionMarks> topics; // every partition of every topic of the flows
     ConnectionHealth health;
     QStringList problems;       // partial failures: "group billing: coordinator not available"
 };

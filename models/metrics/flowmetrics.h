@@ -1,0 +1,65 @@
+#pragma once
+
+// The live health figures of each flow, from the lag snapshots of the last
+// window (default five minutes):
+//   lag            messages the flow's groups still have to process
+//   retry share    messages entering the retry topics ÷ (source + retry)
+//   error rate     messages entering the dead-letter topic per minute, and
+//                  as a share of the source traffic
+//   dead letters   messages retained in the dead-letter topic
+// plus Burrow's lag status per partition, group and flow. Figures that need
+// two snapshots are unknown (-1) until there are two.
+
+#include "models/metrics/lagsnapshot.h"
+#include "models/metrics/lagstatus.h"
+
+#include <chrono>
+#include <deque>
+
+namespace idem::models {
+
+struct PartitionStatus
+{
+    PartitionLag partition;
+    LagStatus status = LagStatus::NotEnoughData;
+};
+
+struct GroupFigures
+{
+    QString flow;
+    QString group;
+    qint64 lag = 0;
+    LagStatus status = LagStatus::NotEnoughData;
+};
+
+struct FlowFigures
+{
+    QString flow;
+    qint64 lag = 0;
+    double retryShare = -1;       // 0..1
+    double errorsPerMinute = -1;
+    double errorShare = -1;       // 0..1 of source traffic
+    qint64 deadLetters = -1;      // retained in the dead-letter topic; -1 without one
+    qint64 sourceMessages = -1;   // entered the source topics within the window
+    LagStatus status = LagStatus::NotEnoughData;
+    QString worstGroup;           // the group with the worst status, then the most lag
+    qint64 windowMs = 0;          // the time the figures span
+};
+
+class MetricsTracker
+{
+public:
+    explicit MetricsTracker(std::chrono::milliseconds window = std::chrono::minutes(5));
+
+    void add(const LagSnapshot &snapshot);
+
+    QList<FlowFigures> flows() const;
+    QList<GroupFigures> groups() const;
+    QList<PartitionStatus> partitions() const;
+
+private:
+    std::chrono::milliseconds m_window;
+    QMap<QString, std::deque<LagSnapshot>> m_history; // per cluster, oldest first
+};
+
+} // namespace idem::models
