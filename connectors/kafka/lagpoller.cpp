@@ -4,6 +4,7 @@
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QSet>
 
 namespace idem::connectors::kafka {
 
@@ -37,6 +38,7 @@ Status LagReader::ensureClient()
         properties.append({key, expanded});
     }
     properties.append({QStringLiteral("log_level"), QStringLiteral("3")});
+    m_properties = properties;
     auto client = createClient(RD_KAFKA_PRODUCER, properties);
     if (!client)
         return makeError(client.error());
@@ -204,6 +206,7 @@ models::LagSnapshot LagReader::poll()
                 add(t, true);
         }
     }
+    readLagTimes(snapshot);
     const QString detail = QStringLiteral("%1 brokers, %2 partitions read in %3 ms")
                                .arg(brokers)
                                .arg(snapshot.partitions.size())
@@ -211,6 +214,84 @@ models::LagSnapshot LagReader::poll()
     if (!snapshot.problems.isEmpty())
         return finish(models::HealthState::Degraded, detail + QLatin1Char('\n') + snapshot.problems.join(QLatin1Char('\n')));
     return finish(models::HealthState::Ok, detail);
+}
+
+void LagReader::readLagTimes(models::LagSnapshot &snapshot)
+{
+    using Key = std::tuple<QString, int, qint64>;
+    auto nextOffset = [](const models::PartitionLag &p) { return std::max(p.committed, std::max<qint64>(p.low, 0)); };
+    // The record each lagging group reads next; cached by offset, so a group
+    // that does not move costs nothing.
+    QMap<Key, qint64> keep;
+    QMap<QPair<QString, int>, QSet<qint64>> wanted;
+    for (auto &p : snapshot.partitions) {
+        if (p.lag() == 0) {
+            p.lagMs = 0;
+            continue;
+        }
+        const Key key{p.topic, p.partition, nextOffset(p)};
+        if (const auto cached = m_timestamps.constFind(key); cached != m_timestamps.cend())
+            keep.insert(key, *cached);
+        else
+            wanted[{p.topic, p.partition}].insert(nextOffset(p));
+    }
+    m_timestamps = keep;
+    if (!wanted.isEmpty()) {
+        if (!m_fetcher) {
+            KafkaProperties props = m_properties;
+            props.append({QStringLiteral("group.id"), QStringLiteral("idem-lag-reader")}); // never joined
+            props.append({QStringLiteral("enable.auto.commit"), QStringLiteral("false")});
+            props.append({QStringLiteral("enable.auto.offset.store"), QStringLiteral("false")});
+            props.append({QStringLiteral("max.partition.fetch.bytes"), QStringLiteral("65536")});
+            auto fetcher = createClient(RD_KAFKA_CONSUMER, props);
+            if (!fetcher) {
+                snapshot.problems << QStringLiteral("cannot read lag times: %1").arg(fetcher.error());
+                return;
+            }
+            m_fetcher = std::move(fetcher.value());
+        }
+        PartitionList assignment(rd_kafka_topic_partition_list_new(wanted.size()));
+        int missing = 0;
+        for (auto it = wanted.cbegin(); it != wanted.cend(); ++it) {
+            rd_kafka_topic_partition_list_add(assignment.get(), it.key().first.toUtf8().constData(), it.key().second)
+                ->offset = *std::min_element(it->cbegin(), it->cend());
+            missing += int(it->size());
+        }
+        rd_kafka_assign(m_fetcher.get(), assignment.get());
+        QElapsedTimer timer;
+        timer.start();
+        while (missing > 0 && timer.elapsed() < m_timeout.count()) {
+            KafkaMessage m(rd_kafka_consumer_poll(m_fetcher.get(), 50));
+            if (!m || m->err)
+                continue;
+            auto it = wanted.find({QString::fromUtf8(rd_kafka_topic_name(m->rkt)), m->partition});
+            if (it == wanted.end())
+                continue;
+            // A compacted or deleted offset is answered by the first record after it.
+            for (auto o = it->begin(); o != it->end();) {
+                if (*o <= m->offset) {
+                    m_timestamps.insert({it.key().first, it.key().second, *o}, rd_kafka_message_timestamp(m.get(), nullptr));
+                    o = it->erase(o);
+                    --missing;
+                } else {
+                    ++o;
+                }
+            }
+        }
+        rd_kafka_assign(m_fetcher.get(), nullptr);
+        if (missing > 0)
+            snapshot.problems << QStringLiteral("%1 records at committed offsets could not be read within %2 ms")
+                                     .arg(missing)
+                                     .arg(m_timeout.count());
+    }
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (auto &p : snapshot.partitions) {
+        if (p.lagMs == 0)
+            continue;
+        const qint64 ts = m_timestamps.value({p.topic, p.partition, nextOffset(p)}, -1);
+        if (ts > 0)
+            p.lagMs = std::max<qint64>(0, now - ts);
+    }
 }
 
 } // namespace idem::connectors::kafka

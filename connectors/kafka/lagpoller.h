@@ -14,6 +14,8 @@
 #include "models/config/config.h"
 #include "models/metrics/lagsnapshot.h"
 
+#include <QMap>
+
 #include <chrono>
 
 namespace idem::connectors::kafka {
@@ -30,11 +32,17 @@ public:
 
 private:
     Status ensureClient();
+    // Fills lagMs: reads the record at each lagging partition's committed
+    // offset (all partitions at once), caching timestamps by offset.
+    void readLagTimes(models::LagSnapshot &snapshot);
 
     models::KafkaClusterConfig m_cluster;
     QList<models::FlowConfig> m_flows;
     std::chrono::milliseconds m_timeout;
     KafkaHandle m_client;
+    KafkaHandle m_fetcher; // a consumer that never joins a group: it reads single records
+    KafkaProperties m_properties;
+    QMap<std::tuple<QString, int, qint64>, qint64> m_timestamps; // (topic, partition, offset) -> timestamp ms
 };
 
 } // namespace idem::connectors::kafka

@@ -22,6 +22,10 @@ struct PartitionLag
     qint64 committed = -1; // -1: the group has committed nothing here
     qint64 low = -1;
     qint64 high = -1;
+    // How old the next record the group will read is: now minus the
+    // timestamp of the record at the committed offset. 0 without lag; -1
+    // when that record could not be read.
+    qint64 lagMs = -1;
 
     // Messages the group has still to process. With no commit, everything
     // retained counts; a commit below the low watermark counts from there.

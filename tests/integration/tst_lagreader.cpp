@@ -20,6 +20,7 @@ private:
     std::unique_ptr<MockKafka> m_kafka;
     models::KafkaClusterConfig m_cluster;
     models::FlowConfig m_flow;
+    qint64 m_stampBase = 0;
 
     void commit(const char *topic, const QList<QPair<int, qint64>> &offsets)
     {
@@ -43,9 +44,12 @@ private slots:
         QVERIFY(m_kafka->createTopic(QStringLiteral("orders.retry.1"), 1).ok());
         auto producer = createClient(RD_KAFKA_PRODUCER, {{QStringLiteral("bootstrap.servers"), m_kafka->bootstrapServers()}});
         QVERIFY(producer.ok());
+        // Message i is stamped 100 s ago plus i seconds: lag in seconds is checkable.
+        m_stampBase = QDateTime::currentMSecsSinceEpoch() - 100000;
         for (int i = 0; i < 30; ++i) {
             const QByteArray v = QByteArray::number(i);
             QCOMPARE(rd_kafka_producev(producer->get(), RD_KAFKA_V_TOPIC("orders.events"), RD_KAFKA_V_PARTITION(i % 3),
+                                       RD_KAFKA_V_TIMESTAMP(m_stampBase + i * 1000),
                                        RD_KAFKA_V_VALUE(const_cast<char *>(v.constData()), size_t(v.size())),
                                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
                      RD_KAFKA_RESP_ERR_NO_ERROR);
@@ -82,6 +86,19 @@ private slots:
             QCOMPARE(p.high, 10);
             const qint64 expected = p.group == QLatin1String("billing") ? billingCommitted[p.partition] : -1;
             QCOMPARE(p.committed, expected);
+        }
+        // Lag in seconds: the age of the record at the committed offset
+        // (offset o of partition p is message 3o + p).
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        for (const auto &p : s.partitions) {
+            if (p.lag() == 0) {
+                QCOMPARE(p.lagMs, 0);
+                continue;
+            }
+            const qint64 next = std::max<qint64>(p.committed, 0);
+            const qint64 expected = now - (m_stampBase + (3 * next + p.partition) * 1000);
+            QVERIFY2(p.lagMs <= expected && p.lagMs > expected - 5000,
+                     qPrintable(QStringLiteral("%1[%2] %3: %4 ms, expected about %5").arg(p.topic).arg(p.partition).arg(p.group).arg(p.lagMs).arg(expected)));
         }
         const auto totals = models::groupTotals(s.partitions);
         QCOMPARE(totals[0].lag, (10 - 4) + 0 + 10);
