@@ -1,5 +1,7 @@
 // idemctl: Idem on the command line, for scripts and services.
 //
+//   idemctl [--config FILE] [--environment NAME] lag [--flow NAME] [--json]
+//   idemctl [--config FILE] [--environment NAME] health [--json]
 //   idemctl [--config FILE] [--environment NAME] envelope detect TOPIC
 //           [--cluster NAME | --bootstrap SERVERS] [--samples N] [--json]
 //
@@ -7,7 +9,10 @@
 
 #include "app/common/cli.h"
 #include "connectors/config/configfile.h"
+#include "connectors/kafka/lagpoller.h"
 #include "connectors/kafka/topicsampler.h"
+#include "connectors/postgres/storeprobe.h"
+#include "models/metrics/flowmetrics.h"
 #include "models/envelope/detection.h"
 
 #include <QCoreApplication>
@@ -15,6 +20,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QThread>
 
 #include <cstdio>
 
@@ -22,17 +28,19 @@ using namespace idem;
 
 namespace {
 
-// The librdkafka properties of the cluster the command is about.
-Result<connectors::kafka::KafkaProperties> clusterProperties(const QCommandLineParser &parser)
+struct LoadedEnvironment
 {
-    if (parser.isSet(QStringLiteral("bootstrap")))
-        return connectors::kafka::KafkaProperties{{QStringLiteral("bootstrap.servers"), parser.value(QStringLiteral("bootstrap"))}};
+    models::Config config;
+    models::EnvironmentConfig environment;
+};
+
+// The environment the command is about, from --config and --environment.
+Result<LoadedEnvironment> loadEnvironment(const QCommandLineParser &parser)
+{
     const QString path = parser.isSet(QStringLiteral("config")) ? parser.value(QStringLiteral("config"))
                                                                  : connectors::defaultConfigPath();
     if (!QFileInfo::exists(path))
-        return makeError(QStringLiteral("no configuration at %1; name one with --config FILE or a cluster with "
-                                        "--bootstrap SERVERS")
-                             .arg(path));
+        return makeError(QStringLiteral("no configuration at %1; name one with --config FILE").arg(path));
     auto config = connectors::loadConfig(path);
     if (!config)
         return makeError(config.error());
@@ -40,8 +48,26 @@ Result<connectors::kafka::KafkaProperties> clusterProperties(const QCommandLineP
     const models::EnvironmentConfig *env = envName.isEmpty()
         ? (config->environments.isEmpty() ? nullptr : &config->environments.first())
         : config->environment(envName);
-    if (!env)
-        return makeError(QStringLiteral("%1 has no environment %2").arg(path, envName.isEmpty() ? QStringLiteral("at all") : QLatin1Char('"') + envName + QLatin1Char('"')));
+    if (!env) {
+        QStringList names;
+        for (const auto &e : config->environments)
+            names << e.name;
+        return makeError(envName.isEmpty() ? QStringLiteral("%1 defines no environment").arg(path)
+                                           : QStringLiteral("%1 has no environment \"%2\"; it defines: %3")
+                                                 .arg(path, envName, names.join(QStringLiteral(", "))));
+    }
+    return LoadedEnvironment{*config, *env};
+}
+
+// The librdkafka properties of the cluster the command is about.
+Result<connectors::kafka::KafkaProperties> clusterProperties(const QCommandLineParser &parser)
+{
+    if (parser.isSet(QStringLiteral("bootstrap")))
+        return connectors::kafka::KafkaProperties{{QStringLiteral("bootstrap.servers"), parser.value(QStringLiteral("bootstrap"))}};
+    auto loaded = loadEnvironment(parser);
+    if (!loaded)
+        return makeError(loaded.error() + QStringLiteral(" (or name a cluster with --bootstrap SERVERS)"));
+    const models::EnvironmentConfig *env = &loaded->environment;
     const QString clusterName = parser.value(QStringLiteral("cluster"));
     const models::KafkaClusterConfig *cluster = clusterName.isEmpty()
         ? (env->clusters.size() == 1 ? &env->clusters.first() : nullptr)
@@ -111,6 +137,217 @@ void printText(const models::EnvelopeDetection &d)
         std::printf("seen: %s\n", qPrintable(o));
 }
 
+// Polls every cluster of the environment (or one flow's) `polls` times,
+// `interval` apart, into one tracker; returns the last snapshots.
+QList<models::LagSnapshot> pollFlows(const models::EnvironmentConfig &env, const QString &onlyFlow, int polls,
+                                     std::chrono::milliseconds interval, models::MetricsTracker &tracker)
+{
+    QList<models::LagSnapshot> last;
+    std::vector<std::unique_ptr<connectors::kafka::LagReader>> readers;
+    for (const auto &cluster : env.clusters) {
+        QList<models::FlowConfig> flows;
+        for (const auto &flow : env.flows) {
+            if (flow.cluster == cluster.name && (onlyFlow.isEmpty() || flow.name == onlyFlow))
+                flows << flow;
+        }
+        if (!flows.isEmpty())
+            readers.push_back(std::make_unique<connectors::kafka::LagReader>(cluster, flows));
+    }
+    for (int i = 0; i < polls; ++i) {
+        if (i > 0)
+            QThread::msleep(quint64(interval.count()));
+        last.clear();
+        for (auto &reader : readers) {
+            last << reader->poll();
+            tracker.add(last.back());
+        }
+    }
+    return last;
+}
+
+QJsonValue number(qint64 value)
+{
+    return value < 0 ? QJsonValue() : QJsonValue(value);
+}
+
+QJsonValue ratio(double value)
+{
+    return value < 0 ? QJsonValue() : QJsonValue(value);
+}
+
+struct PollOptions
+{
+    int polls = 2;
+    std::chrono::milliseconds interval{2000};
+};
+
+Result<PollOptions> pollOptions(const QCommandLineParser &parser)
+{
+    PollOptions o;
+    bool ok = false;
+    o.polls = parser.value(QStringLiteral("polls")).toInt(&ok);
+    if (!ok || o.polls < 1 || o.polls > 100)
+        return makeError(QStringLiteral("--polls must be between 1 and 100, not \"%1\"").arg(parser.value(QStringLiteral("polls"))));
+    const double seconds = parser.value(QStringLiteral("interval")).toDouble(&ok);
+    if (!ok || seconds < 0.1 || seconds > 600)
+        return makeError(QStringLiteral("--interval must be between 0.1 and 600 seconds, not \"%1\"").arg(parser.value(QStringLiteral("interval"))));
+    o.interval = std::chrono::milliseconds(qRound64(seconds * 1000));
+    return o;
+}
+
+int lagCommand(const QCommandLineParser &parser)
+{
+    auto loaded = loadEnvironment(parser);
+    if (!loaded)
+        return app::fail(loaded.error(), 2);
+    auto options = pollOptions(parser);
+    if (!options)
+        return app::fail(options.error(), 2);
+    const QString onlyFlow = parser.value(QStringLiteral("flow"));
+    if (!onlyFlow.isEmpty() && !loaded->environment.flow(onlyFlow))
+        return app::fail(QStringLiteral("environment \"%1\" has no flow \"%2\"").arg(loaded->environment.name, onlyFlow), 2);
+    models::MetricsTracker tracker(std::chrono::hours(1));
+    const QList<models::LagSnapshot> snapshots = pollFlows(loaded->environment, onlyFlow, options->polls, options->interval, tracker);
+    QMap<std::tuple<QString, QString, QString, int>, models::LagStatus> statuses;
+    for (const auto &p : tracker.partitions())
+        statuses.insert({p.partition.flow, p.partition.group, p.partition.topic, p.partition.partition}, p.status);
+    QHash<QPair<QString, QString>, models::LagStatus> groupStatus;
+    for (const auto &g : tracker.groups())
+        groupStatus.insert({g.flow, g.group}, g.status);
+
+    int unreachable = 0;
+    QJsonArray flows;
+    for (const auto &snapshot : snapshots) {
+        if (snapshot.health.state == models::HealthState::Down) {
+            ++unreachable;
+            app::fail(QStringLiteral("cluster %1: %2").arg(snapshot.cluster, snapshot.health.detail));
+        }
+        QMap<QString, QMap<QString, QJsonArray>> byFlow;
+        QMap<QString, QMap<QString, QPair<qint64, qint64>>> totals; // lag, max lag ms
+        for (const auto &p : snapshot.partitions) {
+            const auto status = statuses.value({p.flow, p.group, p.topic, p.partition});
+            byFlow[p.flow][p.group].append(QJsonObject{
+                {QStringLiteral("topic"), p.topic}, {QStringLiteral("partition"), p.partition},
+                {QStringLiteral("committed"), number(p.committed)}, {QStringLiteral("low"), number(p.low)},
+                {QStringLiteral("high"), number(p.high)}, {QStringLiteral("lag"), p.lag()},
+                {QStringLiteral("lag_seconds"), p.lagMs < 0 ? QJsonValue() : QJsonValue(p.lagMs / 1000.0)},
+                {QStringLiteral("status"), models::lagStatusName(status)}});
+            auto &t = totals[p.flow][p.group];
+            t.first += p.lag();
+            t.second = std::max(t.second, p.lagMs);
+        }
+        for (auto f = byFlow.cbegin(); f != byFlow.cend(); ++f) {
+            QJsonArray groups;
+            for (auto g = f->cbegin(); g != f->cend(); ++g) {
+                const auto t = totals[f.key()][g.key()];
+                groups.append(QJsonObject{{QStringLiteral("group"), g.key()},
+                                          {QStringLiteral("lag"), t.first},
+                                          {QStringLiteral("lag_seconds"), t.second < 0 ? QJsonValue() : QJsonValue(t.second / 1000.0)},
+                                          {QStringLiteral("status"), models::lagStatusName(groupStatus.value({f.key(), g.key()}))},
+                                          {QStringLiteral("partitions"), g.value()}});
+            }
+            flows.append(QJsonObject{{QStringLiteral("flow"), f.key()}, {QStringLiteral("cluster"), snapshot.cluster},
+                                     {QStringLiteral("groups"), groups}});
+        }
+    }
+    if (parser.isSet(QStringLiteral("json"))) {
+        std::printf("%s\n", QJsonDocument(QJsonObject{{QStringLiteral("flows"), flows}}).toJson(QJsonDocument::Compact).constData());
+    } else {
+        std::printf("%-10s %-12s %-20s %4s %12s %12s %10s %9s  %s\n", "FLOW", "GROUP", "TOPIC", "PART", "COMMITTED",
+                    "HIGH", "LAG", "LAG S", "STATUS");
+        for (const auto &fv : flows) {
+            const QJsonObject f = fv.toObject();
+            for (const auto &gv : f.value(QStringLiteral("groups")).toArray()) {
+                const QJsonObject g = gv.toObject();
+                for (const auto &pv : g.value(QStringLiteral("partitions")).toArray()) {
+                    const QJsonObject p = pv.toObject();
+                    std::printf("%-10s %-12s %-20s %4d %12s %12s %10lld %9s  %s\n", qPrintable(f.value(QStringLiteral("flow")).toString()),
+                                qPrintable(g.value(QStringLiteral("group")).toString()), qPrintable(p.value(QStringLiteral("topic")).toString()),
+                                p.value(QStringLiteral("partition")).toInt(),
+                                p.value(QStringLiteral("committed")).isNull() ? "-" : qPrintable(QString::number(p.value(QStringLiteral("committed")).toInteger())),
+                                qPrintable(QString::number(p.value(QStringLiteral("high")).toInteger())),
+                                p.value(QStringLiteral("lag")).toInteger(),
+                                p.value(QStringLiteral("lag_seconds")).isNull() ? "?" : qPrintable(QString::number(p.value(QStringLiteral("lag_seconds")).toDouble(), 'f', 1)),
+                                qPrintable(p.value(QStringLiteral("status")).toString()));
+                }
+                std::printf("%-10s %-12s %-20s %4s %12s %12s %10lld %9s  %s\n", qPrintable(f.value(QStringLiteral("flow")).toString()),
+                            qPrintable(g.value(QStringLiteral("group")).toString()), "(total)", "", "", "", g.value(QStringLiteral("lag")).toInteger(),
+                            g.value(QStringLiteral("lag_seconds")).isNull() ? "?" : qPrintable(QString::number(g.value(QStringLiteral("lag_seconds")).toDouble(), 'f', 1)),
+                            qPrintable(g.value(QStringLiteral("status")).toString()));
+            }
+        }
+    }
+    return unreachable ? 1 : 0;
+}
+
+int healthCommand(const QCommandLineParser &parser)
+{
+    auto loaded = loadEnvironment(parser);
+    if (!loaded)
+        return app::fail(loaded.error(), 2);
+    auto options = pollOptions(parser);
+    if (!options)
+        return app::fail(options.error(), 2);
+    const models::EnvironmentConfig &env = loaded->environment;
+    models::MetricsTracker tracker(std::chrono::hours(1));
+    const QList<models::LagSnapshot> snapshots = pollFlows(env, {}, options->polls, options->interval, tracker);
+    QList<models::ConnectionHealth> connections;
+    for (const auto &s : snapshots)
+        connections << s.health;
+    for (const auto &store : env.stores)
+        connections << connectors::postgres::probeStore(store);
+    if (env.ops)
+        connections << connectors::postgres::probeOpsDatabase(*env.ops);
+    int down = 0;
+    QJsonArray conns;
+    for (const auto &c : connections) {
+        down += c.state == models::HealthState::Down;
+        conns.append(QJsonObject{{QStringLiteral("kind"), c.kind == models::ConnectionHealth::Kind::Cluster ? QStringLiteral("cluster")
+                                                          : c.kind == models::ConnectionHealth::Kind::Store ? QStringLiteral("store")
+                                                                                                            : QStringLiteral("ops")},
+                                 {QStringLiteral("name"), c.name},
+                                 {QStringLiteral("state"), models::healthStateName(c.state)},
+                                 {QStringLiteral("latency_ms"), number(c.latencyMs)},
+                                 {QStringLiteral("detail"), c.detail}});
+    }
+    QJsonArray flows;
+    for (const auto &f : tracker.flows())
+        flows.append(QJsonObject{{QStringLiteral("flow"), f.flow},
+                                 {QStringLiteral("status"), models::lagStatusName(f.status)},
+                                 {QStringLiteral("worst_group"), f.worstGroup},
+                                 {QStringLiteral("lag"), f.lag},
+                                 {QStringLiteral("retry_share"), ratio(f.retryShare)},
+                                 {QStringLiteral("errors_per_minute"), ratio(f.errorsPerMinute)},
+                                 {QStringLiteral("error_share"), ratio(f.errorShare)},
+                                 {QStringLiteral("dead_letters"), number(f.deadLetters)},
+                                 {QStringLiteral("window_seconds"), f.windowMs / 1000.0}});
+    if (parser.isSet(QStringLiteral("json"))) {
+        std::printf("%s\n", QJsonDocument(QJsonObject{{QStringLiteral("connections"), conns}, {QStringLiteral("flows"), flows}})
+                                .toJson(QJsonDocument::Compact).constData());
+    } else {
+        for (const auto &c : connections)
+            std::printf("%-8s %-16s %-9s %s\n", qPrintable(models::healthStateName(c.state)), qPrintable(c.name),
+                        c.latencyMs < 0 ? "" : qPrintable(QStringLiteral("%1 ms").arg(c.latencyMs)),
+                        qPrintable(c.detail.section(QLatin1Char('\n'), 0, 0)));
+        for (const auto &fv : flows) {
+            const QJsonObject f = fv.toObject();
+            auto pct = [](const QJsonValue &v) { return v.isNull() ? QStringLiteral("?") : QString::number(v.toDouble() * 100, 'f', 2) + QLatin1Char('%'); };
+            std::printf("flow %s: %s (worst group %s), lag %lld, retry share %s, errors %s/min (%s of source), dead letters %s\n",
+                        qPrintable(f.value(QStringLiteral("flow")).toString()), qPrintable(f.value(QStringLiteral("status")).toString()),
+                        qPrintable(f.value(QStringLiteral("worst_group")).toString()), f.value(QStringLiteral("lag")).toInteger(),
+                        qPrintable(pct(f.value(QStringLiteral("retry_share")))),
+                        f.value(QStringLiteral("errors_per_minute")).isNull() ? "?" : qPrintable(QString::number(f.value(QStringLiteral("errors_per_minute")).toDouble(), 'f', 2)),
+                        qPrintable(pct(f.value(QStringLiteral("error_share")))),
+                        f.value(QStringLiteral("dead_letters")).isNull() ? "-" : qPrintable(QString::number(f.value(QStringLiteral("dead_letters")).toInteger())));
+        }
+    }
+    for (const auto &c : connections) {
+        if (c.state == models::HealthState::Down)
+            app::fail(QStringLiteral("%1 is down: %2").arg(c.name, c.detail));
+    }
+    return down ? 1 : 0;
+}
+
 int envelopeDetect(const QCommandLineParser &parser, const QString &topic)
 {
     bool ok = false;
@@ -140,6 +377,8 @@ int main(int argc, char *argv[])
     QCommandLineParser parser;
     app::addCommonOptions(parser, QStringLiteral(
         "Idem on the command line.\n\nCommands:\n"
+        "  lag [--flow NAME]       committed offset, watermarks, lag and status per group and partition\n"
+        "  health                  each connection's state and the four figures of each flow\n"
         "  envelope detect TOPIC   sample TOPIC and propose its envelope preset, with evidence"));
     parser.addOptions({
         {QStringLiteral("config"), QStringLiteral("Configuration file (default: %1).").arg(connectors::defaultConfigPath()),
@@ -153,12 +392,22 @@ int main(int argc, char *argv[])
         {QStringLiteral("samples"), QStringLiteral("Messages to sample (default 50)."), QStringLiteral("N"),
          QStringLiteral("50")},
         {QStringLiteral("json"), QStringLiteral("Print JSON instead of text.")},
+        {QStringLiteral("flow"), QStringLiteral("Only this flow (lag)."), QStringLiteral("NAME")},
+        {QStringLiteral("polls"), QStringLiteral("Polls to take for lag and health; statuses and rates need two "
+                                                 "(default 2)."),
+         QStringLiteral("N"), QStringLiteral("2")},
+        {QStringLiteral("interval"), QStringLiteral("Seconds between polls (default 2)."), QStringLiteral("SECONDS"),
+         QStringLiteral("2")},
     });
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("What to do (see above)."));
     app::processCommandLine(parser, app.arguments(), false);
     const QStringList args = parser.positionalArguments();
     if (args.isEmpty())
         parser.showHelp(2);
+    if (args == QStringList{QStringLiteral("lag")})
+        return lagCommand(parser);
+    if (args == QStringList{QStringLiteral("health")})
+        return healthCommand(parser);
     if (args.value(0) == QLatin1String("envelope") && args.value(1) == QLatin1String("detect")) {
         if (args.size() != 3)
             return app::fail(QStringLiteral("usage: idemctl envelope detect TOPIC"), 2);

@@ -18,7 +18,7 @@ QString lagStatusName(LagStatus status)
     case LagStatus::NotEnoughData:
         break;
     }
-    return QStringLiteral("—");
+    return QStringLiteral("UNKNOWN");
 }
 
 int lagStatusSeverity(LagStatus status)

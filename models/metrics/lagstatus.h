@@ -27,7 +27,7 @@ namespace idem::models {
 
 enum class LagStatus { NotEnoughData, Ok, Warning, Rewound, Stalled, Stopped };
 
-QString lagStatusName(LagStatus status); // "OK", "WARNING", … ; "—" for not enough data
+QString lagStatusName(LagStatus status); // "OK", "WARNING", … ; "UNKNOWN" for not enough data
 int lagStatusSeverity(LagStatus status); // higher is worse
 
 struct OffsetSample

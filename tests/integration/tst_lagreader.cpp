@@ -7,6 +7,11 @@
 #include "tests/support/topicreader.h"
 
 #include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
 #include <QtTest>
 
 using namespace idem;
@@ -121,6 +126,41 @@ private slots:
         const models::LagSnapshot s = reader.poll();
         QCOMPARE(s.health.state, models::HealthState::Degraded);
         QVERIFY(s.health.detail.contains(QStringLiteral("topic orders.missing does not exist on the cluster")));
+    }
+
+    void idemctlReportsWhatItCouldReadThenFails()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("idem.yaml"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QStringLiteral("version: 1\nenvironments:\n  test:\n    kafka:\n      main:\n        bootstrap.servers: %1\n"
+                                  "    stores:\n      billing:\n        connection: host=127.0.0.1 port=1 dbname=billing user=idem_reader\n"
+                                  "    flows:\n      orders:\n        cluster: main\n        topics: [orders.events]\n"
+                                  "        groups:\n          billing: {store: billing}\n")
+                       .arg(m_kafka->bootstrapServers())
+                       .toUtf8());
+        file.close();
+        QProcess ctl;
+        ctl.start(QStringLiteral(IDEMCTL), {QStringLiteral("--config"), path, QStringLiteral("health"), QStringLiteral("--json"),
+                                            QStringLiteral("--polls"), QStringLiteral("1")});
+        QVERIFY(ctl.waitForFinished(60000));
+        QCOMPARE(ctl.exitCode(), 1);
+        const QJsonObject out = QJsonDocument::fromJson(ctl.readAllStandardOutput()).object();
+        const QJsonArray connections = out.value(QStringLiteral("connections")).toArray();
+        QCOMPARE(connections.size(), 2);
+        QCOMPARE(connections[0].toObject().value(QStringLiteral("state")).toString(), QStringLiteral("ok"));
+        QCOMPARE(connections[1].toObject().value(QStringLiteral("state")).toString(), QStringLiteral("down"));
+        const QString err = QString::fromUtf8(ctl.readAllStandardError());
+        QVERIFY2(err.contains(QStringLiteral("idemctl: billing is down: ")) && err.contains(QStringLiteral("port 1 failed")), qPrintable(err));
+
+        QProcess lag;
+        lag.start(QStringLiteral(IDEMCTL), {QStringLiteral("--config"), path, QStringLiteral("lag"), QStringLiteral("--flow"),
+                                            QStringLiteral("nope")});
+        QVERIFY(lag.waitForFinished(30000));
+        QCOMPARE(lag.exitCode(), 2);
+        QCOMPARE(QString::fromUtf8(lag.readAllStandardError()).trimmed(),
+                 QStringLiteral("idemctl: environment \"test\" has no flow \"nope\""));
     }
 
     void unreachableClusterIsDown()

@@ -8,10 +8,12 @@
 // and a separate Kafka client.
 
 #include "connectors/config/configfile.h"
+#include "connectors/kafka/rdkafkahandles.h"
 #include "tests/support/topicreader.h"
 
 #include <pqxx/pqxx>
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -342,6 +344,70 @@ private slots:
             QCOMPARE(d.header("attempt"), QByteArray("4"));
         }
         QVERIFY2(outage > 0, "the outage should exhaust some events' retries");
+    }
+
+    void idemctlLagMatchesIndependentReads()
+    {
+        QProcess ctl;
+        ctl.start(QStringLiteral(IDEMCTL), {QStringLiteral("--config"), m_config.sourcePath, QStringLiteral("lag"),
+                                            QStringLiteral("--json"), QStringLiteral("--polls"), QStringLiteral("1")});
+        QVERIFY(ctl.waitForFinished(60000));
+        QCOMPARE(ctl.exitCode(), 0);
+        const QJsonArray flows = QJsonDocument::fromJson(ctl.readAllStandardOutput()).object().value(QStringLiteral("flows")).toArray();
+        QCOMPARE(flows.size(), 2);
+        int rows = 0;
+        for (const auto &fv : flows) {
+            for (const auto &gv : fv.toObject().value(QStringLiteral("groups")).toArray()) {
+                const QJsonObject g = gv.toObject();
+                const QString group = g.value(QStringLiteral("group")).toString();
+                // A separate client of the group reads its committed offsets.
+                auto reader = idem::connectors::kafka::createClient(
+                    RD_KAFKA_CONSUMER, {{QStringLiteral("bootstrap.servers"), m_bootstrap}, {QStringLiteral("group.id"), group}});
+                QVERIFY(reader.ok());
+                qint64 lagTotal = 0;
+                for (const auto &pv : g.value(QStringLiteral("partitions")).toArray()) {
+                    const QJsonObject p = pv.toObject();
+                    const QString topic = p.value(QStringLiteral("topic")).toString();
+                    const int partition = p.value(QStringLiteral("partition")).toInt();
+                    idem::connectors::kafka::PartitionList list(rd_kafka_topic_partition_list_new(1));
+                    rd_kafka_topic_partition_list_add(list.get(), topic.toUtf8().constData(), partition);
+                    QCOMPARE(rd_kafka_committed(reader->get(), list.get(), 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+                    const qint64 committed = list->elems[0].offset;
+                    QCOMPARE(p.value(QStringLiteral("committed")).toInteger(-1), committed < 0 ? -1 : committed);
+                    const auto marks = idem::testsupport::watermarks(m_bootstrap, topic).value(partition);
+                    QCOMPARE(p.value(QStringLiteral("low")).toInteger(), marks.low);
+                    QCOMPARE(p.value(QStringLiteral("high")).toInteger(), marks.high);
+                    const qint64 lag = marks.high - std::max(committed, marks.low);
+                    QCOMPARE(p.value(QStringLiteral("lag")).toInteger(), lag);
+                    lagTotal += lag;
+                    // The world stands still: every group has read everything.
+                    QCOMPARE(lag, 0);
+                    QCOMPARE(p.value(QStringLiteral("lag_seconds")).toDouble(), 0.0);
+                    ++rows;
+                }
+                QCOMPARE(g.value(QStringLiteral("lag")).toInteger(), lagTotal);
+                rd_kafka_consumer_close(reader->get());
+            }
+        }
+        QVERIFY(rows >= 15); // 6 + 6 + 3 source partitions, plus retry partitions with commits
+
+        QProcess health;
+        health.start(QStringLiteral(IDEMCTL), {QStringLiteral("--config"), m_config.sourcePath, QStringLiteral("health"),
+                                               QStringLiteral("--json"), QStringLiteral("--interval"), QStringLiteral("0.5")});
+        QVERIFY(health.waitForFinished(60000));
+        QCOMPARE(health.exitCode(), 0);
+        const QJsonObject h = QJsonDocument::fromJson(health.readAllStandardOutput()).object();
+        const QJsonArray connections = h.value(QStringLiteral("connections")).toArray();
+        QCOMPARE(connections.size(), 5); // the cluster, three stores, the ops database
+        for (const auto &c : connections)
+            QCOMPARE(c.toObject().value(QStringLiteral("state")).toString(), QStringLiteral("ok"));
+        qint64 deadLetters = 0;
+        for (const auto &f : h.value(QStringLiteral("flows")).toArray()) {
+            deadLetters += f.toObject().value(QStringLiteral("dead_letters")).toInteger();
+            QCOMPARE(f.toObject().value(QStringLiteral("errors_per_minute")).toDouble(), 0.0); // still
+            QCOMPARE(f.toObject().value(QStringLiteral("status")).toString(), QStringLiteral("OK"));
+        }
+        QCOMPARE(deadLetters, m_dlqCount);
     }
 
     void summaryMatchesTopics()
