@@ -3,12 +3,14 @@
 #include "models/health/connectiontablemodel.h"
 #include "models/metrics/partitiontablemodel.h"
 #include "ui/pages/flowspage.h"
+#include "ui/pages/overviewpage.h"
 #include "ui/widgets/healthlight.h"
 
 #include <QCloseEvent>
 #include <QHeaderView>
 #include <QLabel>
 #include <QListWidget>
+#include <QSet>
 #include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -52,9 +54,16 @@ MainWindow::MainWindow(QWidget *parent)
     m_sidebar->setMaximumWidth(180);
     m_pages = new QStackedWidget(this);
 
-    m_flows = new FlowsPage(m_partitions, this);
+    m_overview = new OverviewPage(&m_history, this);
+    m_pages->addWidget(m_overview);
+    m_sidebar->addItem(tr("Overview"));
+    m_flows = new FlowsPage(m_partitions, &m_history, this);
     m_pages->addWidget(m_flows);
     m_sidebar->addItem(tr("Flows"));
+    connect(m_overview, &OverviewPage::flowOpened, this, [this](const QString &flow) {
+        m_flows->showFlow(flow);
+        showPage(1);
+    });
 
     auto *connections = new QTableView(this);
     connections->setObjectName(QStringLiteral("connectionsView"));
@@ -74,6 +83,7 @@ MainWindow::MainWindow(QWidget *parent)
     setCentralWidget(splitter);
 
     m_message = new QLabel(this);
+    m_message->setObjectName(QStringLiteral("statusMessage"));
     statusBar()->addWidget(m_message, 1);
 
     QSettings settings;
@@ -82,6 +92,25 @@ MainWindow::MainWindow(QWidget *parent)
         resize(1200, 760);
     m_sidebar->setCurrentRow(std::clamp(settings.value(QStringLiteral("window/page"), 0).toInt(), 0,
                                         m_sidebar->count() - 1));
+
+    // Data arrival marks charts dirty; this timer redraws the visible ones,
+    // at most 25 times a second.
+    m_replot.setInterval(40);
+    connect(&m_replot, &QTimer::timeout, this, &MainWindow::replotVisible);
+    m_replot.start();
+}
+
+void MainWindow::showPage(int index)
+{
+    m_sidebar->setCurrentRow(index);
+}
+
+void MainWindow::replotVisible()
+{
+    if (m_overview->isVisible())
+        m_overview->replotIfDirty();
+    if (m_flows->isVisible())
+        m_flows->replotIfDirty();
 }
 
 MainWindow::~MainWindow() = default;
@@ -123,8 +152,49 @@ void MainWindow::applyHealth(const models::ConnectionHealth &health)
 
 void MainWindow::applySnapshot(const models::LagSnapshot &snapshot)
 {
-    m_partitions->applySnapshot(snapshot);
-    m_flows->addSnapshot(snapshot);
+    m_tracker.add(snapshot);
+    QList<models::PartitionStatus> statuses = m_tracker.partitions();
+    m_partitions->applySnapshot(snapshot, statuses);
+    if (snapshot.health.state == models::HealthState::Down)
+        return;
+
+    // History: one point per poll for every figure the charts draw.
+    const qint64 t = snapshot.takenAt.toMSecsSinceEpoch();
+    const QList<models::GroupFigures> groups = m_tracker.groups();
+    // A group's lag in seconds follows its source topics: retry topics hold
+    // messages back on purpose.
+    QSet<QString> retryTopics;
+    for (const auto &m : snapshot.topics) {
+        if (m.role == models::TopicPartitionMarks::Role::Retry)
+            retryTopics.insert(m.topic);
+    }
+    QMap<QPair<QString, QString>, qint64> groupLagMs;
+    for (const auto &p : snapshot.partitions) {
+        if (retryTopics.contains(p.topic))
+            continue;
+        auto &ms = groupLagMs[{p.flow, p.group}];
+        ms = std::max(ms, p.lagMs);
+    }
+    for (const auto &g : groups) {
+        m_history.append(QStringLiteral("group/%1/%2/lag").arg(g.flow, g.group), t, double(g.lag));
+        const qint64 ms = groupLagMs.value({g.flow, g.group}, -1);
+        if (ms >= 0)
+            m_history.append(QStringLiteral("group/%1/%2/lag_seconds").arg(g.flow, g.group), t, ms / 1000.0);
+    }
+    const QList<models::FlowFigures> flows = m_tracker.flows();
+    for (const auto &f : flows) {
+        m_history.append(QStringLiteral("flow/%1/lag").arg(f.flow), t, double(f.lag));
+        if (f.retryShare >= 0) {
+            m_history.append(QStringLiteral("flow/%1/retry_share").arg(f.flow), t, f.retryShare);
+            m_history.append(QStringLiteral("flow/%1/error_share").arg(f.flow), t, f.errorShare);
+            m_history.append(QStringLiteral("flow/%1/errors_per_minute").arg(f.flow), t, f.errorsPerMinute);
+        }
+        if (f.deadLetters >= 0)
+            m_history.append(QStringLiteral("flow/%1/dead_letters").arg(f.flow), t, double(f.deadLetters));
+    }
+    m_overview->apply(flows);
+    m_flows->setFlows(groups);
+    m_flows->markDirty();
 }
 
 bool MainWindow::saveScreenshot(const QString &path, QString *error)

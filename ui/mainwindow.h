@@ -5,10 +5,13 @@
 // applies the snapshots it is given; app/ wires it to the live monitor.
 
 #include "models/health/connectionhealth.h"
+#include "models/metrics/flowmetrics.h"
 #include "models/metrics/lagsnapshot.h"
+#include "models/metrics/timeseries.h"
 
 #include <QHash>
 #include <QMainWindow>
+#include <QTimer>
 
 class QLabel;
 class QListWidget;
@@ -23,6 +26,7 @@ namespace idem::ui {
 
 class FlowsPage;
 class HealthLight;
+class OverviewPage;
 
 class MainWindow final : public QMainWindow
 {
@@ -43,16 +47,25 @@ public:
     bool saveScreenshot(const QString &path, QString *error);
 
     FlowsPage *flowsPage() const { return m_flows; }
+    OverviewPage *overviewPage() const { return m_overview; }
+    const models::MetricHistory &history() const { return m_history; }
+    void showPage(int index);
     HealthLight *healthLight(const QString &name) const;
 
 protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
+    void replotVisible();
+
+    models::MetricsTracker m_tracker;
+    models::MetricHistory m_history;
+    QTimer m_replot;
     models::PartitionTableModel *m_partitions = nullptr;
     models::ConnectionTableModel *m_connections = nullptr;
     QListWidget *m_sidebar = nullptr;
     QStackedWidget *m_pages = nullptr;
+    OverviewPage *m_overview = nullptr;
     FlowsPage *m_flows = nullptr;
     QLabel *m_message = nullptr;
     QHash<QString, HealthLight *> m_lights; // by "kind:name"

@@ -39,6 +39,8 @@ int main(int argc, char *argv[])
          QStringLiteral("PATH")},
         {QStringLiteral("after"), QStringLiteral("Seconds to wait before --screenshot (default 10)."),
          QStringLiteral("SECONDS"), QStringLiteral("10")},
+        {QStringLiteral("page"), QStringLiteral("Page to open: overview, flows or connections (default: the last one)."),
+         QStringLiteral("NAME")},
     });
     app::processCommandLine(parser, app.arguments());
     auto log = connectors::logger("app");
@@ -58,7 +60,14 @@ int main(int argc, char *argv[])
     if (demo && parser.isSet(QStringLiteral("config")))
         return app::fail(QStringLiteral("--demo and --config exclude each other: the demo writes its own configuration"), 2);
 
+    const QStringList pages{QStringLiteral("overview"), QStringLiteral("flows"), QStringLiteral("connections")};
+    const QString page = parser.value(QStringLiteral("page")).toLower();
+    if (!page.isEmpty() && !pages.contains(page))
+        return app::fail(QStringLiteral("--page must be one of %1, not \"%2\"").arg(pages.join(QStringLiteral(", ")), page), 2);
+
     ui::MainWindow window;
+    if (!page.isEmpty())
+        window.showPage(int(pages.indexOf(page)));
     std::unique_ptr<connectors::LiveMonitor> monitor;
     int exitCode = 0;
 
@@ -150,6 +159,7 @@ int main(int argc, char *argv[])
     }
 
     const int rc = app.exec();
+    QObject::disconnect(&sandbox, nullptr, &window, nullptr); // its end is expected now
     monitor.reset();
     if (sandbox.state() != QProcess::NotRunning) {
         sandbox.terminate();

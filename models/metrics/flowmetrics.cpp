@@ -1,6 +1,7 @@
 #include "models/metrics/flowmetrics.h"
 
 #include <QHash>
+#include <QSet>
 
 namespace idem::models {
 
@@ -49,6 +50,18 @@ QList<PartitionStatus> MetricsTracker::partitions() const
 
 QList<GroupFigures> MetricsTracker::groups() const
 {
+    // A retry topic's consumer waits by design until its head message is
+    // due, so its partitions are shown with their own status but do not set
+    // the group's: that follows the source topics.
+    QSet<QPair<QString, QString>> retryTopics;
+    for (const auto &history : m_history) {
+        if (history.empty())
+            continue;
+        for (const auto &m : history.back().topics) {
+            if (m.role == TopicPartitionMarks::Role::Retry)
+                retryTopics.insert({m.flow, m.topic});
+        }
+    }
     QList<GroupFigures> out;
     QHash<QPair<QString, QString>, qsizetype> index;
     for (const PartitionStatus &p : partitions()) {
@@ -60,7 +73,8 @@ QList<GroupFigures> MetricsTracker::groups() const
         }
         GroupFigures &g = out[*it];
         g.lag += p.partition.lag();
-        g.status = worstStatus({g.status, p.status});
+        if (!retryTopics.contains({p.partition.flow, p.partition.topic}))
+            g.status = worstStatus({g.status, p.status});
     }
     return out;
 }

@@ -7,7 +7,8 @@
 //   error rate     messages entering the dead-letter topic per minute, and
 //                  as a share of the source traffic
 //   dead letters   messages retained in the dead-letter topic
-// plus Burrow's lag status per partition, group and flow. Figures that need
+// plus Burrow's lag status per partition, group and flow (a group's status
+// follows its source topics; retry topics wait by design). Figures that need
 // two snapshots are unknown (-1) until there are two.
 
 #include "models/metrics/lagsnapshot.h"

@@ -8,8 +8,14 @@ PartitionTableModel::PartitionTableModel(QObject *parent)
     : QAbstractTableModel(parent)
 {}
 
-void PartitionTableModel::applySnapshot(const LagSnapshot &snapshot)
+void PartitionTableModel::applySnapshot(const LagSnapshot &snapshot, const QList<PartitionStatus> &statuses)
 {
+    QMap<std::tuple<QString, QString, QString, int>, LagStatus> statusOf;
+    for (const auto &st : statuses)
+        statusOf.insert({st.partition.flow, st.partition.group, st.partition.topic, st.partition.partition}, st.status);
+    auto status = [&](const PartitionLag &p) {
+        return statusOf.value({p.flow, p.group, p.topic, p.partition}, LagStatus::NotEnoughData);
+    };
     // Rows of the cluster keep their places when the layout is unchanged, so
     // selections and sorting survive a refresh.
     QList<int> mine;
@@ -24,18 +30,29 @@ void PartitionTableModel::applySnapshot(const LagSnapshot &snapshot)
                    && old.partition == p.partition;
            });
     if (sameLayout) {
-        for (int k = 0; k < mine.size(); ++k)
+        for (int k = 0; k < mine.size(); ++k) {
             m_rows[mine[k]].second = snapshot.partitions[k];
+            m_status[mine[k]] = status(snapshot.partitions[k]);
+        }
         if (!mine.isEmpty())
-            emit dataChanged(index(mine.first(), Committed), index(mine.last(), Lag));
+            emit dataChanged(index(mine.first(), Committed), index(mine.last(), Status));
         return;
     }
     beginResetModel();
-    m_rows.erase(std::remove_if(m_rows.begin(), m_rows.end(),
-                                [&](const auto &r) { return r.first == snapshot.cluster; }),
-                 m_rows.end());
-    for (const auto &p : snapshot.partitions)
-        m_rows.append({snapshot.cluster, p});
+    QList<QPair<QString, PartitionLag>> rows;
+    QList<LagStatus> rowStatus;
+    for (int i = 0; i < m_rows.size(); ++i) {
+        if (m_rows[i].first != snapshot.cluster) {
+            rows.append(m_rows[i]);
+            rowStatus.append(m_status[i]);
+        }
+    }
+    for (const auto &p : snapshot.partitions) {
+        rows.append({snapshot.cluster, p});
+        rowStatus.append(status(p));
+    }
+    m_rows = rows;
+    m_status = rowStatus;
     endResetModel();
 }
 
@@ -60,7 +77,8 @@ QVariant PartitionTableModel::data(const QModelIndex &index, int role) const
         return value < 0 ? tr("none") : QLocale().toString(value);
     };
     if (role == Qt::TextAlignmentRole)
-        return index.column() >= Partition ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
+        return index.column() >= Partition && index.column() <= LagSeconds ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
+                                                                             : QVariant();
     if (role != Qt::DisplayRole && role != SortRole)
         return {};
     switch (Column(index.column())) {
@@ -80,6 +98,13 @@ QVariant PartitionTableModel::data(const QModelIndex &index, int role) const
         return number(p.high);
     case Lag:
         return number(p.lag());
+    case LagSeconds:
+        if (role == SortRole)
+            return p.lagMs;
+        return p.lagMs < 0 ? tr("unknown") : QLocale().toString(p.lagMs / 1000.0, 'f', 1);
+    case Status:
+        return role == SortRole ? QVariant(lagStatusSeverity(m_status[index.row()]))
+                                : QVariant(lagStatusName(m_status[index.row()]));
     case ColumnCount:
         break;
     }
@@ -107,6 +132,10 @@ QVariant PartitionTableModel::headerData(int section, Qt::Orientation orientatio
         return tr("High");
     case Lag:
         return tr("Lag");
+    case LagSeconds:
+        return tr("Lag (s)");
+    case Status:
+        return tr("Status");
     case ColumnCount:
         break;
     }

@@ -4,6 +4,7 @@
 // partition of the latest lag snapshots, one per cluster. Rows are replaced
 // when a cluster's snapshot arrives; rows of other clusters stay.
 
+#include "models/metrics/flowmetrics.h"
 #include "models/metrics/lagsnapshot.h"
 
 #include <QAbstractTableModel>
@@ -15,12 +16,14 @@ class PartitionTableModel final : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { Flow, Group, Topic, Partition, Committed, Low, High, Lag, ColumnCount };
+    enum Column { Flow, Group, Topic, Partition, Committed, Low, High, Lag, LagSeconds, Status, ColumnCount };
     static constexpr int SortRole = Qt::UserRole + 1;
 
     explicit PartitionTableModel(QObject *parent = nullptr);
 
-    void applySnapshot(const LagSnapshot &snapshot);
+    // `statuses` (from a MetricsTracker) give the Status column; partitions
+    // without one show UNKNOWN.
+    void applySnapshot(const LagSnapshot &snapshot, const QList<PartitionStatus> &statuses = {});
     const PartitionLag &row(int row) const { return m_rows.at(row).second; }
 
     int rowCount(const QModelIndex &parent = {}) const override;
@@ -30,6 +33,7 @@ public:
 
 private:
     QList<QPair<QString, PartitionLag>> m_rows; // cluster, row
+    QList<LagStatus> m_status;                  // per row
 };
 
 } // namespace idem::models

@@ -1,11 +1,14 @@
-// Proves the main window shows what the monitor reports: the partitions
-// table and the per-group lag chart carry the snapshot's figures, the status
-// bar light and the Connections page carry each connection's health, and the
-// window can save a screenshot of itself.
+// Proves the main window shows what the monitor reports: the Overview card
+// and the Flows page carry the snapshot's figures, charts draw the history,
+// switch range, pause, show exact values on hover and export valid PNG, PDF
+// and CSV files; the status bar and the Connections page carry each
+// connection's health; the window can save a screenshot of itself.
 
 #include "models/metrics/partitiontablemodel.h"
+#include "ui/charts/metricchart.h"
 #include "ui/mainwindow.h"
 #include "ui/pages/flowspage.h"
+#include "ui/pages/overviewpage.h"
 #include "ui/widgets/healthlight.h"
 
 #include <qcustomplot.h>
@@ -16,6 +19,24 @@
 #include <QtTest>
 
 using namespace idem;
+
+namespace {
+
+models::LagSnapshot snapshot(qint64 atMs, qint64 high, qint64 billing, qint64 shipping, qint64 dlqHigh)
+{
+    using Role = models::TopicPartitionMarks::Role;
+    models::LagSnapshot s;
+    s.cluster = QStringLiteral("main");
+    s.takenAt = QDateTime::fromMSecsSinceEpoch(atMs, Qt::UTC);
+    s.health.state = models::HealthState::Ok;
+    s.partitions = {{QStringLiteral("orders"), QStringLiteral("billing"), QStringLiteral("orders.events"), 0, billing, 0, high, high > billing ? 4000 : 0},
+                    {QStringLiteral("orders"), QStringLiteral("shipping"), QStringLiteral("orders.events"), 0, shipping, 0, high, high > shipping ? 9000 : 0}};
+    s.topics = {{QStringLiteral("orders"), QStringLiteral("orders.events"), Role::Source, 0, 0, high},
+                {QStringLiteral("orders"), QStringLiteral("orders.dlq"), Role::DeadLetter, 0, 0, dlqHigh}};
+    return s;
+}
+
+} // namespace
 
 class TestMainWindow : public QObject
 {
@@ -28,36 +49,83 @@ private slots:
         QStandardPaths::setTestModeEnabled(true);
     }
 
-    void showsSnapshotsAndHealth()
+    void showsSnapshotsChartsAndHealth()
     {
         ui::MainWindow window;
+        window.resize(1300, 850);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.showPage(0);
 
-        models::LagSnapshot s;
-        s.cluster = QStringLiteral("main");
-        s.takenAt = QDateTime::currentDateTimeUtc();
-        s.partitions = {{QStringLiteral("orders"), QStringLiteral("billing"), QStringLiteral("orders.events"), 0, 90, 0, 100},
-                        {QStringLiteral("orders"), QStringLiteral("billing"), QStringLiteral("orders.events"), 1, 40, 0, 45},
-                        {QStringLiteral("orders"), QStringLiteral("shipping"), QStringLiteral("orders.events"), 0, 100, 0, 100}};
-        window.applySnapshot(s);
-        s.takenAt = s.takenAt.addSecs(2);
-        s.partitions[0].committed = 95;
-        window.applySnapshot(s);
+        const qint64 t0 = QDateTime::currentMSecsSinceEpoch() - 60000;
+        window.applySnapshot(snapshot(t0, 1000, 990, 900, 10));
+        window.applySnapshot(snapshot(t0 + 30000, 1300, 1300, 900, 13));
+        window.applySnapshot(snapshot(t0 + 60000, 1600, 1595, 900, 16));
 
-        QTableView *table = window.flowsPage()->partitionsView();
-        QCOMPARE(table->model()->rowCount(), 3);
-        // Sorted by lag, largest first.
-        QCOMPARE(table->model()->index(0, models::PartitionTableModel::Lag).data().toString(), QStringLiteral("5"));
-        QCOMPARE(table->model()->index(0, models::PartitionTableModel::Group).data().toString(), QStringLiteral("billing"));
+        // Overview: the card's figures and status.
+        ui::FlowCard *card = window.overviewPage()->card(QStringLiteral("orders"));
+        QVERIFY(card);
+        QCOMPARE(card->statusText(), QStringLiteral("STALLED")); // shipping stuck at 900
+        QCOMPARE(card->figureText(QStringLiteral("lag")), QStringLiteral("705"));
+        QCOMPARE(card->figureText(QStringLiteral("errors")), QStringLiteral("6.0")); // 6 dead letters in a minute
+        QCOMPARE(card->figureText(QStringLiteral("dead letters")), QStringLiteral("16"));
+        QVERIFY(card->figureText(QStringLiteral("worst")).contains(QStringLiteral("<b>shipping</b>")));
 
-        QCustomPlot *chart = window.flowsPage()->lagChart();
-        QCOMPARE(chart->graphCount(), 2);
-        QCOMPARE(chart->graph(0)->name(), QStringLiteral("orders / billing"));
-        QCOMPARE(chart->graph(0)->data()->size(), 2);
-        QCOMPARE((chart->graph(0)->data()->constEnd() - 1)->value, 10.0); // 5 + 5
-        QCOMPARE((chart->graph(1)->data()->constEnd() - 1)->value, 0.0);
+        // Clicking the card opens the flow.
+        QTest::mouseClick(card, Qt::LeftButton, {}, QPoint(20, 20));
+        ui::FlowsPage *flows = window.flowsPage();
+        QVERIFY(flows->isVisible());
+        QCOMPARE(flows->currentFlow(), QStringLiteral("orders"));
 
+        QTableView *table = flows->partitionsView();
+        QCOMPARE(table->model()->rowCount(), 2);
+        QCOMPARE(table->model()->index(0, models::PartitionTableModel::Lag).data().toString(), QStringLiteral("700"));
+        QCOMPARE(table->model()->index(0, models::PartitionTableModel::Status).data().toString(), QStringLiteral("STALLED"));
+        QCOMPARE(table->model()->index(0, models::PartitionTableModel::LagSeconds).data().toString(), QStringLiteral("9.0"));
+
+        // The lag chart: one series per group, with the history's points.
+        ui::MetricChart *lag = flows->chart(QStringLiteral("Consumer lag"));
+        QVERIFY(lag);
+        QTRY_VERIFY(lag->plot()->graphCount() == 2 && lag->plot()->graph(1)->data()->size() == 3);
+        QCOMPARE(lag->plot()->graph(1)->name(), QStringLiteral("shipping"));
+        QCOMPARE((lag->plot()->graph(1)->data()->constEnd() - 1)->value, 700.0);
+
+        // Hovering the newest shipping point tells its exact value and time.
+        const auto last = lag->plot()->graph(1)->data()->constEnd() - 1;
+        const QPointF pixel(lag->plot()->xAxis->coordToPixel(last->key), lag->plot()->yAxis->coordToPixel(last->value));
+        const QString tip = lag->toolTipAt(pixel);
+        QVERIFY2(tip.startsWith(QStringLiteral("shipping\n700 messages\n")), qPrintable(tip));
+
+        // Range: 24 hours widens the axis; paused charts do not move.
+        flows->setRange(4);
+        QTRY_COMPARE(qRound(lag->plot()->xAxis->range().size()), 24 * 3600);
+        flows->setFollowing(false);
+        const double upper = lag->plot()->xAxis->range().upper;
+        window.applySnapshot(snapshot(t0 + 90000, 1900, 1900, 900, 16));
+        QTest::qWait(120);
+        QCOMPARE(lag->plot()->xAxis->range().upper, upper);
+        flows->setFollowing(true);
+        flows->setRange(0);
+        QTRY_VERIFY(lag->plot()->xAxis->range().upper > upper);
+
+        // Exports.
+        QTemporaryDir dir;
+        QVERIFY(lag->exportPng(dir.filePath(QStringLiteral("lag.png"))));
+        QVERIFY(!QImage(dir.filePath(QStringLiteral("lag.png"))).isNull());
+        QVERIFY(lag->exportPdf(dir.filePath(QStringLiteral("lag.pdf"))));
+        QFile pdf(dir.filePath(QStringLiteral("lag.pdf")));
+        QVERIFY(pdf.open(QIODevice::ReadOnly));
+        QVERIFY(pdf.read(5) == "%PDF-");
+        QVERIFY(lag->exportCsv(dir.filePath(QStringLiteral("lag.csv"))));
+        QFile csv(dir.filePath(QStringLiteral("lag.csv")));
+        QVERIFY(csv.open(QIODevice::ReadOnly | QIODevice::Text));
+        const QStringList lines = QString::fromUtf8(csv.readAll()).trimmed().split(QLatin1Char('\n'));
+        QCOMPARE(lines.first(), QStringLiteral("time_utc,\"billing\",\"shipping\""));
+        QCOMPARE(lines.size(), 5);
+        QCOMPARE(lines.last(), QDateTime::fromMSecsSinceEpoch(t0 + 90000, Qt::UTC).toString(Qt::ISODateWithMs) + QStringLiteral(",0,1000"));
+        QVERIFY(!lag->exportCsv(QStringLiteral("/proc/nope/lag.csv")));
+
+        // Health: the status bar light and the Connections page.
         models::ConnectionHealth h;
         h.kind = models::ConnectionHealth::Kind::Store;
         h.name = QStringLiteral("billing");
@@ -72,21 +140,16 @@ private slots:
         h.state = models::HealthState::Ok;
         window.applyHealth(h);
         QCOMPARE(light->state(), ui::HealthLight::State::Ok);
-
-        // The Connections page lists it.
-        auto *sidebar = window.findChild<QListWidget *>(QStringLiteral("sidebar"));
-        sidebar->setCurrentRow(1);
+        window.showPage(2);
         auto *connections = window.findChild<QTableView *>(QStringLiteral("connectionsView"));
         QVERIFY(connections->isVisible());
         QCOMPARE(connections->model()->rowCount(), 1);
         QCOMPARE(connections->model()->index(0, 2).data().toString(), QStringLiteral("ok"));
 
-        QTemporaryDir dir;
         const QString png = dir.filePath(QStringLiteral("window.png"));
         QString error;
         QVERIFY2(window.saveScreenshot(png, &error), qPrintable(error));
-        QImage image(png);
-        QCOMPARE(image.size(), window.grab().size());
+        QCOMPARE(QImage(png).size(), window.grab().size());
         QVERIFY(!window.saveScreenshot(QStringLiteral("/proc/nope/window.png"), &error));
         QCOMPARE(error, QStringLiteral("cannot write the screenshot to /proc/nope/window.png"));
     }

@@ -1,9 +1,11 @@
 #include "ui/pages/flowspage.h"
 
 #include "models/metrics/partitiontablemodel.h"
+#include "ui/charts/metricchart.h"
 
-#include <qcustomplot.h>
-
+#include <QCheckBox>
+#include <QComboBox>
+#include <QGridLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
@@ -14,45 +16,58 @@
 
 namespace idem::ui {
 
-namespace {
+QList<qint64> FlowsPage::rangesMs()
+{
+    return {5LL * 60 * 1000, 15LL * 60 * 1000, 60LL * 60 * 1000, 6LL * 3600 * 1000, 24LL * 3600 * 1000};
+}
 
-// One hour of history at the default poll interval; older points are dropped.
-constexpr double kHistorySeconds = 3600;
-
-const QList<QColor> kPalette{QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e), QColor(0x2c, 0xa0, 0x2c),
-                             QColor(0xd6, 0x27, 0x28), QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b)};
-
-} // namespace
-
-FlowsPage::FlowsPage(models::PartitionTableModel *partitions, QWidget *parent)
+FlowsPage::FlowsPage(models::PartitionTableModel *partitions, const models::MetricHistory *history, QWidget *parent)
     : QWidget(parent)
 {
-    m_chart = new QCustomPlot(this);
-    m_chart->setObjectName(QStringLiteral("lagChart"));
-    m_chart->setMinimumHeight(220);
-    auto ticker = QSharedPointer<QCPAxisTickerDateTime>::create();
-    ticker->setDateTimeFormat(QStringLiteral("HH:mm:ss"));
-    ticker->setDateTimeSpec(Qt::LocalTime);
-    m_chart->xAxis->setTicker(ticker);
-    m_chart->xAxis->setLabel(tr("Local time (%1)").arg(QDateTime::currentDateTime().timeZoneAbbreviation()));
-    m_chart->yAxis->setLabel(tr("Lag (messages)"));
-    m_chart->legend->setVisible(true);
-    m_chart->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
-    m_chart->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-    m_chart->axisRect()->setRangeDrag(Qt::Horizontal);
-    m_chart->axisRect()->setRangeZoom(Qt::Horizontal);
+    m_flow = new QComboBox(this);
+    m_flow->setObjectName(QStringLiteral("flowSelector"));
+    m_flow->setMinimumWidth(160);
+    m_range = new QComboBox(this);
+    m_range->setObjectName(QStringLiteral("rangeSelector"));
+    m_range->addItems({tr("5 minutes"), tr("15 minutes"), tr("1 hour"), tr("6 hours"), tr("24 hours")});
+    m_follow = new QCheckBox(tr("Follow"), this);
+    m_follow->setChecked(true);
+    m_follow->setToolTip(tr("Follow the newest data; untick to hold the charts still"));
+    auto *bar = new QHBoxLayout;
+    bar->addWidget(new QLabel(tr("Flow"), this));
+    bar->addWidget(m_flow);
+    bar->addSpacing(16);
+    bar->addWidget(new QLabel(tr("Range"), this));
+    bar->addWidget(m_range);
+    bar->addWidget(m_follow);
+    bar->addStretch();
+    bar->addWidget(new QLabel(tr("<small>Right-click a chart to export it</small>"), this));
+
+    const QList<QPair<QString, QString>> charts{{tr("Consumer lag"), tr("messages")},
+                                                {tr("Lag in seconds"), tr("seconds")},
+                                                {tr("Retry share"), tr("% of traffic")},
+                                                {tr("Error rate"), tr("dead letters / min")},
+                                                {tr("Dead letters"), tr("messages retained")}};
+    auto *grid = new QGridLayout;
+    for (int i = 0; i < charts.size(); ++i) {
+        auto *chart = new MetricChart(charts[i].first, charts[i].second, this);
+        chart->setHistory(history);
+        m_charts << chart;
+        grid->addWidget(chart, i / 3, i % 3);
+    }
+    m_charts[2]->setPercent(true);
+    auto *chartsWidget = new QWidget(this);
+    chartsWidget->setLayout(grid);
 
     m_filter = new QLineEdit(this);
-    m_filter->setPlaceholderText(tr("Filter partitions by flow, group or topic"));
+    m_filter->setPlaceholderText(tr("Filter partitions by flow, group, topic or status"));
     m_filter->setClearButtonEnabled(true);
-
     m_proxy = new QSortFilterProxyModel(this);
     m_proxy->setSourceModel(partitions);
     m_proxy->setSortRole(models::PartitionTableModel::SortRole);
     m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
     m_proxy->setFilterKeyColumn(-1);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
-
     m_view = new QTableView(this);
     m_view->setObjectName(QStringLiteral("partitionsView"));
     m_view->setModel(m_proxy);
@@ -62,7 +77,6 @@ FlowsPage::FlowsPage(models::PartitionTableModel *partitions, QWidget *parent)
     m_view->verticalHeader()->hide();
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->setAlternatingRowColors(true);
-
     auto *lower = new QWidget(this);
     auto *lowerLayout = new QVBoxLayout(lower);
     lowerLayout->setContentsMargins(0, 0, 0, 0);
@@ -70,65 +84,109 @@ FlowsPage::FlowsPage(models::PartitionTableModel *partitions, QWidget *parent)
     lowerLayout->addWidget(m_view);
 
     auto *splitter = new QSplitter(Qt::Vertical, this);
-    splitter->addWidget(m_chart);
+    splitter->addWidget(chartsWidget);
     splitter->addWidget(lower);
-    splitter->setStretchFactor(0, 2);
-    splitter->setStretchFactor(1, 3);
-
-    auto *title = new QLabel(tr("<b>Consumer lag</b> — total per group; the table shows every partition"), this);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(title);
+    layout->addLayout(bar);
     layout->addWidget(splitter);
 
-    m_replot.setInterval(40); // at most 25 replots a second
-    connect(&m_replot, &QTimer::timeout, this, &FlowsPage::replotIfDirty);
-    m_replot.start();
+    connect(m_flow, &QComboBox::currentTextChanged, this, [this](const QString &flow) {
+        updateSeries();
+        m_filter->setText(flow);
+    });
+    connect(m_range, &QComboBox::currentIndexChanged, this, &FlowsPage::setRange);
+    connect(m_follow, &QCheckBox::toggled, this, &FlowsPage::setFollowing);
 }
 
-void FlowsPage::addSnapshot(const models::LagSnapshot &snapshot)
+MetricChart *FlowsPage::chart(const QString &title) const
 {
-    if (snapshot.partitions.isEmpty())
-        return;
-    const double t = snapshot.takenAt.toMSecsSinceEpoch() / 1000.0;
-    for (const auto &total : models::groupTotals(snapshot.partitions)) {
-        const QString key = total.flow + QStringLiteral(" / ") + total.group;
-        QCPGraph *graph = m_graphs.value(key);
-        if (!graph) {
-            graph = m_chart->addGraph();
-            graph->setName(key);
-            graph->setPen(QPen(kPalette.at(m_graphs.size() % kPalette.size()), 2));
-            graph->setLineStyle(QCPGraph::lsStepLeft);
-            m_graphs.insert(key, graph);
-        }
-        graph->addData(t, double(total.lag));
-        graph->data()->removeBefore(t - kHistorySeconds);
+    for (MetricChart *c : m_charts) {
+        if (c->title() == title)
+            return c;
     }
-    m_dirty = true;
+    return nullptr;
+}
+
+void FlowsPage::setFlows(const QList<models::GroupFigures> &groups)
+{
+    QMap<QString, QStringList> byFlow;
+    for (const auto &g : groups)
+        byFlow[g.flow] << g.group;
+    if (byFlow == m_groups)
+        return;
+    m_groups = byFlow;
+    const QString current = m_flow->currentText();
+    for (auto it = byFlow.cbegin(); it != byFlow.cend(); ++it) {
+        if (m_flow->findText(it.key()) < 0)
+            m_flow->addItem(it.key());
+    }
+    if (current.isEmpty() && m_flow->count() > 0)
+        m_flow->setCurrentIndex(0);
+    updateSeries();
+}
+
+void FlowsPage::showFlow(const QString &flow)
+{
+    const int index = m_flow->findText(flow);
+    if (index >= 0)
+        m_flow->setCurrentIndex(index);
+}
+
+QString FlowsPage::currentFlow() const
+{
+    return m_flow->currentText();
+}
+
+void FlowsPage::updateSeries()
+{
+    const QString flow = m_flow->currentText();
+    QList<MetricChart::Series> lag, lagSeconds;
+    for (const QString &group : m_groups.value(flow)) {
+        lag.append({QStringLiteral("group/%1/%2/lag").arg(flow, group), group});
+        lagSeconds.append({QStringLiteral("group/%1/%2/lag_seconds").arg(flow, group), group});
+    }
+    m_charts[0]->setSeries(lag);
+    m_charts[1]->setSeries(lagSeconds);
+    m_charts[2]->setSeries({{QStringLiteral("flow/%1/retry_share").arg(flow), tr("retry share")},
+                            {QStringLiteral("flow/%1/error_share").arg(flow), tr("error share")}});
+    m_charts[3]->setSeries({{QStringLiteral("flow/%1/errors_per_minute").arg(flow), tr("dead letters per minute")}});
+    m_charts[4]->setSeries({{QStringLiteral("flow/%1/dead_letters").arg(flow), tr("in the dead-letter topic")}});
+    markDirty();
+}
+
+void FlowsPage::setRange(int index)
+{
+    if (m_range->currentIndex() != index)
+        m_range->setCurrentIndex(index);
+    const qint64 range = rangesMs().value(index, rangesMs().first());
+    for (MetricChart *c : std::as_const(m_charts)) {
+        c->setRangeMs(range);
+        c->replotIfDirty();
+    }
+}
+
+void FlowsPage::setFollowing(bool follow)
+{
+    if (m_follow->isChecked() != follow)
+        m_follow->setChecked(follow);
+    for (MetricChart *c : std::as_const(m_charts))
+        c->setFollowing(follow);
+}
+
+void FlowsPage::markDirty()
+{
+    for (MetricChart *c : std::as_const(m_charts))
+        c->markDirty();
 }
 
 void FlowsPage::replotIfDirty()
 {
-    if (!m_dirty || !isVisible())
-        return;
-    m_dirty = false;
-    double latest = 0;
-    double earliest = std::numeric_limits<double>::max();
-    double maxLag = 1;
-    for (QCPGraph *graph : std::as_const(m_graphs)) {
-        if (graph->data()->isEmpty())
-            continue;
-        latest = std::max(latest, (graph->data()->constEnd() - 1)->key);
-        earliest = std::min(earliest, graph->data()->constBegin()->key);
-        bool found = false;
-        const QCPRange range = graph->data()->valueRange(found);
-        if (found)
-            maxLag = std::max(maxLag, range.upper);
-    }
-    // Follow the newest data: the last five minutes, or all there is when less.
-    const double from = std::min(std::max(earliest, latest - 300), latest - 60);
-    m_chart->xAxis->setRange(from, latest + 2);
-    m_chart->yAxis->setRange(0, maxLag * 1.15);
-    m_chart->replot(QCustomPlot::rpQueuedReplot);
+    if (!m_follow->isChecked())
+        return; // paused: new data does not move the charts
+    for (MetricChart *c : std::as_const(m_charts))
+        c->replotIfDirty();
 }
 
 } // namespace idem::ui

@@ -1,18 +1,19 @@
 #pragma once
 
-// The Flows page: the total lag of every consumer group over time, and the
-// partitions table below it (group, topic, partition, committed, watermarks,
-// lag), sortable and filterable. Charts replot at most 25 times a second, and
-// only when new data arrived and the page is visible.
+// The Flows page: for the chosen flow, five live charts (lag in messages and
+// in seconds per group, retry share, error rate, dead letters) over a range
+// from five minutes to a day, following the newest data or paused; below,
+// every partition with its committed offset, watermarks, lag, lag in seconds
+// and status, sortable and filterable. Right-click a chart to export it.
 
-#include "models/metrics/lagsnapshot.h"
+#include "models/metrics/flowmetrics.h"
+#include "models/metrics/timeseries.h"
 
-#include <QHash>
-#include <QTimer>
+#include <QMap>
 #include <QWidget>
 
-class QCustomPlot;
-class QCPGraph;
+class QCheckBox;
+class QComboBox;
 class QLineEdit;
 class QSortFilterProxyModel;
 class QTableView;
@@ -23,28 +24,43 @@ class PartitionTableModel;
 
 namespace idem::ui {
 
+class MetricChart;
+
 class FlowsPage final : public QWidget
 {
     Q_OBJECT
 
 public:
-    explicit FlowsPage(models::PartitionTableModel *partitions, QWidget *parent = nullptr);
+    FlowsPage(models::PartitionTableModel *partitions, const models::MetricHistory *history,
+              QWidget *parent = nullptr);
 
-    void addSnapshot(const models::LagSnapshot &snapshot);
+    // The flows and their groups, as the tracker knows them.
+    void setFlows(const QList<models::GroupFigures> &groups);
+    void showFlow(const QString &flow);
+    QString currentFlow() const;
+    void setRange(int index); // 0: 5 min … 4: 24 h
+    void setFollowing(bool follow);
 
-    QCustomPlot *lagChart() const { return m_chart; }
-    QTableView *partitionsView() const { return m_view; }
-
-private:
+    void markDirty();
     void replotIfDirty();
 
-    QCustomPlot *m_chart = nullptr;
-    QTableView *m_view = nullptr;
+    QList<MetricChart *> charts() const { return m_charts; }
+    MetricChart *chart(const QString &title) const;
+    QTableView *partitionsView() const { return m_view; }
+
+    static QList<qint64> rangesMs();
+
+private:
+    void updateSeries();
+
+    QComboBox *m_flow = nullptr;
+    QComboBox *m_range = nullptr;
+    QCheckBox *m_follow = nullptr;
     QLineEdit *m_filter = nullptr;
     QSortFilterProxyModel *m_proxy = nullptr;
-    QHash<QString, QCPGraph *> m_graphs; // "flow / group"
-    QTimer m_replot;
-    bool m_dirty = false;
+    QTableView *m_view = nullptr;
+    QList<MetricChart *> m_charts;
+    QMap<QString, QStringList> m_groups; // flow -> groups
 };
 
 } // namespace idem::ui

@@ -1,0 +1,166 @@
+#include "ui/pages/overviewpage.h"
+
+#include "ui/charts/metricchart.h"
+
+#include <qcustomplot.h>
+
+#include <QGridLayout>
+#include <QLabel>
+#include <QLocale>
+#include <QMouseEvent>
+#include <QScrollArea>
+#include <QVBoxLayout>
+
+namespace idem::ui {
+
+QColor statusColor(models::LagStatus status)
+{
+    switch (status) {
+    case models::LagStatus::Ok:
+        return QColor(0x2e, 0xa0, 0x43);
+    case models::LagStatus::Warning:
+        return QColor(0xd2, 0x99, 0x22);
+    case models::LagStatus::Rewound:
+    case models::LagStatus::Stalled:
+    case models::LagStatus::Stopped:
+        return QColor(0xcf, 0x22, 0x2e);
+    case models::LagStatus::NotEnoughData:
+        break;
+    }
+    return QColor(0x8c, 0x95, 0x9f);
+}
+
+namespace {
+
+QString percent(double ratio)
+{
+    return ratio < 0 ? QObject::tr("…") : QLocale().toString(ratio * 100, 'f', 2) + QStringLiteral(" %");
+}
+
+} // namespace
+
+FlowCard::FlowCard(const QString &flow, const models::MetricHistory *history, QWidget *parent)
+    : QWidget(parent)
+    , m_flow(flow)
+{
+    setObjectName(QStringLiteral("card-") + flow);
+    setAttribute(Qt::WA_StyledBackground);
+    setStyleSheet(QStringLiteral("idem--ui--FlowCard { border: 1px solid #c8ccd0; border-radius: 6px; background: white; }"));
+    setCursor(Qt::PointingHandCursor);
+    auto *title = new QLabel(QStringLiteral("<b style='font-size:14pt'>%1</b>").arg(flow.toHtmlEscaped()), this);
+    m_status = new QLabel(this);
+    m_status->setAlignment(Qt::AlignCenter);
+    m_status->setMinimumWidth(90);
+    auto *header = new QHBoxLayout;
+    header->addWidget(title);
+    header->addStretch();
+    header->addWidget(m_status);
+
+    auto *figures = new QGridLayout;
+    const QList<QPair<QString, QString>> names{{QStringLiteral("lag"), tr("Lag")},
+                                               {QStringLiteral("retry"), tr("Retry share")},
+                                               {QStringLiteral("errors"), tr("Errors / min")},
+                                               {QStringLiteral("dead letters"), tr("Dead letters")}};
+    for (int i = 0; i < names.size(); ++i) {
+        auto *value = new QLabel(tr("…"), this);
+        value->setStyleSheet(QStringLiteral("font-size: 13pt;"));
+        figures->addWidget(new QLabel(names[i].second, this), 0, i);
+        figures->addWidget(value, 1, i);
+        m_figures.insert(names[i].first, value);
+    }
+    auto *worst = new QLabel(this);
+    m_figures.insert(QStringLiteral("worst"), worst);
+
+    m_chart = new MetricChart(tr("Lag"), tr("messages"), this);
+    m_chart->setHistory(history);
+    m_chart->setSeries({{QStringLiteral("flow/%1/lag").arg(flow), tr("lag")}});
+    m_chart->plot()->legend->setVisible(false);
+    m_chart->plot()->plotLayout()->removeAt(0); // no title row in a sparkline
+    m_chart->plot()->plotLayout()->simplify();
+    m_chart->setMinimumHeight(110);
+    m_chart->setMaximumHeight(140);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(header);
+    layout->addLayout(figures);
+    layout->addWidget(m_chart);
+    layout->addWidget(worst);
+}
+
+void FlowCard::apply(const models::FlowFigures &f)
+{
+    const QColor color = statusColor(f.status);
+    m_status->setText(models::lagStatusName(f.status));
+    m_status->setStyleSheet(QStringLiteral("color: white; font-weight: bold; border-radius: 4px; padding: 2px 8px; background: %1;")
+                                .arg(color.name()));
+    m_figures[QStringLiteral("lag")]->setText(QLocale().toString(f.lag));
+    m_figures[QStringLiteral("retry")]->setText(percent(f.retryShare));
+    m_figures[QStringLiteral("errors")]->setText(f.errorsPerMinute < 0 ? tr("…")
+                                                                       : QLocale().toString(f.errorsPerMinute, 'f', 1));
+    m_figures[QStringLiteral("dead letters")]->setText(f.deadLetters < 0 ? tr("none configured")
+                                                                         : QLocale().toString(f.deadLetters));
+    m_figures[QStringLiteral("worst")]->setText(
+        f.worstGroup.isEmpty() ? QString()
+                               : tr("Worst group: <b>%1</b> · error share %2 · window %3 s")
+                                     .arg(f.worstGroup.toHtmlEscaped(), percent(f.errorShare))
+                                     .arg(f.windowMs / 1000));
+    m_chart->markDirty();
+}
+
+QString FlowCard::statusText() const
+{
+    return m_status->text();
+}
+
+QString FlowCard::figureText(const QString &name) const
+{
+    const QLabel *label = m_figures.value(name);
+    return label ? label->text() : QString();
+}
+
+void FlowCard::mouseReleaseEvent(QMouseEvent *event)
+{
+    if (event->button() == Qt::LeftButton)
+        emit opened(m_flow);
+    QWidget::mouseReleaseEvent(event);
+}
+
+OverviewPage::OverviewPage(const models::MetricHistory *history, QWidget *parent)
+    : QWidget(parent)
+    , m_history(history)
+{
+    auto *content = new QWidget(this);
+    m_grid = new QGridLayout(content);
+    m_grid->setSpacing(12);
+    auto *scroll = new QScrollArea(this);
+    scroll->setWidgetResizable(true);
+    scroll->setWidget(content);
+    scroll->setFrameShape(QFrame::NoFrame);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(new QLabel(tr("<b>Flows</b> — status by Burrow's rules over the last five minutes; click a flow for its charts"), this));
+    layout->addWidget(scroll);
+}
+
+void OverviewPage::apply(const QList<models::FlowFigures> &flows)
+{
+    for (const auto &f : flows) {
+        FlowCard *card = m_cards.value(f.flow);
+        if (!card) {
+            card = new FlowCard(f.flow, m_history, this);
+            connect(card, &FlowCard::opened, this, &OverviewPage::flowOpened);
+            const int n = int(m_cards.size());
+            m_grid->addWidget(card, n / 2, n % 2);
+            m_grid->setRowStretch(n / 2 + 1, 1);
+            m_cards.insert(f.flow, card);
+        }
+        card->apply(f);
+    }
+}
+
+void OverviewPage::replotIfDirty()
+{
+    for (FlowCard *card : std::as_const(m_cards))
+        card->chart()->replotIfDirty();
+}
+
+} // namespace idem::ui

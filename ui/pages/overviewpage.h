@@ -1,0 +1,69 @@
+#pragma once
+
+// The Overview page: one card per flow with its status, the four figures
+// now (lag, retry share, error rate, dead letters), a small live lag chart
+// and the group that hurts most. A click on a card opens the flow.
+
+#include "models/metrics/flowmetrics.h"
+#include "models/metrics/timeseries.h"
+
+#include <QMap>
+#include <QWidget>
+
+class QGridLayout;
+class QLabel;
+
+namespace idem::ui {
+
+class MetricChart;
+
+class FlowCard final : public QWidget
+{
+    Q_OBJECT
+
+public:
+    FlowCard(const QString &flow, const models::MetricHistory *history, QWidget *parent = nullptr);
+
+    void apply(const models::FlowFigures &figures);
+    QString flow() const { return m_flow; }
+    QString statusText() const;
+    QString figureText(const QString &name) const; // "lag", "retry", "errors", "dead letters", "worst"
+    MetricChart *chart() const { return m_chart; }
+
+signals:
+    void opened(const QString &flow);
+
+protected:
+    void mouseReleaseEvent(QMouseEvent *event) override;
+
+private:
+    QString m_flow;
+    QLabel *m_status = nullptr;
+    QMap<QString, QLabel *> m_figures;
+    MetricChart *m_chart = nullptr;
+};
+
+class OverviewPage final : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit OverviewPage(const models::MetricHistory *history, QWidget *parent = nullptr);
+
+    void apply(const QList<models::FlowFigures> &flows);
+    void replotIfDirty();
+    FlowCard *card(const QString &flow) const { return m_cards.value(flow); }
+
+signals:
+    void flowOpened(const QString &flow);
+
+private:
+    const models::MetricHistory *m_history;
+    QGridLayout *m_grid = nullptr;
+    QMap<QString, FlowCard *> m_cards;
+};
+
+// Colour of a lag status badge.
+QColor statusColor(models::LagStatus status);
+
+} // namespace idem::ui
