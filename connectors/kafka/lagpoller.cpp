@@ -10,6 +10,9 @@ namespace idem::connectors::kafka {
 
 namespace {
 
+// A poll slower than this marks the cluster degraded.
+constexpr qint64 kSlowPollMs = 2000;
+
 struct TopicPartitions
 {
     QString topic;
@@ -213,6 +216,10 @@ models::LagSnapshot LagReader::poll()
                                .arg(timer.elapsed());
     if (!snapshot.problems.isEmpty())
         return finish(models::HealthState::Degraded, detail + QLatin1Char('\n') + snapshot.problems.join(QLatin1Char('\n')));
+    // Answers, but slowly: a round trip to the brokers takes seconds.
+    if (timer.elapsed() > kSlowPollMs)
+        return finish(models::HealthState::Degraded,
+                      QStringLiteral("slow: the poll took %1 ms (more than %2 ms); %3").arg(timer.elapsed()).arg(kSlowPollMs).arg(detail));
     return finish(models::HealthState::Ok, detail);
 }
 
