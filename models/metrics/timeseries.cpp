@@ -1,6 +1,7 @@
 #include "models/metrics/timeseries.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace idem::models {
 
@@ -54,22 +55,40 @@ QList<TimePoint> TimeSeries::downsampled(qint64 from, qint64 to, int buckets) co
         return out;
     }
     out.reserve(2 * buckets);
+    // Walk the ring with a pointer that wraps once, not an index modulo the
+    // capacity: this loop visits every point of a day-long range.
+    const TimePoint *base = m_points.data();
+    const TimePoint *wrap = base + m_points.size();
+    const TimePoint *p = base + (m_start + begin) % capacity();
     const double width = double(to - from + 1) / buckets;
     qsizetype i = begin;
     for (int b = 0; b < buckets && i < end; ++b) {
-        const qint64 bucketEnd = from + qint64((b + 1) * width);
-        qsizetype lo = -1, hi = -1;
-        for (; i < end && (at(i).t < bucketEnd || b == buckets - 1); ++i) {
-            if (lo < 0 || at(i).v < at(lo).v)
-                lo = i;
-            if (hi < 0 || at(i).v > at(hi).v)
-                hi = i;
+        const qint64 bucketEnd = b == buckets - 1 ? std::numeric_limits<qint64>::max() : from + qint64((b + 1) * width);
+        const TimePoint *lo = nullptr;
+        const TimePoint *hi = nullptr;
+        qsizetype loIndex = 0, hiIndex = 0;
+        for (; i < end && p->t < bucketEnd; ++i) {
+            if (!lo || p->v < lo->v) {
+                lo = p;
+                loIndex = i;
+            }
+            if (!hi || p->v > hi->v) {
+                hi = p;
+                hiIndex = i;
+            }
+            if (++p == wrap)
+                p = base;
         }
-        if (lo < 0)
+        if (!lo)
             continue;
-        out.append(at(std::min(lo, hi)));
-        if (lo != hi)
-            out.append(at(std::max(lo, hi)));
+        if (loIndex <= hiIndex) {
+            out.append(*lo);
+            if (lo != hi)
+                out.append(*hi);
+        } else {
+            out.append(*hi);
+            out.append(*lo);
+        }
     }
     return out;
 }

@@ -154,6 +154,7 @@ bool MetricChart::replotIfDirty()
     const qint64 from = newest - m_rangeMs;
     const int buckets = std::max(16, m_plot->axisRect()->width() / kPixelsPerBucket);
     double maxValue = 0;
+    qsizetype drawn = 0;
     for (int i = 0; i < m_series.size(); ++i) {
         QVector<double> keys, values;
         if (const auto *ts = m_history->series(m_series[i].key)) {
@@ -164,7 +165,17 @@ bool MetricChart::replotIfDirty()
                     maxValue = std::max(maxValue, values.back());
             }
         }
+        drawn += keys.size();
         m_graphs[i]->setData(keys, values, true);
+    }
+    // Dense charts (long ranges, many series) are drawn with thin, aliased
+    // lines: the raster engine strokes wide antialiased zigzags slowly.
+    const bool dense = drawn > 4000;
+    for (QCPGraph *g : std::as_const(m_graphs)) {
+        QPen pen = g->pen();
+        pen.setWidthF(dense ? 1.0 : 2.0);
+        g->setPen(pen);
+        g->setAntialiased(!dense);
     }
     if (!std::isnan(m_threshold))
         maxValue = std::max(maxValue, m_percent ? m_threshold * 100 : m_threshold);
