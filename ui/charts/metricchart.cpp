@@ -182,7 +182,7 @@ bool MetricChart::replotIfDirty()
     m_plot->xAxis->setRange(from / 1000.0, newest / 1000.0);
     if (auto ticker = m_plot->xAxis->ticker().dynamicCast<QCPAxisTickerDateTime>())
         ticker->setDateTimeFormat(m_rangeMs > 6LL * 3600 * 1000 ? QStringLiteral("ddd HH:mm")
-                                  : m_rangeMs > 10LL * 60 * 1000 ? QStringLiteral("HH:mm")
+                                  : m_rangeMs > 2LL * 60 * 1000  ? QStringLiteral("HH:mm")
                                                                  : QStringLiteral("HH:mm:ss"));
     m_plot->yAxis->setRange(0, std::max(1.0, maxValue * 1.15));
 
