@@ -195,14 +195,31 @@ Result<PollOptions> pollOptions(const QCommandLineParser &parser)
     return o;
 }
 
-int lagCommand(const QCommandLineParser &parser)
+// What lag and health start from: the environment and how to poll it.
+struct PollRequest
+{
+    LoadedEnvironment loaded;
+    PollOptions options;
+};
+
+Result<PollRequest> pollRequest(const QCommandLineParser &parser)
 {
     auto loaded = loadEnvironment(parser);
     if (!loaded)
-        return app::fail(loaded.error(), 2);
+        return makeError(loaded.error());
     auto options = pollOptions(parser);
     if (!options)
-        return app::fail(options.error(), 2);
+        return makeError(options.error());
+    return PollRequest{*loaded, *options};
+}
+
+int lagCommand(const QCommandLineParser &parser)
+{
+    auto request = pollRequest(parser);
+    if (!request)
+        return app::fail(request.error(), 2);
+    const LoadedEnvironment *loaded = &request->loaded;
+    const PollOptions *options = &request->options;
     const QString onlyFlow = parser.value(QStringLiteral("flow"));
     if (!onlyFlow.isEmpty() && !loaded->environment.flow(onlyFlow))
         return app::fail(QStringLiteral("environment \"%1\" has no flow \"%2\"").arg(loaded->environment.name, onlyFlow), 2);
@@ -282,13 +299,11 @@ int lagCommand(const QCommandLineParser &parser)
 
 int healthCommand(const QCommandLineParser &parser)
 {
-    auto loaded = loadEnvironment(parser);
-    if (!loaded)
-        return app::fail(loaded.error(), 2);
-    auto options = pollOptions(parser);
-    if (!options)
-        return app::fail(options.error(), 2);
-    const models::EnvironmentConfig &env = loaded->environment;
+    auto request = pollRequest(parser);
+    if (!request)
+        return app::fail(request.error(), 2);
+    const PollOptions *options = &request->options;
+    const models::EnvironmentConfig &env = request->loaded.environment;
     models::MetricsTracker tracker(std::chrono::hours(1));
     const QList<models::LagSnapshot> snapshots = pollFlows(env, {}, options->polls, options->interval, tracker);
     QList<models::ConnectionHealth> connections;
