@@ -87,8 +87,10 @@ models::LagSnapshot LagReader::poll()
     }
     rd_kafka_metadata_destroy(metadata);
 
-    // Watermarks, once per topic partition.
+    // Watermarks, once per topic partition, read below in two batched
+    // requests per leader (earliest and latest offsets).
     QHash<QPair<QString, int>, QPair<qint64, qint64>> marks;
+    PartitionList marksWanted(rd_kafka_topic_partition_list_new(64));
     auto watermarks = [&](const QString &topic) {
         const int count = partitionCount.value(topic, 0);
         if (count == 0) {
@@ -98,10 +100,33 @@ models::LagSnapshot LagReader::poll()
         for (int p = 0; p < count; ++p) {
             if (marks.contains({topic, p}))
                 continue;
-            int64_t low = -1, high = -1;
-            if (const auto e = rd_kafka_query_watermark_offsets(rk, topic.toUtf8().constData(), p, &low, &high, timeoutMs))
-                snapshot.problems << QStringLiteral("%1[%2]: cannot read watermarks: %3").arg(topic).arg(p).arg(QString::fromUtf8(rd_kafka_err2str(e)));
-            marks.insert({topic, p}, {low, high});
+            marks.insert({topic, p}, {-1, -1});
+            rd_kafka_topic_partition_list_add(marksWanted.get(), topic.toUtf8().constData(), p);
+        }
+    };
+    auto readWatermarks = [&] {
+        if (marksWanted->cnt == 0)
+            return;
+        for (const bool latest : {false, true}) {
+            PartitionList list(rd_kafka_topic_partition_list_copy(marksWanted.get()));
+            for (int i = 0; i < list->cnt; ++i)
+                list->elems[i].offset = latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
+            if (const auto e = rd_kafka_offsets_for_times(rk, list.get(), timeoutMs)) {
+                snapshot.problems << QStringLiteral("cannot read watermarks: %1").arg(QString::fromUtf8(rd_kafka_err2str(e)));
+                return;
+            }
+            for (int i = 0; i < list->cnt; ++i) {
+                const auto &el = list->elems[i];
+                auto &m = marks[{QString::fromUtf8(el.topic), el.partition}];
+                if (el.err) {
+                    snapshot.problems << QStringLiteral("%1[%2]: cannot read watermarks: %3")
+                                             .arg(QString::fromUtf8(el.topic))
+                                             .arg(el.partition)
+                                             .arg(QString::fromUtf8(rd_kafka_err2str(el.err)));
+                    continue;
+                }
+                (latest ? m.second : m.first) = el.offset;
+            }
         }
     };
 
@@ -140,6 +165,8 @@ models::LagSnapshot LagReader::poll()
             pending.insert(group.name, {&flow, group.name, flow.topics, flow.retryTopics});
         }
     }
+
+    readWatermarks(); // while the groups' answers are on their way
 
     QHash<QString, QHash<QPair<QString, int>, qint64>> committed;
     QElapsedTimer waited;
