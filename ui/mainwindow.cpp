@@ -197,6 +197,22 @@ void MainWindow::applySnapshot(const models::LagSnapshot &snapshot)
     m_flows->markDirty();
 }
 
+void MainWindow::applyStoreFigures(const models::StoreFigures &f)
+{
+    const qint64 t = f.takenAt.toMSecsSinceEpoch();
+    const double minutes = std::max<qint64>(f.windowMs, 1) / 60000.0;
+    const qint64 attempts = f.processed + f.failed;
+    m_history.append(QStringLiteral("store/%1/retry_share").arg(f.store), t,
+                     attempts > 0 ? double(f.retried) / double(attempts) : 0.0);
+    m_history.append(QStringLiteral("store/%1/dead_lettered_per_minute").arg(f.store), t, f.deadLettered / minutes);
+    m_flows->markDirty();
+}
+
+void MainWindow::setFlowStores(const QMap<QString, QStringList> &stores)
+{
+    m_flows->setFlowStores(stores);
+}
+
 bool MainWindow::saveScreenshot(const QString &path, QString *error)
 {
     const QPixmap pixmap = grab();

@@ -7,6 +7,7 @@
 #include "models/health/connectionhealth.h"
 #include "models/metrics/flowmetrics.h"
 #include "models/metrics/lagsnapshot.h"
+#include "models/metrics/storefigures.h"
 #include "models/metrics/timeseries.h"
 
 #include <QHash>
@@ -42,6 +43,9 @@ public:
 
     void applyHealth(const models::ConnectionHealth &health);
     void applySnapshot(const models::LagSnapshot &snapshot);
+    void applyStoreFigures(const models::StoreFigures &figures);
+    // Which stores record each flow's events: their figures are drawn beside the broker's.
+    void setFlowStores(const QMap<QString, QStringList> &stores);
 
     // Saves a PNG of the window as it is on screen now.
     bool saveScreenshot(const QString &path, QString *error);

@@ -101,6 +101,16 @@ int main(int argc, char *argv[])
             *environment, std::chrono::milliseconds(qRound64(interval * 1000)));
         QObject::connect(monitor.get(), &connectors::LiveMonitor::lagSnapshot, &window, &ui::MainWindow::applySnapshot);
         QObject::connect(monitor.get(), &connectors::LiveMonitor::health, &window, &ui::MainWindow::applyHealth);
+        QObject::connect(monitor.get(), &connectors::LiveMonitor::storeFigures, &window,
+                         &ui::MainWindow::applyStoreFigures);
+        QMap<QString, QStringList> flowStores;
+        for (const auto &flow : environment->flows) {
+            for (const auto &group : flow.groups) {
+                if (!group.store.isEmpty())
+                    flowStores[flow.name] << group.store;
+            }
+        }
+        window.setFlowStores(flowStores);
         monitor->start();
         window.showMessage(QObject::tr("Watching %n flow(s)", nullptr, int(environment->flows.size())));
         log->info("watching environment {} of {}", environment->name.toStdString(), path.toStdString());

@@ -11,6 +11,7 @@
 #include "connectors/config/configfile.h"
 #include "connectors/kafka/lagpoller.h"
 #include "connectors/kafka/topicsampler.h"
+#include "connectors/postgres/storemetrics.h"
 #include "connectors/postgres/storeprobe.h"
 #include "models/metrics/flowmetrics.h"
 #include "models/envelope/detection.h"
@@ -325,6 +326,27 @@ int healthCommand(const QCommandLineParser &parser)
                                  {QStringLiteral("latency_ms"), number(c.latencyMs)},
                                  {QStringLiteral("detail"), c.detail}});
     }
+    QJsonArray stores;
+    for (const auto &store : env.stores) {
+        const bool reachable = std::any_of(connections.cbegin(), connections.cend(), [&](const auto &c) {
+            return c.kind == models::ConnectionHealth::Kind::Store && c.name == store.name
+                && c.state == models::HealthState::Ok;
+        });
+        if (!reachable)
+            continue;
+        auto f = connectors::postgres::readStoreFigures(store, std::chrono::minutes(5));
+        if (!f) {
+            app::fail(f.error());
+            continue;
+        }
+        stores.append(QJsonObject{{QStringLiteral("store"), f->store},
+                                  {QStringLiteral("processed"), f->processed},
+                                  {QStringLiteral("duplicates_skipped"), f->duplicatesSkipped},
+                                  {QStringLiteral("retried"), f->retried},
+                                  {QStringLiteral("failed"), f->failed},
+                                  {QStringLiteral("dead_lettered"), f->deadLettered},
+                                  {QStringLiteral("window_seconds"), f->windowMs / 1000.0}});
+    }
     QJsonArray flows;
     for (const auto &f : tracker.flows())
         flows.append(QJsonObject{{QStringLiteral("flow"), f.flow},
@@ -337,7 +359,8 @@ int healthCommand(const QCommandLineParser &parser)
                                  {QStringLiteral("dead_letters"), number(f.deadLetters)},
                                  {QStringLiteral("window_seconds"), f.windowMs / 1000.0}});
     if (parser.isSet(QStringLiteral("json"))) {
-        std::printf("%s\n", QJsonDocument(QJsonObject{{QStringLiteral("connections"), conns}, {QStringLiteral("flows"), flows}})
+        std::printf("%s\n", QJsonDocument(QJsonObject{{QStringLiteral("connections"), conns}, {QStringLiteral("flows"), flows},
+                                                   {QStringLiteral("stores"), stores}})
                                 .toJson(QJsonDocument::Compact).constData());
     } else {
         for (const auto &c : connections)
@@ -354,6 +377,16 @@ int healthCommand(const QCommandLineParser &parser)
                         f.value(QStringLiteral("errors_per_minute")).isNull() ? "?" : qPrintable(QString::number(f.value(QStringLiteral("errors_per_minute")).toDouble(), 'f', 2)),
                         qPrintable(pct(f.value(QStringLiteral("error_share")))),
                         f.value(QStringLiteral("dead_letters")).isNull() ? "-" : qPrintable(QString::number(f.value(QStringLiteral("dead_letters")).toInteger())));
+        }
+    }
+    if (!parser.isSet(QStringLiteral("json"))) {
+        for (const auto &sv : stores) {
+            const QJsonObject st = sv.toObject();
+            std::printf("store %s, last %.0f s: %lld processed, %lld duplicates skipped, %lld retried, %lld failed, %lld dead-lettered\n",
+                        qPrintable(st.value(QStringLiteral("store")).toString()), st.value(QStringLiteral("window_seconds")).toDouble(),
+                        st.value(QStringLiteral("processed")).toInteger(), st.value(QStringLiteral("duplicates_skipped")).toInteger(),
+                        st.value(QStringLiteral("retried")).toInteger(), st.value(QStringLiteral("failed")).toInteger(),
+                        st.value(QStringLiteral("dead_lettered")).toInteger());
         }
     }
     for (const auto &c : connections) {

@@ -2,6 +2,7 @@
 
 #include "connectors/common/logging.h"
 #include "connectors/kafka/lagpoller.h"
+#include "connectors/postgres/storemetrics.h"
 #include "connectors/postgres/storeprobe.h"
 
 #include <QPointer>
@@ -68,6 +69,7 @@ LiveMonitor::LiveMonitor(const models::EnvironmentConfig &environment, std::chro
 {
     qRegisterMetaType<models::LagSnapshot>();
     qRegisterMetaType<models::ConnectionHealth>();
+    qRegisterMetaType<models::StoreFigures>();
     QPointer<LiveMonitor> self(this);
     auto makeWorker = [&](const QString &name, std::function<void(Worker *)> body) {
         auto worker = std::make_unique<Worker>();
@@ -100,8 +102,16 @@ LiveMonitor::LiveMonitor(const models::EnvironmentConfig &environment, std::chro
         const auto ops = environment.ops;
         Worker *w = makeWorker(QStringLiteral("postgres"), [this, stores, ops](Worker *w) {
             for (const auto &store : stores) {
-                emit health(postgres::probeStore(store));
+                const models::ConnectionHealth h = postgres::probeStore(store);
+                emit health(h);
                 w->lastReportMs = QDateTime::currentMSecsSinceEpoch();
+                if (h.state != models::HealthState::Ok)
+                    continue;
+                // The consumer's own figures over the same five minutes as the broker's.
+                if (auto figures = postgres::readStoreFigures(store, std::chrono::minutes(5)))
+                    emit storeFigures(*figures);
+                else
+                    logger("postgres")->warn("{}", figures.error().toStdString());
             }
             if (ops) {
                 emit health(postgres::probeOpsDatabase(*ops));

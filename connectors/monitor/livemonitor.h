@@ -9,6 +9,7 @@
 #include "models/config/config.h"
 #include "models/health/connectionhealth.h"
 #include "models/metrics/lagsnapshot.h"
+#include "models/metrics/storefigures.h"
 
 #include <QObject>
 #include <QTimer>
@@ -34,6 +35,7 @@ public:
 signals:
     void lagSnapshot(const idem::models::LagSnapshot &snapshot);
     void health(const idem::models::ConnectionHealth &health);
+    void storeFigures(const idem::models::StoreFigures &figures);
 
 private:
     void watchdog();

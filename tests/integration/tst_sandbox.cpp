@@ -408,6 +408,37 @@ private slots:
             QCOMPARE(f.toObject().value(QStringLiteral("status")).toString(), QStringLiteral("OK"));
         }
         QCOMPARE(deadLetters, m_dlqCount);
+
+        // The stores' own figures equal counts taken with plain SQL (the
+        // world is younger than the five-minute window).
+        const QJsonArray stores = h.value(QStringLiteral("stores")).toArray();
+        QCOMPARE(stores.size(), 3);
+        for (const auto &sv : stores) {
+            const QJsonObject st = sv.toObject();
+            const auto *config = m_config.store(QStringLiteral("sandbox"), st.value(QStringLiteral("store")).toString());
+            QVERIFY(config);
+            pqxx::connection conn(config->connection.toStdString());
+            pqxx::read_transaction tx(conn);
+            const std::string outcome = tx.quote_name(config->attempts.column(QStringLiteral("outcome")).toStdString());
+            const std::string attempt = tx.quote_name(config->attempts.column(QStringLiteral("attempt")).toStdString());
+            auto count = [&](const QString &logical) {
+                return tx.exec_params1("SELECT count(*) FROM " + tx.quote_name(config->attempts.table.toStdString()) +
+                                           " WHERE " + outcome + " = $1",
+                                       config->outcomeValue(logical).toStdString())[0]
+                    .as<qint64>();
+            };
+            QCOMPARE(st.value(QStringLiteral("processed")).toInteger(), count(QStringLiteral("processed")));
+            QCOMPARE(st.value(QStringLiteral("duplicates_skipped")).toInteger(), count(QStringLiteral("duplicate_skipped")));
+            QCOMPARE(st.value(QStringLiteral("dead_lettered")).toInteger(), count(QStringLiteral("dead_lettered")));
+            QCOMPARE(st.value(QStringLiteral("failed")).toInteger(),
+                     count(QStringLiteral("retry_scheduled")) + count(QStringLiteral("dead_lettered")) + count(QStringLiteral("failed")));
+            const qint64 retried = tx.exec_params1("SELECT count(*) FROM " + tx.quote_name(config->attempts.table.toStdString()) +
+                                                       " WHERE " + attempt + " > 1 AND " + outcome + " <> $1",
+                                                   config->outcomeValue(QStringLiteral("duplicate_skipped")).toStdString())[0]
+                                       .as<qint64>();
+            QCOMPARE(st.value(QStringLiteral("retried")).toInteger(), retried);
+            QVERIFY(st.value(QStringLiteral("processed")).toInteger() > 0);
+        }
     }
 
     void summaryMatchesTopics()

@@ -134,6 +134,12 @@ void FlowsPage::showFlow(const QString &flow)
         m_flow->setCurrentIndex(index);
 }
 
+void FlowsPage::setFlowStores(const QMap<QString, QStringList> &stores)
+{
+    m_stores = stores;
+    updateSeries();
+}
+
 QString FlowsPage::currentFlow() const
 {
     return m_flow->currentText();
@@ -149,9 +155,16 @@ void FlowsPage::updateSeries()
     }
     m_charts[0]->setSeries(lag);
     m_charts[1]->setSeries(lagSeconds);
-    m_charts[2]->setSeries({{QStringLiteral("flow/%1/retry_share").arg(flow), tr("retry share")},
-                            {QStringLiteral("flow/%1/error_share").arg(flow), tr("error share")}});
-    m_charts[3]->setSeries({{QStringLiteral("flow/%1/errors_per_minute").arg(flow), tr("dead letters per minute")}});
+    // The stores' own view beside the broker's.
+    QList<MetricChart::Series> retry{{QStringLiteral("flow/%1/retry_share").arg(flow), tr("retry share")},
+                                     {QStringLiteral("flow/%1/error_share").arg(flow), tr("error share")}};
+    QList<MetricChart::Series> errors{{QStringLiteral("flow/%1/errors_per_minute").arg(flow), tr("dead letters per minute")}};
+    for (const QString &store : m_stores.value(flow)) {
+        retry.append({QStringLiteral("store/%1/retry_share").arg(store), tr("%1 store: retried attempts").arg(store)});
+        errors.append({QStringLiteral("store/%1/dead_lettered_per_minute").arg(store), tr("%1 store: dead-lettered").arg(store)});
+    }
+    m_charts[2]->setSeries(retry);
+    m_charts[3]->setSeries(errors);
     m_charts[4]->setSeries({{QStringLiteral("flow/%1/dead_letters").arg(flow), tr("in the dead-letter topic")}});
     markDirty();
 }

@@ -37,6 +37,7 @@ public:
     // The flows and their groups, as the tracker knows them.
     void setFlows(const QList<models::GroupFigures> &groups);
     void showFlow(const QString &flow);
+    void setFlowStores(const QMap<QString, QStringList> &stores);
     QString currentFlow() const;
     void setRange(int index); // 0: 5 min … 4: 24 h
     void setFollowing(bool follow);
@@ -61,6 +62,7 @@ private:
     QTableView *m_view = nullptr;
     QList<MetricChart *> m_charts;
     QMap<QString, QStringList> m_groups; // flow -> groups
+    QMap<QString, QStringList> m_stores; // flow -> stores of its groups
 };
 
 } // namespace idem::ui
