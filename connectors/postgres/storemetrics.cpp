@@ -4,6 +4,8 @@
 
 #include <pqxx/pqxx>
 
+#include <algorithm>
+
 namespace idem::connectors::postgres {
 
 Result<models::StoreFigures> readStoreFigures(const models::StoreConfig &store, std::chrono::seconds window)
@@ -23,10 +25,17 @@ Result<models::StoreFigures> readStoreFigures(const models::StoreConfig &store, 
                 col("outcome") + " <> $2) FROM " + tx.quote_name(store.attempts.table.toStdString()) + " WHERE " +
                 col("at") + " > now() - make_interval(secs => $1) GROUP BY 1",
             double(window.count()), duplicate);
+        // A store younger than the window is measured over its own age, so
+        // rates are not diluted.
+        const pqxx::row span = tx.exec_params1(
+            "SELECT coalesce(extract(epoch FROM now() - min(" + col("at") + ")), 0) FROM " +
+                tx.quote_name(store.attempts.table.toStdString()) + " WHERE " + col("at") +
+                " > now() - make_interval(secs => $1)",
+            double(window.count()));
         models::StoreFigures f;
         f.store = store.name;
         f.takenAt = QDateTime::currentDateTimeUtc();
-        f.windowMs = qint64(window.count()) * 1000;
+        f.windowMs = std::clamp<qint64>(qint64(span[0].as<double>() * 1000), 1000, qint64(window.count()) * 1000);
         for (const auto &row : rows) {
             const QString outcome = QString::fromStdString(row[0].as<std::string>(""));
             const qint64 count = row[1].as<qint64>();
