@@ -213,6 +213,12 @@ void MainWindow::setFlowStores(const QMap<QString, QStringList> &stores)
     m_flows->setFlowStores(stores);
 }
 
+void MainWindow::setFlowThresholds(const QMap<QString, QMap<QString, double>> &thresholds)
+{
+    m_flows->setFlowThresholds(thresholds);
+    m_overview->setThresholds(thresholds);
+}
+
 bool MainWindow::saveScreenshot(const QString &path, QString *error)
 {
     const QPixmap pixmap = grab();

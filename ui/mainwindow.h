@@ -46,6 +46,9 @@ public:
     void applyStoreFigures(const models::StoreFigures &figures);
     // Which stores record each flow's events: their figures are drawn beside the broker's.
     void setFlowStores(const QMap<QString, QStringList> &stores);
+    // Per flow, threshold name (lag, lag_seconds, retry_share, error_share,
+    // errors_per_minute, dead_letters) to value.
+    void setFlowThresholds(const QMap<QString, QMap<QString, double>> &thresholds);
 
     // Saves a PNG of the window as it is on screen now.
     bool saveScreenshot(const QString &path, QString *error);

@@ -111,6 +111,10 @@ int main(int argc, char *argv[])
             }
         }
         window.setFlowStores(flowStores);
+        QMap<QString, QMap<QString, double>> thresholds;
+        for (const auto &flow : environment->flows)
+            thresholds.insert(flow.name, flow.thresholds);
+        window.setFlowThresholds(thresholds);
         monitor->start();
         window.showMessage(QObject::tr("Watching %n flow(s)", nullptr, int(environment->flows.size())));
         log->info("watching environment {} of {}", environment->name.toStdString(), path.toStdString());

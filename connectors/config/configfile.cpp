@@ -473,7 +473,7 @@ std::optional<FlowConfig> Reader::readFlow(const Entry &entry, const Environment
         context,
         { QStringLiteral("cluster"), QStringLiteral("topics"), QStringLiteral("retry_topics"),
           QStringLiteral("dead_letter_topic"), QStringLiteral("groups"), QStringLiteral("envelope"),
-          QStringLiteral("dead_letter_envelope") });
+          QStringLiteral("dead_letter_envelope"), QStringLiteral("thresholds") });
     if (!settings)
         return std::nullopt;
 
@@ -542,6 +542,25 @@ std::optional<FlowConfig> Reader::readFlow(const Entry &entry, const Environment
             flow.envelope = readEnvelope(e, flow.name);
         } else if (e.key == u"dead_letter_envelope") {
             flow.deadLetterEnvelope = readEnvelope(e, flow.name);
+        } else if (e.key == u"thresholds") {
+            const auto list = entries(e.value, QStringLiteral("a map of figure to threshold"),
+                                      QStringLiteral("in the thresholds of flow ") + quoted(flow.name),
+                                      models::thresholdNames());
+            for (const Entry &t : list.value_or(QList<Entry>())) {
+                const bool ratio = models::isRatioThreshold(t.key);
+                const QString expected = ratio ? QStringLiteral("a ratio from 0 to 1 for %1").arg(t.key)
+                                               : QStringLiteral("a number of 0 or more for %1").arg(t.key);
+                const auto value = scalar(t, expected);
+                if (!value)
+                    continue;
+                bool ok = false;
+                const double v = value->toDouble(&ok);
+                if (!ok || v < 0 || (ratio && v > 1)) {
+                    error(t.valueMark(), QStringLiteral("expected %1, found %2").arg(expected, quoted(*value)));
+                    continue;
+                }
+                flow.thresholds.insert(t.key, v);
+            }
         }
     }
     if (!haveCluster) {
@@ -731,6 +750,12 @@ void writeFlow(YAML::Emitter &out, const FlowConfig &flow)
     }
     writeEnvelope(out, "envelope", flow.envelope);
     writeEnvelope(out, "dead_letter_envelope", flow.deadLetterEnvelope);
+    if (!flow.thresholds.isEmpty()) {
+        out << YAML::Key << "thresholds" << YAML::Value << YAML::Flow << YAML::BeginMap;
+        for (auto it = flow.thresholds.cbegin(); it != flow.thresholds.cend(); ++it)
+            out << YAML::Key << it.key().toStdString() << YAML::Value << QString::number(it.value(), 'g', 12).toStdString();
+        out << YAML::EndMap;
+    }
     out << YAML::EndMap;
 }
 

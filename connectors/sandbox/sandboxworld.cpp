@@ -267,6 +267,11 @@ Status SandboxWorld::Private::writeConfig()
                                     {QStringLiteral("event_version"), QStringLiteral("payload:/event_version")}};
         }
         flow.deadLetterEnvelope.preset = QStringLiteral("idem");
+        // What a demo's steady state stays under: the faults cross these lines.
+        flow.thresholds = {{QStringLiteral("lag"), 500},
+                           {QStringLiteral("lag_seconds"), 30},
+                           {QStringLiteral("retry_share"), 0.1},
+                           {QStringLiteral("errors_per_minute"), 5}};
         env.flows.append(flow);
     }
     env.ops = models::OpsDatabaseConfig{readerConnection(QStringLiteral("idem_ops"), QStringLiteral("alice"))};

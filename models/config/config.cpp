@@ -221,4 +221,15 @@ QString checkEnvironmentReferences(const QString &text)
     return error;
 }
 
+QStringList thresholdNames()
+{
+    return {QStringLiteral("lag"),         QStringLiteral("lag_seconds"),       QStringLiteral("retry_share"),
+            QStringLiteral("error_share"), QStringLiteral("errors_per_minute"), QStringLiteral("dead_letters")};
+}
+
+bool isRatioThreshold(const QString &name)
+{
+    return name == QLatin1String("retry_share") || name == QLatin1String("error_share");
+}
+
 } // namespace idem::models

@@ -87,6 +87,10 @@ struct EnvelopeConfig
     bool operator==(const EnvelopeConfig &) const = default;
 };
 
+// The names a flow's thresholds may use, and whether each is a ratio (0..1).
+QStringList thresholdNames();
+bool isRatioThreshold(const QString &name);
+
 struct ConsumerGroupConfig
 {
     QString name;
@@ -105,6 +109,10 @@ struct FlowConfig
     QString deadLetterTopic; // empty: the flow has no dead-letter topic
     EnvelopeConfig envelope;
     EnvelopeConfig deadLetterEnvelope;
+    // Lines drawn on the flow's charts and figures marked when above them:
+    // lag, lag_seconds, retry_share, error_share (ratios 0..1),
+    // errors_per_minute, dead_letters.
+    QMap<QString, double> thresholds;
 
     const ConsumerGroupConfig *group(const QString &name) const;
 

@@ -57,6 +57,7 @@ private slots:
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         window.showPage(0);
 
+        window.setFlowThresholds({{QStringLiteral("orders"), {{QStringLiteral("lag"), 500}, {QStringLiteral("errors_per_minute"), 10}}}});
         const qint64 t0 = QDateTime::currentMSecsSinceEpoch() - 60000;
         window.applySnapshot(snapshot(t0, 1000, 990, 900, 10));
         window.applySnapshot(snapshot(t0 + 30000, 1300, 1300, 900, 13));
@@ -70,6 +71,9 @@ private slots:
         QCOMPARE(card->figureText(QStringLiteral("errors")), QStringLiteral("6.0")); // 6 dead letters in a minute
         QCOMPARE(card->figureText(QStringLiteral("dead letters")), QStringLiteral("16"));
         QVERIFY(card->figureText(QStringLiteral("worst")).contains(QStringLiteral("<b>shipping</b>")));
+        QVERIFY(card->isAboveThreshold(QStringLiteral("lag")));     // 705 > 500
+        QVERIFY(!card->isAboveThreshold(QStringLiteral("errors"))); // 6 <= 10
+        QVERIFY(!card->isAboveThreshold(QStringLiteral("retry")));  // no threshold
 
         // Clicking the card opens the flow.
         QTest::mouseClick(card, Qt::LeftButton, {}, QPoint(20, 20));
@@ -89,6 +93,11 @@ private slots:
         QTRY_VERIFY(lag->plot()->graphCount() == 2 && lag->plot()->graph(1)->data()->size() == 3);
         QCOMPARE(lag->plot()->graph(1)->name(), QStringLiteral("shipping"));
         QCOMPARE((lag->plot()->graph(1)->data()->constEnd() - 1)->value, 700.0);
+        // The flow's lag threshold is drawn as a line with its label.
+        QTRY_COMPARE(lag->plot()->itemCount(), 2);
+        auto *line = qobject_cast<QCPItemStraightLine *>(lag->plot()->item(0));
+        QVERIFY(line);
+        QCOMPARE(line->point1->coords().y(), 500.0);
 
         // Hovering the newest shipping point tells its exact value and time.
         const auto last = lag->plot()->graph(1)->data()->constEnd() - 1;

@@ -160,6 +160,12 @@ private slots:
                           "        envelope: {preset: sprng}\n")
             << "idem.yaml:10:9: the envelope of flow \"orders\": unknown envelope preset \"sprng\" (did you "
                "mean spring?); known presets: idem, cloudevents, spring, connect, debezium-outbox, custom";
+        QTest::newRow("threshold out of range")
+            << QByteArray("version: 1\nenvironments:\n  prod:\n    kafka:\n      main: {bootstrap.servers: k:9092}\n"
+                          "    flows:\n      orders:\n        cluster: main\n        topics: [orders]\n"
+                          "        thresholds: {retry_share: 5, lag: many}\n")
+            << "idem.yaml:10:35: expected a ratio from 0 to 1 for retry_share, found \"5\"\n"
+               "idem.yaml:10:43: expected a number of 0 or more for lag, found \"many\"";
         QTest::newRow("version 2") << QByteArray("version: 2\nenvironments: {}\n")
                                    << "idem.yaml:1:10: unsupported version \"2\"; this Idem reads "
                                       "version 1";
@@ -231,7 +237,8 @@ private slots:
             << "idem.yaml:11:7: flow \"orders\" needs topics (a list of at least one topic name)\n"
                "idem.yaml:13:9: unknown key \"topic\" in flow \"orders\"; expected one of: "
                "cluster, "
-               "topics, retry_topics, dead_letter_topic, groups, envelope, dead_letter_envelope";
+               "topics, retry_topics, dead_letter_topic, groups, envelope, dead_letter_envelope, "
+               "thresholds";
         QTest::newRow("group names unknown store")
             << withFlow("        cluster: main\n        topics: [a]\n        groups:\n"
                         "          billing: { store: biling }\n")

@@ -134,6 +134,12 @@ void FlowsPage::showFlow(const QString &flow)
         m_flow->setCurrentIndex(index);
 }
 
+void FlowsPage::setFlowThresholds(const QMap<QString, QMap<QString, double>> &thresholds)
+{
+    m_thresholds = thresholds;
+    updateSeries();
+}
+
 void FlowsPage::setFlowStores(const QMap<QString, QStringList> &stores)
 {
     m_stores = stores;
@@ -166,6 +172,11 @@ void FlowsPage::updateSeries()
     m_charts[2]->setSeries(retry);
     m_charts[3]->setSeries(errors);
     m_charts[4]->setSeries({{QStringLiteral("flow/%1/dead_letters").arg(flow), tr("in the dead-letter topic")}});
+    const QMap<QString, double> limits = m_thresholds.value(flow);
+    const QStringList keys{QStringLiteral("lag"), QStringLiteral("lag_seconds"), QStringLiteral("retry_share"),
+                           QStringLiteral("errors_per_minute"), QStringLiteral("dead_letters")};
+    for (int i = 0; i < keys.size(); ++i)
+        m_charts[i]->setThreshold(limits.value(keys[i], qQNaN()), tr("threshold %1").arg(keys[i]));
     markDirty();
 }
 

@@ -38,6 +38,7 @@ public:
     void setFlows(const QList<models::GroupFigures> &groups);
     void showFlow(const QString &flow);
     void setFlowStores(const QMap<QString, QStringList> &stores);
+    void setFlowThresholds(const QMap<QString, QMap<QString, double>> &thresholds);
     QString currentFlow() const;
     void setRange(int index); // 0: 5 min … 4: 24 h
     void setFollowing(bool follow);
@@ -63,6 +64,7 @@ private:
     QList<MetricChart *> m_charts;
     QMap<QString, QStringList> m_groups; // flow -> groups
     QMap<QString, QStringList> m_stores; // flow -> stores of its groups
+    QMap<QString, QMap<QString, double>> m_thresholds;
 };
 
 } // namespace idem::ui

@@ -99,12 +99,36 @@ void FlowCard::apply(const models::FlowFigures &f)
                                                                        : QLocale().toString(f.errorsPerMinute, 'f', 1));
     m_figures[QStringLiteral("dead letters")]->setText(f.deadLetters < 0 ? tr("none configured")
                                                                          : QLocale().toString(f.deadLetters));
+    // A figure above its threshold is shown in red.
+    const QList<QPair<QString, double>> checked{{QStringLiteral("lag"), double(f.lag)},
+                                                {QStringLiteral("retry"), f.retryShare},
+                                                {QStringLiteral("errors"), f.errorsPerMinute},
+                                                {QStringLiteral("dead letters"), double(f.deadLetters)}};
+    const QMap<QString, QString> keys{{QStringLiteral("lag"), QStringLiteral("lag")},
+                                      {QStringLiteral("retry"), QStringLiteral("retry_share")},
+                                      {QStringLiteral("errors"), QStringLiteral("errors_per_minute")},
+                                      {QStringLiteral("dead letters"), QStringLiteral("dead_letters")}};
+    for (const auto &[name, value] : checked) {
+        const auto limit = m_thresholds.constFind(keys.value(name));
+        const bool above = limit != m_thresholds.cend() && value >= 0 && value > *limit;
+        m_figures[name]->setProperty("aboveThreshold", above);
+        m_figures[name]->setStyleSheet(above ? QStringLiteral("font-size: 13pt; color: #cf222e; font-weight: bold;")
+                                             : QStringLiteral("font-size: 13pt;"));
+        m_figures[name]->setToolTip(limit == m_thresholds.cend() ? QString()
+                                                                 : tr("threshold %1").arg(QLocale().toString(*limit)));
+    }
     m_figures[QStringLiteral("worst")]->setText(
         f.worstGroup.isEmpty() ? QString()
                                : tr("Worst group: <b>%1</b> · error share %2 · window %3 s")
                                      .arg(f.worstGroup.toHtmlEscaped(), percent(f.errorShare))
                                      .arg(f.windowMs / 1000));
     m_chart->markDirty();
+}
+
+bool FlowCard::isAboveThreshold(const QString &name) const
+{
+    const QLabel *label = m_figures.value(name);
+    return label && label->property("aboveThreshold").toBool();
 }
 
 QString FlowCard::statusText() const
@@ -148,6 +172,7 @@ void OverviewPage::apply(const QList<models::FlowFigures> &flows)
         if (!card) {
             card = new FlowCard(f.flow, m_history, this);
             connect(card, &FlowCard::opened, this, &OverviewPage::flowOpened);
+            card->setThresholds(m_thresholds.value(f.flow));
             const int n = int(m_cards.size());
             m_grid->addWidget(card, n / 2, n % 2);
             m_grid->setRowStretch(n / 2 + 1, 1);
@@ -155,6 +180,13 @@ void OverviewPage::apply(const QList<models::FlowFigures> &flows)
         }
         card->apply(f);
     }
+}
+
+void OverviewPage::setThresholds(const QMap<QString, QMap<QString, double>> &thresholds)
+{
+    m_thresholds = thresholds;
+    for (FlowCard *card : std::as_const(m_cards))
+        card->setThresholds(thresholds.value(card->flow()));
 }
 
 void OverviewPage::replotIfDirty()

@@ -25,7 +25,10 @@ public:
     FlowCard(const QString &flow, const models::MetricHistory *history, QWidget *parent = nullptr);
 
     void apply(const models::FlowFigures &figures);
+    void setThresholds(const QMap<QString, double> &thresholds) { m_thresholds = thresholds; }
     QString flow() const { return m_flow; }
+    // Whether a figure ("lag", "retry", "errors", "dead letters") is above its threshold.
+    bool isAboveThreshold(const QString &name) const;
     QString statusText() const;
     QString figureText(const QString &name) const; // "lag", "retry", "errors", "dead letters", "worst"
     MetricChart *chart() const { return m_chart; }
@@ -38,6 +41,7 @@ protected:
 
 private:
     QString m_flow;
+    QMap<QString, double> m_thresholds;
     QLabel *m_status = nullptr;
     QMap<QString, QLabel *> m_figures;
     MetricChart *m_chart = nullptr;
@@ -51,6 +55,7 @@ public:
     explicit OverviewPage(const models::MetricHistory *history, QWidget *parent = nullptr);
 
     void apply(const QList<models::FlowFigures> &flows);
+    void setThresholds(const QMap<QString, QMap<QString, double>> &thresholds);
     void replotIfDirty();
     FlowCard *card(const QString &flow) const { return m_cards.value(flow); }
 
@@ -61,6 +66,7 @@ private:
     const models::MetricHistory *m_history;
     QGridLayout *m_grid = nullptr;
     QMap<QString, FlowCard *> m_cards;
+    QMap<QString, QMap<QString, double>> m_thresholds;
 };
 
 // Colour of a lag status badge.
