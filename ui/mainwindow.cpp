@@ -153,14 +153,14 @@ void MainWindow::applyHealth(const models::ConnectionHealth &health)
 void MainWindow::applySnapshot(const models::LagSnapshot &snapshot)
 {
     m_tracker.add(snapshot);
-    QList<models::PartitionStatus> statuses = m_tracker.partitions();
-    m_partitions->applySnapshot(snapshot, statuses);
+    const models::MetricsTracker::Figures figures = m_tracker.figures(); // once per poll
+    m_partitions->applySnapshot(snapshot, figures.partitions);
     if (snapshot.health.state == models::HealthState::Down)
         return;
 
     // History: one point per poll for every figure the charts draw.
     const qint64 t = snapshot.takenAt.toMSecsSinceEpoch();
-    const QList<models::GroupFigures> groups = m_tracker.groups();
+    const QList<models::GroupFigures> &groups = figures.groups;
     // A group's lag in seconds follows its source topics: retry topics hold
     // messages back on purpose.
     QSet<QString> retryTopics;
@@ -181,7 +181,7 @@ void MainWindow::applySnapshot(const models::LagSnapshot &snapshot)
         if (ms >= 0)
             m_history.append(QStringLiteral("group/%1/%2/lag_seconds").arg(g.flow, g.group), t, ms / 1000.0);
     }
-    const QList<models::FlowFigures> flows = m_tracker.flows();
+    const QList<models::FlowFigures> &flows = figures.flows;
     for (const auto &f : flows) {
         m_history.append(QStringLiteral("flow/%1/lag").arg(f.flow), t, double(f.lag));
         if (f.retryShare >= 0) {

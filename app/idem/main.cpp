@@ -81,21 +81,14 @@ int main(int argc, char *argv[])
             QTimer::singleShot(0, &app, [&] { app.exit(1); });
             return;
         }
-        const QString wanted = parser.value(QStringLiteral("environment"));
-        const models::EnvironmentConfig *environment =
-            wanted.isEmpty() ? (config->environments.isEmpty() ? nullptr : &config->environments.first())
-                             : config->environment(wanted);
-        if (!environment) {
-            QStringList names;
-            for (const auto &e : config->environments)
-                names << e.name;
-            app::fail(wanted.isEmpty() ? QStringLiteral("%1 defines no environment").arg(path)
-                                       : QStringLiteral("%1 has no environment \"%2\"; it defines: %3")
-                                             .arg(path, wanted, names.join(QStringLiteral(", "))));
+        const auto selected = connectors::selectEnvironment(*config, parser.value(QStringLiteral("environment")), path);
+        if (!selected) {
+            app::fail(selected.error());
             exitCode = 1;
             QTimer::singleShot(0, &app, [&] { app.exit(1); });
             return;
         }
+        const models::EnvironmentConfig *environment = &selected.value();
         window.setSubject(QStringLiteral("%1 — %2").arg(environment->name, QDir::toNativeSeparators(path)));
         monitor = std::make_unique<connectors::LiveMonitor>(
             *environment, std::chrono::milliseconds(qRound64(interval * 1000)));

@@ -45,18 +45,9 @@ Result<LoadedEnvironment> loadEnvironment(const QCommandLineParser &parser)
     auto config = connectors::loadConfig(path);
     if (!config)
         return makeError(config.error());
-    const QString envName = parser.value(QStringLiteral("environment"));
-    const models::EnvironmentConfig *env = envName.isEmpty()
-        ? (config->environments.isEmpty() ? nullptr : &config->environments.first())
-        : config->environment(envName);
-    if (!env) {
-        QStringList names;
-        for (const auto &e : config->environments)
-            names << e.name;
-        return makeError(envName.isEmpty() ? QStringLiteral("%1 defines no environment").arg(path)
-                                           : QStringLiteral("%1 has no environment \"%2\"; it defines: %3")
-                                                 .arg(path, envName, names.join(QStringLiteral(", "))));
-    }
+    auto env = connectors::selectEnvironment(*config, parser.value(QStringLiteral("environment")), path);
+    if (!env)
+        return makeError(env.error());
     return LoadedEnvironment{*config, *env};
 }
 
@@ -227,10 +218,11 @@ int lagCommand(const QCommandLineParser &parser)
     models::MetricsTracker tracker(std::chrono::hours(1));
     const QList<models::LagSnapshot> snapshots = pollFlows(loaded->environment, onlyFlow, options->polls, options->interval, tracker);
     QMap<std::tuple<QString, QString, QString, int>, models::LagStatus> statuses;
-    for (const auto &p : tracker.partitions())
+    const models::MetricsTracker::Figures figures = tracker.figures();
+    for (const auto &p : figures.partitions)
         statuses.insert({p.partition.flow, p.partition.group, p.partition.topic, p.partition.partition}, p.status);
     QHash<QPair<QString, QString>, models::LagStatus> groupStatus;
-    for (const auto &g : tracker.groups())
+    for (const auto &g : figures.groups)
         groupStatus.insert({g.flow, g.group}, g.status);
 
     int unreachable = 0;

@@ -848,6 +848,22 @@ Result<Config> loadConfig(const QString &path, VariableCheck variables)
     return config;
 }
 
+Result<models::EnvironmentConfig> selectEnvironment(const models::Config &config, const QString &name,
+                                                    const QString &path)
+{
+    const models::EnvironmentConfig *env = name.isEmpty()
+        ? (config.environments.isEmpty() ? nullptr : &config.environments.first())
+        : config.environment(name);
+    if (env)
+        return *env;
+    QStringList names;
+    for (const auto &e : config.environments)
+        names << e.name;
+    return makeError(name.isEmpty() ? QStringLiteral("%1 defines no environment").arg(path)
+                                    : QStringLiteral("%1 has no environment \"%2\"; it defines: %3")
+                                          .arg(path, name, names.join(QStringLiteral(", "))));
+}
+
 QByteArray writeConfig(const Config &config)
 {
     YAML::Emitter out;

@@ -33,6 +33,11 @@ Result<models::Config> parseConfig(const QByteArray &yaml, const QString &source
 Result<models::Config> loadConfig(const QString &path,
                                   VariableCheck variables = VariableCheck::Required);
 
+// The environment named `name`, or the first one when `name` is empty; the
+// error names `path` and the environments the file defines.
+Result<models::EnvironmentConfig> selectEnvironment(const models::Config &config, const QString &name,
+                                                    const QString &path);
+
 // The YAML text of `config` in the documented shape, keys in a fixed order
 // and defaults left out, so parseConfig(writeConfig(c)) == c for any
 // configuration parseConfig accepts.

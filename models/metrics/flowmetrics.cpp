@@ -48,7 +48,16 @@ QList<PartitionStatus> MetricsTracker::partitions() const
     return out;
 }
 
-QList<GroupFigures> MetricsTracker::groups() const
+MetricsTracker::Figures MetricsTracker::figures() const
+{
+    Figures f;
+    f.partitions = partitions();
+    f.groups = groupsOf(f.partitions);
+    f.flows = flowsOf(f.groups);
+    return f;
+}
+
+QList<GroupFigures> MetricsTracker::groupsOf(const QList<PartitionStatus> &partitions) const
 {
     // A retry topic's consumer waits by design until its head message is
     // due, so its partitions are shown with their own status but do not set
@@ -64,7 +73,7 @@ QList<GroupFigures> MetricsTracker::groups() const
     }
     QList<GroupFigures> out;
     QHash<QPair<QString, QString>, qsizetype> index;
-    for (const PartitionStatus &p : partitions()) {
+    for (const PartitionStatus &p : partitions) {
         const QPair<QString, QString> key{p.partition.flow, p.partition.group};
         auto it = index.find(key);
         if (it == index.end()) {
@@ -79,10 +88,9 @@ QList<GroupFigures> MetricsTracker::groups() const
     return out;
 }
 
-QList<FlowFigures> MetricsTracker::flows() const
+QList<FlowFigures> MetricsTracker::flowsOf(const QList<GroupFigures> &groupFigures) const
 {
     QList<FlowFigures> out;
-    const QList<GroupFigures> groupFigures = groups();
     for (const auto &history : m_history) {
         if (history.empty())
             continue;

@@ -54,11 +54,24 @@ public:
 
     void add(const LagSnapshot &snapshot);
 
-    QList<FlowFigures> flows() const;
-    QList<GroupFigures> groups() const;
+    // Everything at once, each level computed from the one below: what a
+    // caller that shows several levels should use.
+    struct Figures
+    {
+        QList<PartitionStatus> partitions;
+        QList<GroupFigures> groups;
+        QList<FlowFigures> flows;
+    };
+    Figures figures() const;
+
+    QList<FlowFigures> flows() const { return figures().flows; }
+    QList<GroupFigures> groups() const { return groupsOf(partitions()); }
     QList<PartitionStatus> partitions() const;
 
 private:
+    QList<GroupFigures> groupsOf(const QList<PartitionStatus> &partitions) const;
+    QList<FlowFigures> flowsOf(const QList<GroupFigures> &groups) const;
+
     std::chrono::milliseconds m_window;
     QMap<QString, std::deque<LagSnapshot>> m_history; // per cluster, oldest first
 };
