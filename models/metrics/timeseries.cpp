@@ -1,7 +1,6 @@
 #include "models/metrics/timeseries.h"
 
 #include <algorithm>
-#include <limits>
 
 namespace idem::models {
 
@@ -41,54 +40,122 @@ qsizetype TimeSeries::lowerBound(qint64 t) const
     return lo;
 }
 
-QList<TimePoint> TimeSeries::downsampled(qint64 from, qint64 to, int buckets) const
+DownsampleCache::Bucket TimeSeries::scanBucket(qsizetype begin, qsizetype end) const
+{
+    DownsampleCache::Bucket bucket;
+    if (begin >= end)
+        return bucket;
+    // Walk the ring with a pointer that wraps once, not an index modulo the
+    // capacity: a fresh cache visits every point of a day-long range here.
+    const TimePoint *base = m_points.data();
+    const TimePoint *wrap = base + m_points.size();
+    const TimePoint *p = base + (m_start + begin) % capacity();
+    const TimePoint *lo = p;
+    const TimePoint *hi = p;
+    qsizetype loIndex = begin, hiIndex = begin;
+    for (qsizetype i = begin; i < end; ++i) {
+        if (p->v < lo->v) {
+            lo = p;
+            loIndex = i;
+        }
+        if (p->v > hi->v) {
+            hi = p;
+            hiIndex = i;
+        }
+        if (++p == wrap)
+            p = base;
+    }
+    if (lo == hi) {
+        bucket.first = *lo;
+        bucket.count = 1;
+    } else {
+        bucket.first = loIndex < hiIndex ? *lo : *hi;
+        bucket.second = loIndex < hiIndex ? *hi : *lo;
+        bucket.count = 2;
+    }
+    return bucket;
+}
+
+namespace {
+
+qint64 floorDiv(qint64 a, qint64 b)
+{
+    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
+}
+
+} // namespace
+
+QList<TimePoint> TimeSeries::downsampled(qint64 from, qint64 to, int buckets, DownsampleCache *cache) const
 {
     QList<TimePoint> out;
     if (m_size == 0 || to < from)
         return out;
+    buckets = std::max(buckets, 1);
     const qsizetype begin = lowerBound(from);
     const qsizetype end = lowerBound(to + 1);
-    if (end - begin <= qsizetype(2) * std::max(buckets, 1)) {
+    if (end - begin <= qsizetype(2) * buckets) {
         out.reserve(end - begin);
         for (qsizetype i = begin; i < end; ++i)
             out.append(at(i));
         return out;
     }
-    out.reserve(2 * buckets);
-    // Walk the ring with a pointer that wraps once, not an index modulo the
-    // capacity: this loop visits every point of a day-long range.
-    const TimePoint *base = m_points.data();
-    const TimePoint *wrap = base + m_points.size();
-    const TimePoint *p = base + (m_start + begin) % capacity();
-    const double width = double(to - from + 1) / buckets;
-    qsizetype i = begin;
-    for (int b = 0; b < buckets && i < end; ++b) {
-        const qint64 bucketEnd = b == buckets - 1 ? std::numeric_limits<qint64>::max() : from + qint64((b + 1) * width);
-        const TimePoint *lo = nullptr;
-        const TimePoint *hi = nullptr;
-        qsizetype loIndex = 0, hiIndex = 0;
-        for (; i < end && p->t < bucketEnd; ++i) {
-            if (!lo || p->v < lo->v) {
-                lo = p;
-                loIndex = i;
-            }
-            if (!hi || p->v > hi->v) {
-                hi = p;
-                hiIndex = i;
-            }
-            if (++p == wrap)
-                p = base;
-        }
-        if (!lo)
-            continue;
-        if (loIndex <= hiIndex) {
-            out.append(*lo);
-            if (lo != hi)
-                out.append(*hi);
+    DownsampleCache local;
+    DownsampleCache &c = cache ? *cache : local;
+    const qint64 width = std::max<qint64>(1, (to - from + buckets) / buckets); // ceil((to - from + 1) / buckets)
+    const qint64 firstBucket = floorDiv(from, width);
+    const qint64 lastBucket = floorDiv(to, width);
+    // Keep only what can be reused: same width, and buckets from the first
+    // one shown onwards. A range that grew to the left starts over.
+    if (c.m_width != width || c.m_firstBucket > firstBucket) {
+        c.m_width = width;
+        c.m_buckets.clear();
+        c.m_firstBucket = firstBucket;
+    }
+    while (!c.m_buckets.empty() && c.m_firstBucket < firstBucket) {
+        c.m_buckets.pop_front();
+        ++c.m_firstBucket;
+    }
+    if (c.m_buckets.empty())
+        c.m_firstBucket = firstBucket;
+
+    const qint64 oldest = at(0).t;
+    const qint64 newest = last().t;
+    out.reserve(2 * (lastBucket - firstBucket + 1));
+    qsizetype i = begin; // the first point of bucket k, once known; -1 when not
+    for (qint64 k = firstBucket; k <= lastBucket; ++k) {
+        const qint64 bucketStart = k * width;
+        const qint64 bucketEnd = bucketStart + width; // exclusive
+        const size_t slot = size_t(k - c.m_firstBucket);
+        // A cached bucket is good when it lay wholly inside the range and
+        // inside the ring, and no point could have joined it since.
+        const bool inner = k != firstBucket && k != lastBucket;
+        const bool cached = inner && slot < c.m_buckets.size() && c.m_buckets[slot].complete && oldest < bucketStart;
+        DownsampleCache::Bucket bucket;
+        if (cached) {
+            bucket = c.m_buckets[slot];
+            i = -1;
         } else {
-            out.append(*hi);
-            out.append(*lo);
+            if (i < 0)
+                i = lowerBound(bucketStart);
+            const qsizetype stop = k == lastBucket ? end : lowerBound(bucketEnd);
+            bucket = scanBucket(i, stop);
+            bucket.complete = newest >= bucketEnd;
+            i = stop;
+            if (inner) {
+                if (slot < c.m_buckets.size())
+                    c.m_buckets[slot] = bucket;
+                else if (slot == c.m_buckets.size())
+                    c.m_buckets.push_back(bucket);
+            } else if (slot == c.m_buckets.size()) {
+                // Edge buckets are cut by the range: keep a placeholder so
+                // the cache stays contiguous; it is read again next time.
+                c.m_buckets.push_back({});
+            }
         }
+        if (bucket.count > 0)
+            out.append(bucket.first);
+        if (bucket.count > 1)
+            out.append(bucket.second);
     }
     return out;
 }

@@ -11,6 +11,7 @@
 #include <QMap>
 #include <QString>
 
+#include <deque>
 #include <vector>
 
 namespace idem::models {
@@ -19,6 +20,36 @@ struct TimePoint
 {
     qint64 t = 0;
     double v = 0;
+
+    bool operator==(const TimePoint &) const = default;
+};
+
+// What a chart keeps between downsamplings of one series: the min/max of
+// each bucket on a grid aligned to multiples of the bucket width. As the
+// range follows new data, the grid stays put, so only the buckets at the two
+// edges and those holding new points are read again; a day-long range costs
+// about as much as five minutes. A change of width drops it.
+class DownsampleCache
+{
+public:
+    void clear()
+    {
+        m_width = 0;
+        m_buckets.clear();
+    }
+
+private:
+    friend class TimeSeries;
+    struct Bucket
+    {
+        TimePoint first; // in time order
+        TimePoint second;
+        quint8 count = 0; // points kept: 0, 1 or 2
+        bool complete = false; // no later point can fall into it
+    };
+    qint64 m_width = 0; // ms per bucket
+    qint64 m_firstBucket = 0; // grid index of m_buckets.front()
+    std::deque<Bucket> m_buckets;
 };
 
 class TimeSeries
@@ -34,12 +65,17 @@ public:
     const TimePoint &last() const { return at(m_size - 1); }
 
     // The points within [from, to], at most two per bucket (the minimum and
-    // the maximum, in time order), `buckets` buckets over the range. Ranges
-    // with fewer points than 2 × buckets come back whole.
-    QList<TimePoint> downsampled(qint64 from, qint64 to, int buckets) const;
+    // the maximum, in time order). Buckets are ceil((to - from + 1) / buckets)
+    // ms wide and aligned to multiples of that width, so there are at most
+    // buckets + 1 of them. Ranges with fewer points than 2 × buckets come
+    // back whole. With a cache, buckets read before and complete since are
+    // taken from it.
+    QList<TimePoint> downsampled(qint64 from, qint64 to, int buckets, DownsampleCache *cache = nullptr) const;
 
 private:
     qsizetype lowerBound(qint64 t) const;
+    // The min/max of the points with index in [begin, end).
+    DownsampleCache::Bucket scanBucket(qsizetype begin, qsizetype end) const;
 
     std::vector<TimePoint> m_points;
     qsizetype m_start = 0;

@@ -4,6 +4,7 @@
 
 #include "models/metrics/timeseries.h"
 
+#include <QRandomGenerator>
 #include <QtTest>
 
 using namespace idem::models;
@@ -43,7 +44,7 @@ private slots:
         for (qint64 i = 0; i < 86400; ++i)
             s.append(i * 1000, i == 40000 ? 500.0 : i == 70000 ? -5.0 : 10.0);
         const auto points = s.downsampled(0, 86399 * 1000, 1000);
-        QVERIFY(points.size() <= 2000);
+        QVERIFY(points.size() <= 2 * (1000 + 1)); // the aligned grid may cut one more bucket
         QVERIFY(points.size() >= 1000);
         auto maxIt = std::max_element(points.begin(), points.end(), [](auto a, auto b) { return a.v < b.v; });
         auto minIt = std::min_element(points.begin(), points.end(), [](auto a, auto b) { return a.v < b.v; });
@@ -52,6 +53,85 @@ private slots:
         QCOMPARE(minIt->v, -5.0);
         for (int i = 1; i < points.size(); ++i)
             QVERIFY(points[i].t > points[i - 1].t);
+    }
+
+    // The buckets of an aligned grid, read point by point: the reference the
+    // downsampler must equal.
+    static QList<TimePoint> reference(const TimeSeries &s, qint64 from, qint64 to, int buckets)
+    {
+        QList<TimePoint> inRange;
+        for (qsizetype i = 0; i < s.size(); ++i) {
+            if (s.at(i).t >= from && s.at(i).t <= to)
+                inRange << s.at(i);
+        }
+        if (inRange.size() <= 2 * buckets)
+            return inRange;
+        const qint64 width = (to - from + buckets) / buckets;
+        QMap<qint64, QList<TimePoint>> grid;
+        for (const TimePoint &p : inRange)
+            grid[p.t / width] << p; // times are positive here
+        QList<TimePoint> out;
+        for (const auto &points : grid) {
+            qsizetype lo = 0, hi = 0;
+            for (qsizetype i = 1; i < points.size(); ++i) {
+                if (points[i].v < points[lo].v)
+                    lo = i;
+                if (points[i].v > points[hi].v)
+                    hi = i;
+            }
+            out << points[std::min(lo, hi)];
+            if (lo != hi)
+                out << points[std::max(lo, hi)];
+        }
+        return out;
+    }
+
+    void cacheGivesTheSamePointsAsAFreshRead_data()
+    {
+        QTest::addColumn<int>("capacity");
+        QTest::addColumn<qint64>("rangeMs");
+        QTest::addColumn<int>("buckets");
+        QTest::addColumn<int>("step"); // ms between points
+        QTest::newRow("day range, ring not full") << 20000 << qint64(3600 * 1000) << 300 << 1000;
+        QTest::newRow("ring evicts inside the range") << 3000 << qint64(3600 * 1000) << 200 << 1000;
+        QTest::newRow("width of one ms") << 5000 << qint64(700) << 100 << 1;
+        QTest::newRow("uneven steps") << 8000 << qint64(2000 * 1000) << 333 << 7;
+    }
+
+    // As the console uses it: points arrive, the range follows the newest
+    // one, sometimes it holds still (paused) and sometimes the chart changes
+    // width. The cached result must equal both a fresh read and the
+    // point-by-point reference every time.
+    void cacheGivesTheSamePointsAsAFreshRead()
+    {
+        QFETCH(int, capacity);
+        QFETCH(qint64, rangeMs);
+        QFETCH(int, buckets);
+        QFETCH(int, step);
+        TimeSeries s(capacity);
+        DownsampleCache cache;
+        QRandomGenerator random(42);
+        qint64 t = 1'700'000'000'000;
+        qint64 pausedAt = -1;
+        for (int round = 0; round < 400; ++round) {
+            const int arriving = 1 + int(random.bounded(40));
+            for (int k = 0; k < arriving; ++k) {
+                t += step == 7 ? 1 + qint64(random.bounded(2 * step)) : step;
+                s.append(t, random.bounded(1000) == 0 ? 1e6 : double(random.bounded(100)));
+            }
+            if (round % 50 == 20)
+                pausedAt = t;
+            if (round % 50 == 30)
+                pausedAt = -1;
+            if (round == 200)
+                buckets += 17; // the chart was resized
+            const qint64 to = pausedAt >= 0 ? pausedAt : t;
+            const auto cached = s.downsampled(to - rangeMs, to, buckets, &cache);
+            const auto fresh = s.downsampled(to - rangeMs, to, buckets);
+            QCOMPARE(cached, fresh);
+            if (round % 20 == 0)
+                QCOMPARE(fresh, reference(s, to - rangeMs, to, buckets));
+        }
     }
 
     void historyByName()

@@ -108,6 +108,7 @@ void MetricChart::rebuild()
 {
     m_plot->clearGraphs();
     m_graphs.clear();
+    m_caches.assign(size_t(m_series.size()), {});
     for (int i = 0; i < m_series.size(); ++i) {
         QCPGraph *g = m_plot->addGraph();
         g->setName(m_series[i].label);
@@ -158,7 +159,7 @@ bool MetricChart::replotIfDirty()
     for (int i = 0; i < m_series.size(); ++i) {
         QVector<double> keys, values;
         if (const auto *ts = m_history->series(m_series[i].key)) {
-            for (const auto &p : ts->downsampled(from, newest, buckets)) {
+            for (const auto &p : ts->downsampled(from, newest, buckets, &m_caches[size_t(i)])) {
                 keys << p.t / 1000.0;
                 values << (m_percent ? p.v * 100.0 : p.v);
                 if (m_graphs[i]->visible())

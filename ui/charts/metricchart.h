@@ -62,6 +62,7 @@ private:
     const models::MetricHistory *m_history = nullptr;
     QList<Series> m_series;
     QList<QCPGraph *> m_graphs;
+    std::vector<models::DownsampleCache> m_caches; // one per graph
     qint64 m_rangeMs = 5 * 60 * 1000;
     bool m_following = true;
     bool m_dirty = true;
