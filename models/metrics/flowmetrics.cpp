@@ -14,6 +14,15 @@ PartitionKey keyOf(const PartitionLag &p)
     return {p.flow, p.group, p.topic, p.partition};
 }
 
+// The newest snapshot's groups by (flow, group).
+QHash<QPair<QString, QString>, const FlowGroup *> groupsByName(const LagSnapshot &snapshot)
+{
+    QHash<QPair<QString, QString>, const FlowGroup *> out;
+    for (const FlowGroup &g : snapshot.groups)
+        out.insert({g.flow, g.group}, &g);
+    return out;
+}
+
 } // namespace
 
 MetricsTracker::MetricsTracker(std::chrono::milliseconds window)
@@ -42,8 +51,12 @@ QList<PartitionStatus> MetricsTracker::partitions() const
             for (const PartitionLag &p : s.partitions)
                 samples[keyOf(p)].append({s.takenAt.toMSecsSinceEpoch(), p.committed, p.high, p.lag()});
         }
-        for (const PartitionLag &p : history.back().partitions)
-            out.append({p, evaluateLagStatus(samples.value(keyOf(p)))});
+        // Membership now: a group that has none and commits nothing is stopped.
+        const auto groups = groupsByName(history.back());
+        for (const PartitionLag &p : history.back().partitions) {
+            const FlowGroup *g = groups.value({p.flow, p.group});
+            out.append({p, evaluateLagStatus(samples.value(keyOf(p)), g ? g->hasMembers() : std::nullopt)});
+        }
     }
     return out;
 }
@@ -63,6 +76,7 @@ QList<GroupFigures> MetricsTracker::groupsOf(const QList<PartitionStatus> &parti
     // due, so its partitions are shown with their own status but do not set
     // the group's: that follows the source topics.
     QSet<QPair<QString, QString>> retryTopics;
+    QHash<QPair<QString, QString>, FlowGroup> members;
     for (const auto &history : m_history) {
         if (history.empty())
             continue;
@@ -70,6 +84,8 @@ QList<GroupFigures> MetricsTracker::groupsOf(const QList<PartitionStatus> &parti
             if (m.role == TopicPartitionMarks::Role::Retry)
                 retryTopics.insert({m.flow, m.topic});
         }
+        for (const FlowGroup &g : history.back().groups)
+            members.insert({g.flow, g.group}, g);
     }
     QList<GroupFigures> out;
     QHash<QPair<QString, QString>, qsizetype> index;
@@ -78,7 +94,15 @@ QList<GroupFigures> MetricsTracker::groupsOf(const QList<PartitionStatus> &parti
         auto it = index.find(key);
         if (it == index.end()) {
             it = index.insert(key, out.size());
-            out.append({p.partition.flow, p.partition.group, 0, LagStatus::NotEnoughData});
+            GroupFigures g;
+            g.flow = p.partition.flow;
+            g.group = p.partition.group;
+            if (const auto m = members.constFind(key); m != members.cend()) {
+                g.members = m->members;
+                g.state = m->state;
+                g.discovered = m->discovered;
+            }
+            out.append(g);
         }
         GroupFigures &g = out[*it];
         g.lag += p.partition.lag();

@@ -8,8 +8,10 @@
 //                  as a share of the source traffic
 //   dead letters   messages retained in the dead-letter topic
 // plus Burrow's lag status per partition, group and flow (a group's status
-// follows its source topics; retry topics wait by design). Figures that need
-// two snapshots are unknown (-1) until there are two.
+// follows its source topics; retry topics wait by design; a group the newest
+// snapshot knows to have no members is STOPPED, not STALLED, where its
+// commits stand still). Figures that need two snapshots are unknown (-1)
+// until there are two.
 
 #include "models/metrics/lagsnapshot.h"
 #include "models/metrics/lagstatus.h"
@@ -31,6 +33,10 @@ struct GroupFigures
     QString group;
     qint64 lag = 0;
     LagStatus status = LagStatus::NotEnoughData;
+    // From the newest snapshot's FlowGroup: unset/empty where unknown.
+    std::optional<int> members;
+    QString state;
+    bool discovered = false;
 };
 
 struct FlowFigures

@@ -14,6 +14,13 @@ qint64 PartitionLag::lag() const
     return std::max<qint64>(0, high - from);
 }
 
+std::optional<bool> FlowGroup::hasMembers() const
+{
+    if (!members)
+        return std::nullopt;
+    return *members > 0;
+}
+
 QList<GroupLag> groupTotals(const QList<PartitionLag> &partitions)
 {
     QList<GroupLag> totals;

@@ -2,14 +2,19 @@
 
 // One poll of a cluster's consumer positions: for every flow, group, topic
 // and partition, where the group has committed and where the partition's log
-// begins and ends. Immutable once made; crosses threads by value.
+// begins and ends; for every flow's group, what the cluster says about its
+// members. Immutable once made; crosses threads by value.
 
 #include "models/health/connectionhealth.h"
 
 #include <QDateTime>
 #include <QList>
 #include <QMetaType>
+#include <QPair>
 #include <QString>
+#include <QStringList>
+
+#include <optional>
 
 namespace idem::models {
 
@@ -45,6 +50,26 @@ struct TopicPartitionMarks
     qint64 high = -1;
 };
 
+// A consumer group of a flow: named in the flow's config or discovered by
+// its members' assignments, with its membership as the cluster describes it
+// (unknown where the cluster does not answer ListConsumerGroups and
+// DescribeConsumerGroups).
+struct FlowGroup
+{
+    QString flow;
+    QString group;
+    bool discovered = false;    // not named by the flow: its members are assigned the flow's topics
+    QStringList topics;         // the flow's topics shown at every partition for this group; its
+                                // other topics only where it has committed
+    std::optional<int> members; // unset: unknown
+    QString state;              // "Stable", "Empty", "Dead", "PreparingRebalance", …; empty: unknown
+    QList<QPair<QString, int>> assigned; // the flow's topic partitions its members are assigned
+
+    // False when the group is known to have no members (nothing consumes for
+    // it), unset when unknown.
+    std::optional<bool> hasMembers() const;
+};
+
 struct LagSnapshot
 {
     QString cluster;
@@ -54,6 +79,8 @@ struct LagSnapshot
     QList<TopicPartitionMarks> topics; // every partition of every topic of the flows
     ConnectionHealth health;
     QStringList problems;       // partial failures: "group billing: coordinator not available"
+    QList<FlowGroup> groups;    // every flow's groups, configured ones first, with membership
+    QStringList notes;          // worth knowing, not a fault: "group discovery not answered …"
 };
 
 // Sum of lag per (flow, group), in first-seen order.

@@ -69,6 +69,45 @@ private slots:
         QCOMPARE(groups[1].status, LagStatus::Stalled);
     }
 
+    // A group whose commits stand still with lag is STALLED while it has (or
+    // may have) members and STOPPED once the cluster says it has none.
+    void membershipTellsStoppedFromStalled()
+    {
+        auto withGroups = [](LagSnapshot s, std::optional<int> shippingMembers) {
+            FlowGroup billing;
+            billing.flow = QStringLiteral("orders");
+            billing.group = QStringLiteral("billing");
+            billing.members = 2;
+            billing.state = QStringLiteral("Stable");
+            FlowGroup shipping = billing;
+            shipping.group = QStringLiteral("shipping");
+            shipping.members = shippingMembers;
+            shipping.state = shippingMembers ? QStringLiteral("Empty") : QString();
+            shipping.discovered = true;
+            s.groups = {billing, shipping};
+            return s;
+        };
+        MetricsTracker unknown;
+        unknown.add(withGroups(snapshot(0, 1000, 0, 0, 0, 990, 900), std::nullopt));
+        unknown.add(withGroups(snapshot(60000, 1600, 0, 0, 0, 1590, 900), std::nullopt));
+        QCOMPARE(unknown.groups()[1].status, LagStatus::Stalled);
+        QCOMPARE(unknown.groups()[1].members, std::nullopt);
+
+        MetricsTracker none;
+        none.add(withGroups(snapshot(0, 1000, 0, 0, 0, 990, 900), 0));
+        none.add(withGroups(snapshot(60000, 1600, 0, 0, 0, 1590, 900), 0));
+        const auto groups = none.groups();
+        QCOMPARE(groups[1].status, LagStatus::Stopped);
+        QCOMPARE(groups[1].members, std::optional<int>(0));
+        QCOMPARE(groups[1].state, QStringLiteral("Empty"));
+        QVERIFY(groups[1].discovered);
+        QCOMPARE(groups[0].status, LagStatus::Warning); // billing commits, lag still 10: untouched
+        QCOMPARE(groups[0].members, std::optional<int>(2));
+        QVERIFY(!groups[0].discovered);
+        QCOMPARE(none.flows().first().status, LagStatus::Stopped);
+        QCOMPARE(none.partitions()[1].status, LagStatus::Stopped);
+    }
+
     void oldSnapshotsLeaveTheWindow()
     {
         MetricsTracker tracker(std::chrono::minutes(1));
