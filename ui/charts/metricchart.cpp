@@ -1,5 +1,7 @@
 #include "ui/charts/metricchart.h"
 
+#include "ui/charts/densegraphs.h"
+
 #include <qcustomplot.h>
 
 #include <QFile>
@@ -35,6 +37,7 @@ MetricChart::MetricChart(const QString &title, const QString &unit, QWidget *par
     m_plot = new QCustomPlot(this);
     m_plot->setObjectName(title);
     m_plot->setMinimumHeight(160);
+    m_dense = new DenseGraphsLayer(m_plot);
     m_plot->plotLayout()->insertRow(0);
     m_plot->plotLayout()->addElement(0, 0, new QCPTextElement(m_plot, title, QFont(font().family(), -1, QFont::Bold)));
     auto ticker = QSharedPointer<QCPAxisTickerDateTime>::create();
@@ -110,12 +113,13 @@ void MetricChart::rebuild()
     m_graphs.clear();
     m_caches.assign(size_t(m_series.size()), {});
     for (int i = 0; i < m_series.size(); ++i) {
-        QCPGraph *g = m_plot->addGraph();
+        auto *g = new DenseCapableGraph(m_plot->xAxis, m_plot->yAxis);
         g->setName(m_series[i].label);
         g->setPen(QPen(kPalette.at(i % kPalette.size()), 2));
         g->setLineStyle(QCPGraph::lsStepLeft);
         m_graphs << g;
     }
+    m_dense->setGraphs(m_graphs);
     m_dirty = true;
 }
 
@@ -170,13 +174,14 @@ bool MetricChart::replotIfDirty()
         m_graphs[i]->setData(keys, values, true);
     }
     // Dense charts (long ranges, many series) are drawn with thin, aliased
-    // lines: the raster engine strokes wide antialiased zigzags slowly.
+    // lines, written straight into the plot area's pixels on screen.
     const bool dense = drawn > 4000;
-    for (QCPGraph *g : std::as_const(m_graphs)) {
+    for (DenseCapableGraph *g : std::as_const(m_graphs)) {
         QPen pen = g->pen();
         pen.setWidthF(dense ? 1.0 : 2.0);
         g->setPen(pen);
         g->setAntialiased(!dense);
+        g->setDrawnElsewhere(dense);
     }
     if (!std::isnan(m_threshold))
         maxValue = std::max(maxValue, m_percent ? m_threshold * 100 : m_threshold);

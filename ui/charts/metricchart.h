@@ -17,6 +17,9 @@ class QMouseEvent;
 
 namespace idem::ui {
 
+class DenseCapableGraph;
+class DenseGraphsLayer;
+
 class MetricChart final : public QWidget
 {
     Q_OBJECT
@@ -61,7 +64,8 @@ private:
     QCustomPlot *m_plot = nullptr;
     const models::MetricHistory *m_history = nullptr;
     QList<Series> m_series;
-    QList<QCPGraph *> m_graphs;
+    QList<DenseCapableGraph *> m_graphs;
+    DenseGraphsLayer *m_dense = nullptr;
     std::vector<models::DownsampleCache> m_caches; // one per graph
     qint64 m_rangeMs = 5 * 60 * 1000;
     bool m_following = true;
