@@ -36,4 +36,17 @@ QString describe(const rd_kafka_topic_partition_list_t *list)
     return parts.join(QStringLiteral(", "));
 }
 
+Result<KafkaProperties> clusterProperties(const models::KafkaClusterConfig &cluster)
+{
+    KafkaProperties properties;
+    for (const auto &[key, value] : cluster.properties) {
+        QString error;
+        const QString expanded = models::expandEnvironment(value, &error);
+        if (!error.isEmpty())
+            return makeError(QStringLiteral("property %1: %2").arg(key, error));
+        properties.append({key, expanded});
+    }
+    return properties;
+}
+
 } // namespace idem::connectors::kafka

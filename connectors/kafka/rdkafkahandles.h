@@ -3,6 +3,7 @@
 // Owning wrappers for librdkafka's C handles, and a checked way to build a
 // client configuration from key/value properties.
 
+#include "models/config/config.h"
 #include "models/core/result.h"
 
 #include <librdkafka/rdkafka.h>
@@ -51,6 +52,11 @@ using KafkaProperties = QList<QPair<QString, QString>>;
 // configuration before the client is created.
 Result<KafkaHandle> createClient(rd_kafka_type_t type, const KafkaProperties &properties,
                                  const std::function<void(rd_kafka_conf_t *)> &configure = {});
+
+// The cluster's librdkafka properties with ${NAME} references expanded from
+// the process environment, at the moment a client is made; the error names
+// the property, never its value.
+Result<KafkaProperties> clusterProperties(const models::KafkaClusterConfig &cluster);
 
 // Reads a topic partition list into "topic[partition]=offset" text, for logs.
 QString describe(const rd_kafka_topic_partition_list_t *list);

@@ -1,5 +1,6 @@
 #include "ui/pages/flowspage.h"
 
+#include "models/envelope/failuretablemodel.h"
 #include "models/metrics/partitiontablemodel.h"
 #include "ui/charts/metricchart.h"
 
@@ -10,7 +11,9 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QSortFilterProxyModel>
+#include <QLocale>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -77,15 +80,51 @@ FlowsPage::FlowsPage(models::PartitionTableModel *partitions, const models::Metr
     m_view->verticalHeader()->hide();
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->setAlternatingRowColors(true);
-    auto *lower = new QWidget(this);
-    auto *lowerLayout = new QVBoxLayout(lower);
-    lowerLayout->setContentsMargins(0, 0, 0, 0);
-    lowerLayout->addWidget(m_filter);
-    lowerLayout->addWidget(m_view);
+    auto *partitionsTab = new QWidget(this);
+    auto *partitionsLayout = new QVBoxLayout(partitionsTab);
+    partitionsLayout->setContentsMargins(0, 0, 0, 0);
+    partitionsLayout->addWidget(m_filter);
+    partitionsLayout->addWidget(m_view);
+
+    m_failures = new models::FailureTableModel(this);
+    auto *failuresProxy = new QSortFilterProxyModel(this);
+    failuresProxy->setSourceModel(m_failures);
+    failuresProxy->setSortRole(models::FailureTableModel::SortRole);
+    m_failuresView = new QTableView(this);
+    m_failuresView->setObjectName(QStringLiteral("failuresView"));
+    m_failuresView->setModel(failuresProxy);
+    m_failuresView->setSortingEnabled(true);
+    m_failuresView->sortByColumn(models::FailureTableModel::Count, Qt::DescendingOrder);
+    m_failuresView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_failuresView->verticalHeader()->hide();
+    m_failuresView->horizontalHeader()->setStretchLastSection(true);
+    m_failuresView->setAlternatingRowColors(true);
+    m_failuresView->setWordWrap(false);
+    // The failure label is what people read first; the example error takes the rest.
+    m_failuresView->horizontalHeader()->resizeSection(models::FailureTableModel::Failure, 420);
+    m_failuresView->horizontalHeader()->resizeSection(models::FailureTableModel::Count, 90);
+    m_failuresView->horizontalHeader()->resizeSection(models::FailureTableModel::Share, 70);
+    m_failuresView->horizontalHeader()->resizeSection(models::FailureTableModel::ConsumerGroups, 150);
+    m_failuresView->horizontalHeader()->resizeSection(models::FailureTableModel::Newest, 150);
+    m_decodeErrors = new QLabel(this);
+    m_decodeErrors->setObjectName(QStringLiteral("decodeErrors"));
+    m_decodeErrors->setWordWrap(true);
+    m_decodeErrors->setTextFormat(Qt::RichText);
+    m_decodeErrors->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto *failuresTab = new QWidget(this);
+    auto *failuresLayout = new QVBoxLayout(failuresTab);
+    failuresLayout->setContentsMargins(0, 0, 0, 0);
+    failuresLayout->addWidget(m_decodeErrors);
+    failuresLayout->addWidget(m_failuresView);
+
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("flowTabs"));
+    m_tabs->addTab(partitionsTab, tr("Partitions"));
+    m_tabs->addTab(failuresTab, tr("Dead-letter failures"));
 
     auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->addWidget(chartsWidget);
-    splitter->addWidget(lower);
+    splitter->addWidget(m_tabs);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
     auto *layout = new QVBoxLayout(this);
@@ -95,7 +134,10 @@ FlowsPage::FlowsPage(models::PartitionTableModel *partitions, const models::Metr
     connect(m_flow, &QComboBox::currentTextChanged, this, [this](const QString &flow) {
         updateSeries();
         m_filter->setText(flow);
+        m_failures->showFlow(flow);
+        updateDeadLetters();
     });
+    updateDeadLetters();
     connect(m_range, &QComboBox::currentIndexChanged, this, &FlowsPage::setRange);
     connect(m_follow, &QCheckBox::toggled, this, &FlowsPage::setFollowing);
 }
@@ -178,6 +220,48 @@ void FlowsPage::updateSeries()
     for (int i = 0; i < keys.size(); ++i)
         m_charts[i]->setThreshold(limits.value(keys[i], qQNaN()), tr("threshold %1").arg(keys[i]));
     markDirty();
+}
+
+void FlowsPage::applyDeadLetters(const models::DeadLetterDigest &digest)
+{
+    m_failures->applyDigest(digest);
+    if (digest.flow() == m_flow->currentText())
+        updateDeadLetters();
+}
+
+QString FlowsPage::decodeErrorsText() const
+{
+    return m_decodeErrors->text();
+}
+
+void FlowsPage::updateDeadLetters()
+{
+    const models::DeadLetterDigest d = m_failures->digest();
+    const QLocale locale;
+    m_tabs->setTabText(1, d.read() > 0 ? tr("Dead-letter failures (%1)").arg(locale.toString(qsizetype(m_failures->rowCount())))
+                                       : tr("Dead-letter failures"));
+    if (d.topic().isEmpty()) {
+        m_decodeErrors->setText(tr("No dead letters read for this flow yet (a flow without a dead-letter topic has none)."));
+        m_decodeErrors->setToolTip(QString());
+        return;
+    }
+    const models::TopicDecodeErrors errors = d.decodeErrors().topic(d.topic());
+    const QString since = d.oldest().isValid()
+        ? tr(" since %1").arg(locale.toString(d.oldest().toLocalTime(), QStringLiteral("yyyy-MM-dd HH:mm:ss")))
+        : QString();
+    QString text = tr("%1: %2 dead letters read%3 (the newest when the console started, and every one after). ")
+                       .arg(d.topic().toHtmlEscaped(), locale.toString(d.read()), since);
+    QStringList details;
+    if (errors.failed == 0) {
+        text += tr("Decode errors: none.");
+    } else {
+        text += tr("<b>Decode errors: %1</b> could not be fully read through the flow's dead-letter envelope; latest: %2")
+                    .arg(locale.toString(errors.failed), errors.recent.isEmpty() ? QString() : errors.recent.last().problem.toHtmlEscaped());
+        for (const auto &sample : errors.recent)
+            details << tr("[%1] offset %2: %3").arg(sample.partition).arg(sample.offset).arg(sample.problem);
+    }
+    m_decodeErrors->setText(text);
+    m_decodeErrors->setToolTip(details.join(QLatin1Char('\n')));
 }
 
 void FlowsPage::setRange(int index)

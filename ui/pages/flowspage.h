@@ -4,8 +4,11 @@
 // in seconds per group, retry share, error rate, dead letters) over a range
 // from five minutes to a day, following the newest data or paused; below,
 // every partition with its committed offset, watermarks, lag, lag in seconds
-// and status, sortable and filterable. Right-click a chart to export it.
+// and status, sortable and filterable; beside it, the flow's dead letters
+// grouped by failure, with the dead-letter topic's decode errors. Right-click
+// a chart to export it.
 
+#include "models/envelope/deadletterdigest.h"
 #include "models/metrics/flowmetrics.h"
 #include "models/metrics/timeseries.h"
 
@@ -14,11 +17,14 @@
 
 class QCheckBox;
 class QComboBox;
+class QLabel;
 class QLineEdit;
 class QSortFilterProxyModel;
 class QTableView;
+class QTabWidget;
 
 namespace idem::models {
+class FailureTableModel;
 class PartitionTableModel;
 }
 
@@ -42,6 +48,8 @@ public:
     QString currentFlow() const;
     void setRange(int index); // 0: 5 min … 4: 24 h
     void setFollowing(bool follow);
+    // The latest digest of a flow's dead letters.
+    void applyDeadLetters(const models::DeadLetterDigest &digest);
 
     void markDirty();
     void replotIfDirty();
@@ -49,11 +57,15 @@ public:
     QList<MetricChart *> charts() const { return m_charts; }
     MetricChart *chart(const QString &title) const;
     QTableView *partitionsView() const { return m_view; }
+    QTableView *failuresView() const { return m_failuresView; }
+    // "orders.dlq: 3 of 1 204 dead letters could not be fully read" or the like.
+    QString decodeErrorsText() const;
 
     static QList<qint64> rangesMs();
 
 private:
     void updateSeries();
+    void updateDeadLetters();
 
     QComboBox *m_flow = nullptr;
     QComboBox *m_range = nullptr;
@@ -61,6 +73,10 @@ private:
     QLineEdit *m_filter = nullptr;
     QSortFilterProxyModel *m_proxy = nullptr;
     QTableView *m_view = nullptr;
+    QTabWidget *m_tabs = nullptr;
+    models::FailureTableModel *m_failures = nullptr;
+    QTableView *m_failuresView = nullptr;
+    QLabel *m_decodeErrors = nullptr;
     QList<MetricChart *> m_charts;
     QMap<QString, QStringList> m_groups; // flow -> groups
     QMap<QString, QStringList> m_stores; // flow -> stores of its groups

@@ -1,0 +1,66 @@
+#pragma once
+
+// What a flow's dead-letter topic says about why messages fail: its dead
+// letters grouped by failure (exception class and first frame, or the
+// normalised error text), with how many, which consumer groups, the time of
+// the newest, and one example; plus the topic's decode errors. The live
+// monitor reads the newest dead letters when it starts and every one that
+// arrives after, and hands a copy of the digest to the console each poll.
+
+#include "models/envelope/decodeerrorcounter.h"
+#include "models/envelope/failuregroup.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+
+namespace idem::models {
+
+struct FailureCount
+{
+    FailureGroup group;
+    qint64 count = 0;
+    QStringList consumerGroups; // sorted; the failing group each dead letter names
+    QDateTime newest; // timestamp of the newest dead letter in the group, UTC
+    QString exampleEventId;
+    QString exampleError; // the raw error text of that example, at most 500 characters
+
+    bool operator==(const FailureCount &) const = default;
+};
+
+class DeadLetterDigest
+{
+public:
+    DeadLetterDigest() = default;
+    DeadLetterDigest(QString flow, QString topic)
+        : m_flow(std::move(flow))
+        , m_topic(std::move(topic))
+    {}
+
+    // Counts one dead letter as decoded through the flow's dead-letter envelope.
+    void add(const RawMessage &message, const DecodedEnvelope &decoded);
+
+    QString flow() const { return m_flow; }
+    QString topic() const { return m_topic; }
+    qint64 read() const { return m_read; } // dead letters counted
+    QDateTime oldest() const { return m_oldest; } // timestamp of the oldest counted, UTC
+    // Most frequent first; ties by the newest occurrence, then by label.
+    QList<FailureCount> failures() const;
+    const DecodeErrorCounter &decodeErrors() const { return m_decodeErrors; }
+
+    bool operator==(const DeadLetterDigest &) const = default;
+
+private:
+    QString m_flow;
+    QString m_topic;
+    qint64 m_read = 0;
+    QDateTime m_oldest;
+    QList<FailureCount> m_failures; // in order of first occurrence
+    DecodeErrorCounter m_decodeErrors;
+};
+
+} // namespace idem::models
+
+Q_DECLARE_METATYPE(idem::models::DeadLetterDigest)
