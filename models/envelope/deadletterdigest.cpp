@@ -1,5 +1,7 @@
 #include "models/envelope/deadletterdigest.h"
 
+#include <QCoreApplication>
+
 #include <algorithm>
 
 namespace idem::models {
@@ -13,9 +15,19 @@ void DeadLetterDigest::add(const RawMessage &message, const DecodedEnvelope &dec
     if (at.isValid() && (!m_oldest.isValid() || at < m_oldest))
         m_oldest = at;
 
-    const FailureGroup group = failureGroupOf(decoded);
-    auto it = std::find_if(m_failures.begin(), m_failures.end(),
-                           [&](const FailureCount &f) { return f.group.key == group.key; });
+    FailureGroup group = failureGroupOf(decoded);
+    auto find = [this](const QString &key) {
+        return std::find_if(m_failures.begin(), m_failures.end(), [&](const FailureCount &f) { return f.group.key == key; });
+    };
+    auto it = find(group.key);
+    if (it == m_failures.end() && m_failures.size() >= MaxFailureGroups) {
+        group = FailureGroup{FailureGroup::Basis::ErrorCause, QStringLiteral("idem:other"), QString(),
+                             QString(),
+                             QCoreApplication::translate("idem::models::DeadLetterDigest",
+                                                         "other failures (more than %1 different ones)")
+                                 .arg(MaxFailureGroups)};
+        it = find(group.key);
+    }
     if (it == m_failures.end()) {
         FailureCount f;
         f.group = group;

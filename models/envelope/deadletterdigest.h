@@ -33,6 +33,11 @@ struct FailureCount
 class DeadLetterDigest
 {
 public:
+    // Distinct failures kept; dead letters of any further failure are counted
+    // in one last group, so a topic of unique causes cannot grow the digest
+    // without bound.
+    static constexpr qsizetype MaxFailureGroups = 500;
+
     DeadLetterDigest() = default;
     DeadLetterDigest(QString flow, QString topic)
         : m_flow(std::move(flow))
@@ -47,6 +52,7 @@ public:
     qint64 read() const { return m_read; } // dead letters counted
     QDateTime oldest() const { return m_oldest; } // timestamp of the oldest counted, UTC
     // Most frequent first; ties by the newest occurrence, then by label.
+    // The overflow group, when there is one, has the key "idem:other".
     QList<FailureCount> failures() const;
     const DecodeErrorCounter &decodeErrors() const { return m_decodeErrors; }
 
