@@ -9,8 +9,8 @@
 
 #include "app/common/cli.h"
 #include "connectors/config/configfile.h"
+#include "connectors/kafka/envelopedetectionservice.h"
 #include "connectors/kafka/lagpoller.h"
-#include "connectors/kafka/topicsampler.h"
 #include "connectors/postgres/storemetrics.h"
 #include "connectors/postgres/storeprobe.h"
 #include "models/metrics/flowmetrics.h"
@@ -71,15 +71,10 @@ Result<connectors::kafka::KafkaProperties> clusterProperties(const QCommandLineP
         return makeError(QStringLiteral("name the cluster with --cluster; environment \"%1\" defines: %2")
                              .arg(env->name, names.join(QStringLiteral(", "))));
     }
-    connectors::kafka::KafkaProperties properties;
-    for (const auto &[key, value] : cluster->properties) {
-        QString error;
-        const QString expanded = models::expandEnvironment(value, &error);
-        if (!error.isEmpty())
-            return makeError(QStringLiteral("cluster %1, property %2: %3").arg(cluster->name, key, error));
-        properties.append({key, expanded});
-    }
-    return properties;
+    auto properties = connectors::kafka::clusterProperties(*cluster);
+    if (!properties)
+        return makeError(QStringLiteral("cluster %1, %2").arg(cluster->name, properties.error()));
+    return properties.value();
 }
 
 QJsonObject toJson(const models::EnvelopeDetection &d)
@@ -397,10 +392,10 @@ int envelopeDetect(const QCommandLineParser &parser, const QString &topic)
     auto properties = clusterProperties(parser);
     if (!properties)
         return app::fail(properties.error(), 2);
-    auto sample = connectors::kafka::sampleTopic(*properties, topic, samples);
-    if (!sample)
-        return app::fail(sample.error(), 1);
-    const models::EnvelopeDetection detection = models::detectEnvelope(topic, sample->messages, sample->topicNames);
+    const auto detected = connectors::kafka::detectTopicEnvelope(*properties, topic, samples);
+    if (!detected)
+        return app::fail(detected.error(), 1);
+    const models::EnvelopeDetection &detection = detected.value();
     if (parser.isSet(QStringLiteral("json")))
         std::printf("%s\n", QJsonDocument(toJson(detection)).toJson(QJsonDocument::Compact).constData());
     else

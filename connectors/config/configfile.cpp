@@ -351,6 +351,9 @@ std::optional<KafkaClusterConfig> Reader::readCluster(const Entry &entry)
                                     context, {}, QStringLiteral("property"));
     if (!properties)
         return std::nullopt;
+    const auto brokers = [](const Entry &p) {
+        return p.key == u"bootstrap.servers" || p.key == u"metadata.broker.list";
+    };
     for (const Entry &p : *properties) {
         // Values are never quoted back in a message: any of them may be a credential.
         const QString what
@@ -359,12 +362,14 @@ std::optional<KafkaClusterConfig> Reader::readCluster(const Entry &entry)
         if (!value)
             continue;
         checkVariables(*value, p.valueMark(), what);
+        if (brokers(p) && value->trimmed().isEmpty()) {
+            error(p.valueMark(),
+                  QStringLiteral("%1 of cluster %2 is empty; expected host:port of its brokers")
+                      .arg(p.key, quoted(cluster.name)));
+        }
         cluster.properties.append({ p.key, *value });
     }
     // A broker list that is present but wrong has been reported already.
-    const auto brokers = [](const Entry &p) {
-        return p.key == u"bootstrap.servers" || p.key == u"metadata.broker.list";
-    };
     if (std::none_of(properties->cbegin(), properties->cend(), brokers)) {
         error(entry.keyMark(),
               QStringLiteral("cluster %1 needs bootstrap.servers (host:port of its brokers)")
@@ -918,6 +923,23 @@ Status saveConfig(const Config &config, const QString &path)
             QStringLiteral("cannot write the configuration %1: %2").arg(path, file.errorString()));
     }
     return Status::success();
+}
+
+QByteArray YamlConfigStorage::text(const Config &config) const
+{
+    return writeConfig(config);
+}
+
+Result<Config> YamlConfigStorage::read(const QByteArray &text, const QString &sourceName) const
+{
+    return parseConfig(text, sourceName, VariableCheck::Skipped);
+}
+
+Status YamlConfigStorage::save(const Config &config)
+{
+    if (config.sourcePath.isEmpty())
+        return makeError(QStringLiteral("the configuration has no file to be saved to"));
+    return saveConfig(config, config.sourcePath);
 }
 
 QString defaultConfigPath()

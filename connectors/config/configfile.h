@@ -10,6 +10,7 @@
 // when it is written back; YAML merge keys ("<<") are not supported.
 
 #include "models/config/config.h"
+#include "models/config/configstorage.h"
 #include "models/core/result.h"
 
 #include <QByteArray>
@@ -47,6 +48,17 @@ QByteArray writeConfig(const models::Config &config);
 // never half of one), creating missing parent directories; the file is
 // readable by its owner only.
 Status saveConfig(const models::Config &config, const QString &path);
+
+// The YAML file for the connections dialog: writeConfig's text, read back
+// by parseConfig with VariableCheck::Skipped, saved by saveConfig to the
+// configuration's sourcePath.
+class YamlConfigStorage final : public models::ConfigStorage
+{
+public:
+    QByteArray text(const models::Config &config) const override;
+    Result<models::Config> read(const QByteArray &text, const QString &sourceName) const override;
+    Status save(const models::Config &config) override;
+};
 
 // $XDG_CONFIG_HOME/idem/idem.yaml, by default ~/.config/idem/idem.yaml.
 QString defaultConfigPath();

@@ -4,6 +4,37 @@
 
 namespace idem::connectors::kafka {
 
+namespace {
+
+// What the client's error callback saw. librdkafka reports an unreachable
+// broker there, not as the result of the call that waits for it. The
+// callback runs inside rd_kafka_poll() on the sampling thread.
+struct ClientErrors
+{
+    QString last;
+    bool allBrokersDown = false;
+};
+
+void recordError(rd_kafka_t *, int err, const char *reason, void *opaque)
+{
+    auto *errors = static_cast<ClientErrors *>(opaque);
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+        errors->allBrokersDown = true;
+    else
+        errors->last = QString::fromUtf8(reason);
+}
+
+QString propertyValue(const KafkaProperties &properties, const QString &key)
+{
+    for (const auto &[k, v] : properties) {
+        if (k == key)
+            return v;
+    }
+    return {};
+}
+
+} // namespace
+
 models::RawMessage toRawMessage(const rd_kafka_message_t *message)
 {
     models::RawMessage raw;
@@ -37,24 +68,58 @@ models::RawMessage toRawMessage(const rd_kafka_message_t *message)
 }
 
 Result<TopicSample> sampleTopic(const KafkaProperties &properties, const QString &topic, int maxMessages,
-                                std::chrono::milliseconds timeout)
+                                std::chrono::milliseconds timeout, const std::atomic_bool *cancelled)
 {
     KafkaProperties props = properties;
     props.append({QStringLiteral("group.id"), QStringLiteral("idem-sampler")}); // required, never joined
     props.append({QStringLiteral("enable.auto.commit"), QStringLiteral("false")});
     props.append({QStringLiteral("enable.auto.offset.store"), QStringLiteral("false")});
     props.append({QStringLiteral("log_level"), QStringLiteral("3")});
-    auto client = createClient(RD_KAFKA_CONSUMER, props);
+    ClientErrors errors;
+    auto client = createClient(RD_KAFKA_CONSUMER, props, [&errors](rd_kafka_conf_t *conf) {
+        rd_kafka_conf_set_opaque(conf, &errors);
+        rd_kafka_conf_set_error_cb(conf, recordError);
+    });
     if (!client)
         return makeError(client.error());
     rd_kafka_t *rk = client->get();
     const int timeoutMs = int(timeout.count());
+    const auto isCancelled = [cancelled] { return cancelled && cancelled->load(); };
+    const auto cancelledError = [&topic] {
+        return makeError(QStringLiteral("sampling %1 was cancelled").arg(topic));
+    };
 
     TopicSample sample;
     int partitions = -1;
     const rd_kafka_metadata_t *metadata = nullptr;
-    if (const auto err = rd_kafka_metadata(rk, 1, nullptr, &metadata, timeoutMs))
-        return makeError(QStringLiteral("cannot read the cluster's metadata: %1").arg(QString::fromUtf8(rd_kafka_err2str(err))));
+    // In short slices, so a cancel or every broker being down ends the wait early.
+    QElapsedTimer waited;
+    waited.start();
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (;;) {
+        const int slice = int(std::clamp<qint64>(timeoutMs - waited.elapsed(), 1, 500));
+        err = rd_kafka_metadata(rk, 1, nullptr, &metadata, slice);
+        if (!err)
+            break;
+        rd_kafka_poll(rk, 50);
+        if (isCancelled())
+            return cancelledError();
+        if (errors.allBrokersDown || waited.elapsed() >= timeoutMs
+            || (err != RD_KAFKA_RESP_ERR__TIMED_OUT && err != RD_KAFKA_RESP_ERR__TRANSPORT))
+            break;
+    }
+    if (err) {
+        const QString servers = propertyValue(properties, QStringLiteral("bootstrap.servers"));
+        if (errors.allBrokersDown || !errors.last.isEmpty()) {
+            return makeError(QStringLiteral("cannot reach the cluster at %1: %2")
+                                 .arg(servers, errors.last.isEmpty() ? QStringLiteral("every broker is down")
+                                                                     : errors.last));
+        }
+        return makeError(QStringLiteral("cannot read the metadata of the cluster at %1 within %2 s: %3")
+                             .arg(servers)
+                             .arg(timeoutMs / 1000.0)
+                             .arg(QString::fromUtf8(rd_kafka_err2str(err))));
+    }
     for (int i = 0; i < metadata->topic_cnt; ++i) {
         const QString name = QString::fromUtf8(metadata->topics[i].topic);
         sample.topicNames << name;
@@ -89,6 +154,8 @@ Result<TopicSample> sampleTopic(const KafkaProperties &properties, const QString
     QElapsedTimer timer;
     timer.start();
     while (sample.messages.size() < expected && timer.elapsed() < timeoutMs) {
+        if (isCancelled())
+            return cancelledError();
         KafkaMessage m(rd_kafka_consumer_poll(rk, 100));
         if (!m || m->err || m->offset >= ends.value(m->partition, -1))
             continue;

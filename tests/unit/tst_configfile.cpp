@@ -299,6 +299,10 @@ private slots:
             << withCluster("        client.id: idem\n")
             << "idem.yaml:5:7: cluster \"main\" needs bootstrap.servers (host:port of its "
                "brokers)";
+        QTest::newRow("empty bootstrap.servers")
+            << withCluster("        bootstrap.servers: \"\"\n")
+            << "idem.yaml:6:28: bootstrap.servers of cluster \"main\" is empty; expected "
+               "host:port of its brokers";
         QTest::newRow("property is a list")
             << withCluster("        bootstrap.servers: [a, b]\n")
             << "idem.yaml:6:28: expected a single value for property \"bootstrap.servers\" of "

@@ -1,0 +1,28 @@
+#pragma once
+
+// Test support: writes records to a topic with a plain librdkafka producer,
+// byte for byte as the test gives them (key, value, headers), the way the
+// producers and dead-letter handlers Idem reads would have written them.
+
+#include <QByteArray>
+#include <QList>
+#include <QPair>
+#include <QString>
+
+namespace idem::testsupport {
+
+using RecordHeaders = QList<QPair<QByteArray, QByteArray>>;
+
+struct OutgoingRecord
+{
+    QByteArray key;
+    QByteArray value;
+    RecordHeaders headers;
+};
+
+// Writes `records` to `topic` (partitioned by key) and waits until the
+// cluster has them. Fails the current test when it cannot.
+void produce(const QString &bootstrapServers, const QString &topic,
+             const QList<OutgoingRecord> &records);
+
+} // namespace idem::testsupport
