@@ -6,12 +6,23 @@
 #include <QHash>
 #include <QSet>
 
+#include <vector>
+
 namespace idem::connectors::kafka {
 
 namespace {
 
 // A poll slower than this marks the cluster degraded.
 constexpr qint64 kSlowPollMs = 2000;
+
+// When to ask a cluster that did not answer group discovery again: one that
+// refused (unsupported, not authorized) after 10 minutes, one that failed or
+// timed out after a minute.
+constexpr std::chrono::milliseconds kRefusedRetry = std::chrono::minutes(10);
+constexpr std::chrono::milliseconds kFailedRetry = std::chrono::minutes(1);
+// A listed group found consuming none of the flows' topics is described again
+// after this long.
+constexpr std::chrono::milliseconds kUnrelatedRecheck = std::chrono::minutes(5);
 
 struct TopicPartitions
 {
@@ -61,7 +72,8 @@ models::LagSnapshot LagReader::poll()
         snapshot.takenAt = QDateTime::currentDateTimeUtc();
         snapshot.pollMs = timer.elapsed();
         snapshot.health.state = state;
-        snapshot.health.detail = detail;
+        // Notes ride along in the detail, after its first line, for tooltips and idemctl.
+        snapshot.health.detail = snapshot.notes.isEmpty() ? detail : detail + QLatin1Char('\n') + snapshot.notes.join(QLatin1Char('\n'));
         snapshot.health.checkedAt = snapshot.takenAt;
         snapshot.health.latencyMs = state == models::HealthState::Down ? -1 : snapshot.pollMs;
         return snapshot;
@@ -130,60 +142,90 @@ models::LagSnapshot LagReader::poll()
         }
     };
 
-    // One ListConsumerGroupOffsets request per group, all in flight at once.
+    // Group discovery starts first, so its wait overlaps everything else.
     KafkaQueue queue(rd_kafka_queue_new(rk));
-    struct Pending
-    {
-        const models::FlowConfig *flow;
-        QString group;
-        QStringList sourceTopics;
-        QStringList retryTopics;
+    enum class Discovery { Resting, Listing, Describing, Answered, Refused };
+    Discovery discovery = Discovery::Resting;
+    QDeadlineTimer discoveryDeadline;
+    models::GroupListing listing;
+    std::chrono::milliseconds askAgainAfter = kFailedRetry;
+    QString refusal;
+    QElapsedTimer discoveryTime;
+    qint64 refusedAfterMs = 0; // when the refusal was taken from the queue
+    auto refuse = [&](const QString &why, std::chrono::milliseconds after) {
+        discovery = Discovery::Refused;
+        refusal = why;
+        askAgainAfter = after;
+        refusedAfterMs = discoveryTime.elapsed();
     };
-    QHash<QString, Pending> pending;
+    if (m_askDiscoveryAgain.hasExpired()) {
+        discoveryTime.start();
+        discovery = Discovery::Listing;
+        discoveryDeadline.setRemainingTime(timeoutMs);
+        std::unique_ptr<rd_kafka_AdminOptions_t, KafkaDeleter> options(
+            rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS));
+        char errstr[256];
+        rd_kafka_AdminOptions_set_request_timeout(options.get(), timeoutMs, errstr, sizeof errstr);
+        rd_kafka_ListConsumerGroups(rk, options.get(), queue.get());
+    }
+
+    // One ListConsumerGroupOffsets request per group and set of topics, all
+    // in flight at once; a group discovered during the poll gets its own.
+    QHash<QString, QSet<QString>> requested; // group -> topics asked for
+    int sent = 0;
+    auto requestOffsets = [&](const QString &group, const QStringList &topics) {
+        PartitionList partitions(rd_kafka_topic_partition_list_new(8));
+        for (const QString &t : topics) {
+            if (requested[group].contains(t))
+                continue;
+            requested[group].insert(t);
+            for (int p = 0; p < partitionCount.value(t, 0); ++p)
+                rd_kafka_topic_partition_list_add(partitions.get(), t.toUtf8().constData(), p);
+        }
+        if (partitions->cnt == 0)
+            return;
+        const QByteArray id = group.toUtf8();
+        rd_kafka_ListConsumerGroupOffsets_t *request =
+            rd_kafka_ListConsumerGroupOffsets_new(id.constData(), partitions.get());
+        std::unique_ptr<rd_kafka_AdminOptions_t, KafkaDeleter> options(
+            rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS));
+        char errstr[256];
+        rd_kafka_AdminOptions_set_request_timeout(options.get(), timeoutMs, errstr, sizeof errstr);
+        rd_kafka_ListConsumerGroupOffsets(rk, &request, 1, options.get(), queue.get());
+        rd_kafka_ListConsumerGroupOffsets_destroy(request);
+        ++sent;
+    };
+    QHash<QString, const models::FlowConfig *> flowByName;
+    for (const auto &flow : m_flows)
+        flowByName.insert(flow.name, &flow);
+    auto requestGroups = [&](const QList<models::FlowGroup> &groups) {
+        for (const auto &g : groups) {
+            if (const models::FlowConfig *flow = flowByName.value(g.flow))
+                requestOffsets(g.group, flow->topics + flow->retryTopics);
+        }
+    };
+
     for (const auto &flow : m_flows) {
         for (const QString &t : flow.topics + flow.retryTopics)
             watermarks(t);
         if (!flow.deadLetterTopic.isEmpty())
             watermarks(flow.deadLetterTopic);
-        for (const auto &group : flow.groups) {
-            PartitionList partitions(rd_kafka_topic_partition_list_new(8));
-            for (const QString &t : flow.topics + flow.retryTopics) {
-                for (int p = 0; p < partitionCount.value(t, 0); ++p)
-                    rd_kafka_topic_partition_list_add(partitions.get(), t.toUtf8().constData(), p);
-            }
-            if (partitions->cnt == 0)
-                continue;
-            const QByteArray id = group.name.toUtf8();
-            rd_kafka_ListConsumerGroupOffsets_t *request =
-                rd_kafka_ListConsumerGroupOffsets_new(id.constData(), partitions.get());
-            std::unique_ptr<rd_kafka_AdminOptions_t, KafkaDeleter> options(
-                rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS));
-            char errstr[256];
-            rd_kafka_AdminOptions_set_request_timeout(options.get(), timeoutMs, errstr, sizeof errstr);
-            rd_kafka_ListConsumerGroupOffsets(rk, &request, 1, options.get(), queue.get());
-            rd_kafka_ListConsumerGroupOffsets_destroy(request);
-            pending.insert(group.name, {&flow, group.name, flow.topics, flow.retryTopics});
-        }
     }
+    // The configured groups and those discovered before, membership unknown
+    // until the cluster describes them.
+    const QList<models::FlowGroup> known = models::mergeGroups(m_flows, {}, m_remembered);
+    requestGroups(known);
 
     readWatermarks(); // while the groups' answers are on their way
 
     QHash<QString, QHash<QPair<QString, int>, qint64>> committed;
-    QElapsedTimer waited;
-    waited.start();
-    int answered = 0;
-    while (answered < pending.size() && waited.elapsed() < timeoutMs + 1000) {
-        KafkaEvent event(rd_kafka_queue_poll(queue.get(), 100));
-        if (!event)
-            continue;
-        if (rd_kafka_event_type(event.get()) != RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT)
-            continue;
-        ++answered;
-        if (rd_kafka_event_error(event.get())) {
-            snapshot.problems << QStringLiteral("committed offsets: %1").arg(QString::fromUtf8(rd_kafka_event_error_string(event.get())));
-            continue;
+    QList<models::FlowGroup> discovered;
+    auto onOffsets = [&](rd_kafka_event_t *event) {
+        if (rd_kafka_event_error(event)) {
+            snapshot.problems << QStringLiteral("committed offsets: %1").arg(QString::fromUtf8(rd_kafka_event_error_string(event)));
+            return;
         }
-        const auto *result = rd_kafka_event_ListConsumerGroupOffsets_result(event.get());
+        const auto *result = rd_kafka_event_ListConsumerGroupOffsets_result(event);
         size_t count = 0;
         const rd_kafka_group_result_t **groups = rd_kafka_ListConsumerGroupOffsets_result_groups(result, &count);
         for (size_t g = 0; g < count; ++g) {
@@ -199,12 +241,167 @@ models::LagSnapshot LagReader::poll()
                                            list->elems[i].offset);
             }
         }
+    };
+    auto answer = [&] {
+        listing.answered = true;
+        discovery = Discovery::Answered;
+        discovered = models::mergeGroups(m_flows, listing, m_remembered);
+        requestGroups(discovered); // the groups new to this poll
+        // Listed groups that are not the flows': not described again for a while.
+        QSet<QString> mine;
+        for (const auto &g : discovered)
+            mine.insert(g.group);
+        for (auto it = listing.described.cbegin(); it != listing.described.cend(); ++it) {
+            if (!mine.contains(it.key()) && listing.listed.contains(it.key()))
+                m_unrelated.insert(it.key(), QDeadlineTimer(kUnrelatedRecheck));
+        }
+    };
+    auto onListed = [&](rd_kafka_event_t *event) {
+        if (rd_kafka_event_error(event))
+            return refuse(QString::fromUtf8(rd_kafka_event_error_string(event)), kFailedRetry);
+        const auto *result = rd_kafka_event_ListConsumerGroups_result(event);
+        size_t errorCount = 0;
+        const rd_kafka_error_t **errors = rd_kafka_ListConsumerGroups_result_errors(result, &errorCount);
+        size_t count = 0;
+        const rd_kafka_ConsumerGroupListing_t **groups = rd_kafka_ListConsumerGroups_result_valid(result, &count);
+        QStringList why;
+        bool unsupported = false;
+        for (size_t i = 0; i < errorCount; ++i) {
+            const auto code = rd_kafka_error_code(errors[i]);
+            unsupported = unsupported || code == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE
+                || code == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION || code == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED
+                || code == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED;
+            const QString text = QString::fromUtf8(rd_kafka_error_string(errors[i]));
+            if (!why.contains(text))
+                why << text;
+        }
+        // Not on any broker that refuses: librdkafka 2.0.2 asked to describe
+        // groups where DescribeGroups is not supported locks up the client.
+        if (unsupported)
+            return refuse(why.join(QStringLiteral("; ")), kRefusedRetry);
+        if (count == 0 && errorCount > 0)
+            return refuse(why.join(QStringLiteral("; ")), kFailedRetry);
+        QHash<QString, bool> listed; // group -> may have members
+        for (size_t i = 0; i < count; ++i) {
+            const auto state = rd_kafka_ConsumerGroupListing_state(groups[i]);
+            listed.insert(QString::fromUtf8(rd_kafka_ConsumerGroupListing_group_id(groups[i])),
+                          !rd_kafka_ConsumerGroupListing_is_simple_consumer_group(groups[i])
+                              && state != RD_KAFKA_CONSUMER_GROUP_STATE_EMPTY && state != RD_KAFKA_CONSUMER_GROUP_STATE_DEAD);
+        }
+        listing.complete = errorCount == 0;
+        for (auto it = listed.cbegin(); it != listed.cend(); ++it)
+            listing.listed.insert(it.key());
+        if (!listing.complete)
+            snapshot.notes << QStringLiteral("group listing incomplete (%1): groups may be missing").arg(why.join(QStringLiteral("; ")));
+        // Forget what is no longer listed, or due for another look.
+        for (auto it = m_unrelated.begin(); it != m_unrelated.end();)
+            it = it->hasExpired() || !listing.listed.contains(it.key()) ? m_unrelated.erase(it) : std::next(it);
+        const QStringList describe = groupsToDescribe(listed);
+        if (describe.isEmpty())
+            return answer();
+        QList<QByteArray> ids;
+        std::vector<const char *> names;
+        for (const QString &g : describe)
+            ids << g.toUtf8();
+        for (const QByteArray &id : ids)
+            names.push_back(id.constData());
+        std::unique_ptr<rd_kafka_AdminOptions_t, KafkaDeleter> options(
+            rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS));
+        char errstr[256];
+        rd_kafka_AdminOptions_set_request_timeout(options.get(), int(std::max<qint64>(100, discoveryDeadline.remainingTime())),
+                                                  errstr, sizeof errstr);
+        rd_kafka_DescribeConsumerGroups(rk, names.data(), names.size(), options.get(), queue.get());
+        discovery = Discovery::Describing;
+    };
+    auto onDescribed = [&](rd_kafka_event_t *event) {
+        if (rd_kafka_event_error(event))
+            return refuse(QString::fromUtf8(rd_kafka_event_error_string(event)), kFailedRetry);
+        const auto *result = rd_kafka_event_DescribeConsumerGroups_result(event);
+        size_t count = 0;
+        const rd_kafka_ConsumerGroupDescription_t **groups = rd_kafka_DescribeConsumerGroups_result_groups(result, &count);
+        for (size_t i = 0; i < count; ++i) {
+            const QString name = QString::fromUtf8(rd_kafka_ConsumerGroupDescription_group_id(groups[i]));
+            if (const rd_kafka_error_t *e = rd_kafka_ConsumerGroupDescription_error(groups[i])) {
+                snapshot.notes << QStringLiteral("group %1: cannot describe it: %2").arg(name, QString::fromUtf8(rd_kafka_error_string(e)));
+                continue;
+            }
+            models::DescribedGroup d;
+            d.group = name;
+            d.state = QString::fromUtf8(rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(groups[i])));
+            d.simple = rd_kafka_ConsumerGroupDescription_is_simple_consumer_group(groups[i]);
+            d.members = int(rd_kafka_ConsumerGroupDescription_member_count(groups[i]));
+            for (int m = 0; m < d.members; ++m) {
+                const rd_kafka_MemberDescription_t *member = rd_kafka_ConsumerGroupDescription_member(groups[i], m);
+                const rd_kafka_MemberAssignment_t *assignment = member ? rd_kafka_MemberDescription_assignment(member) : nullptr;
+                const rd_kafka_topic_partition_list_t *list = assignment ? rd_kafka_MemberAssignment_partitions(assignment) : nullptr;
+                for (int p = 0; list && p < list->cnt; ++p)
+                    d.assigned.append({QString::fromUtf8(list->elems[p].topic), list->elems[p].partition});
+            }
+            listing.described.insert(name, d);
+        }
+        answer();
+    };
+
+    QElapsedTimer waited;
+    waited.start();
+    int answered = 0;
+    qint64 onlyDiscoveryMs = 0; // waited for discovery alone: not the cluster's slowness at serving offsets
+    for (;;) {
+        const bool offsetsDue = answered < sent && waited.elapsed() < timeoutMs + 1000;
+        const bool discoveryDue = (discovery == Discovery::Listing || discovery == Discovery::Describing)
+            && !discoveryDeadline.hasExpired();
+        QElapsedTimer step;
+        step.start();
+        // Past the deadlines, take only what has already arrived.
+        KafkaEvent event(rd_kafka_queue_poll(queue.get(), offsetsDue || discoveryDue ? 100 : 0));
+        if (!offsetsDue && discoveryDue)
+            onlyDiscoveryMs += step.elapsed();
+        if (!event) {
+            if (!offsetsDue && !discoveryDue)
+                break;
+            continue;
+        }
+        switch (rd_kafka_event_type(event.get())) {
+        case RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT:
+            ++answered;
+            onOffsets(event.get());
+            break;
+        case RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT:
+            if (discovery == Discovery::Listing)
+                onListed(event.get());
+            break;
+        case RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT:
+            if (discovery == Discovery::Describing)
+                onDescribed(event.get());
+            break;
+        default:
+            break;
+        }
     }
-    if (answered < pending.size())
-        snapshot.problems << QStringLiteral("%1 of %2 groups did not answer within %3 ms")
-                                 .arg(pending.size() - answered)
-                                 .arg(pending.size())
+    if (answered < sent)
+        snapshot.problems << QStringLiteral("%1 of %2 offset requests did not answer within %3 ms")
+                                 .arg(sent - answered)
+                                 .arg(sent)
                                  .arg(timeoutMs);
+    if (discovery == Discovery::Listing || discovery == Discovery::Describing)
+        refuse(QStringLiteral("no answer within %1 ms").arg(timeoutMs), kFailedRetry);
+    if (discovery == Discovery::Refused) {
+        m_askDiscoveryAgain.setRemainingTime(askAgainAfter);
+        m_discoveryRefusal = refusal;
+        logger("kafka")->info("cluster {}: group discovery not answered after {} ms ({}); asking again in {} s",
+                              m_cluster.name.toStdString(), refusedAfterMs, refusal.toStdString(),
+                              std::chrono::duration_cast<std::chrono::seconds>(askAgainAfter).count());
+    }
+    if (discovery == Discovery::Answered) {
+        m_discoveryRefusal.clear();
+        m_remembered = models::rememberDiscovered(discovered);
+        snapshot.groups = discovered;
+    } else {
+        snapshot.groups = known;
+        snapshot.notes.prepend(QStringLiteral("group discovery not answered by this cluster (%1): using the configured "
+                                              "groups, membership unknown")
+                                   .arg(m_discoveryRefusal));
+    }
 
     for (const auto &flow : m_flows) {
         auto addTopic = [&](const QString &topic, models::TopicPartitionMarks::Role role) {
@@ -219,21 +416,23 @@ models::LagSnapshot LagReader::poll()
             addTopic(t, models::TopicPartitionMarks::Role::Retry);
         if (!flow.deadLetterTopic.isEmpty())
             addTopic(flow.deadLetterTopic, models::TopicPartitionMarks::Role::DeadLetter);
-        for (const auto &group : flow.groups) {
-            const auto &offsets = committed.value(group.name);
-            auto add = [&](const QString &topic, bool onlyWhenCommitted) {
-                for (int p = 0; p < partitionCount.value(topic, 0); ++p) {
-                    const qint64 c = offsets.value({topic, p}, -1);
-                    if (onlyWhenCommitted && c < 0)
-                        continue;
-                    const auto m = marks.value({topic, p}, {-1, -1});
-                    snapshot.partitions.append({flow.name, group.name, topic, p, c, m.first, m.second});
-                }
-            };
-            for (const QString &t : flow.topics)
-                add(t, false);
-            for (const QString &t : flow.retryTopics)
-                add(t, true);
+    }
+    // Every partition of the topics a group reads; its other topics of the
+    // flow where it has committed.
+    for (const auto &group : std::as_const(snapshot.groups)) {
+        const models::FlowConfig *flow = flowByName.value(group.flow);
+        if (!flow)
+            continue;
+        const auto &offsets = committed.value(group.group);
+        for (const QString &topic : flow->topics + flow->retryTopics) {
+            const bool every = group.topics.contains(topic);
+            for (int p = 0; p < partitionCount.value(topic, 0); ++p) {
+                const qint64 c = offsets.value({topic, p}, -1);
+                if (!every && c < 0)
+                    continue;
+                const auto m = marks.value({topic, p}, {-1, -1});
+                snapshot.partitions.append({flow->name, group.group, topic, p, c, m.first, m.second});
+            }
         }
     }
     readLagTimes(snapshot);
@@ -243,11 +442,44 @@ models::LagSnapshot LagReader::poll()
                                .arg(timer.elapsed());
     if (!snapshot.problems.isEmpty())
         return finish(models::HealthState::Degraded, detail + QLatin1Char('\n') + snapshot.problems.join(QLatin1Char('\n')));
-    // Answers, but slowly: a round trip to the brokers takes seconds.
-    if (timer.elapsed() > kSlowPollMs)
+    // Answers, but slowly: a round trip to the brokers takes seconds. Time
+    // spent waiting for group discovery alone does not count: a cluster that
+    // lets discovery time out is told by a note.
+    if (timer.elapsed() - onlyDiscoveryMs > kSlowPollMs)
         return finish(models::HealthState::Degraded,
                       QStringLiteral("slow: the poll took %1 ms (more than %2 ms); %3").arg(timer.elapsed()).arg(kSlowPollMs).arg(detail));
     return finish(models::HealthState::Ok, detail);
+}
+
+QStringList LagReader::groupsToDescribe(const QHash<QString, bool> &listed) const
+{
+    QStringList out;
+    QSet<QString> seen;
+    auto add = [&](const QString &g) {
+        if (!seen.contains(g)) {
+            seen.insert(g);
+            out << g;
+        }
+    };
+    for (const auto &flow : m_flows) {
+        for (const auto &g : flow.groups)
+            add(g.name);
+    }
+    for (const auto &groups : m_remembered) {
+        for (auto it = groups.cbegin(); it != groups.cend(); ++it)
+            add(it.key());
+    }
+    // A listed group is described only if it may have members (only members
+    // are assigned topics) and was not found unrelated lately.
+    QStringList candidates;
+    for (auto it = listed.cbegin(); it != listed.cend(); ++it) {
+        if (it.value() && !m_unrelated.contains(it.key()))
+            candidates << it.key();
+    }
+    std::sort(candidates.begin(), candidates.end());
+    for (const QString &g : candidates)
+        add(g);
+    return out;
 }
 
 void LagReader::readLagTimes(models::LagSnapshot &snapshot)

@@ -14,8 +14,9 @@
 // Known limit: the commit protocol does not say when an offset was
 // committed, so a group that keeps committing the same offset and one that
 // stopped committing look alike. They are told apart by membership where
-// the broker answers DescribeConsumerGroups; otherwise such a partition is
-// STALLED. A group takes the status of its worst partition.
+// the cluster answers ListConsumerGroups and DescribeConsumerGroups (see
+// groupdiscovery.h): known to have no members, STOPPED; with members or
+// unknown, STALLED. A group takes the status of its worst partition.
 
 #include <QDateTime>
 #include <QList>
