@@ -241,18 +241,26 @@ int lagCommand(const QCommandLineParser &parser)
             t.first += p.lag();
             t.second = std::max(t.second, p.lagMs);
         }
+        QHash<QPair<QString, QString>, const models::FlowGroup *> membership;
+        for (const auto &g : snapshot.groups)
+            membership.insert({g.flow, g.group}, &g);
         for (auto f = byFlow.cbegin(); f != byFlow.cend(); ++f) {
             QJsonArray groups;
             for (auto g = f->cbegin(); g != f->cend(); ++g) {
                 const auto t = totals[f.key()][g.key()];
+                const models::FlowGroup *m = membership.value({f.key(), g.key()});
                 groups.append(QJsonObject{{QStringLiteral("group"), g.key()},
                                           {QStringLiteral("lag"), t.first},
                                           {QStringLiteral("lag_seconds"), t.second < 0 ? QJsonValue() : QJsonValue(t.second / 1000.0)},
                                           {QStringLiteral("status"), models::lagStatusName(groupStatus.value({f.key(), g.key()}))},
+                                          {QStringLiteral("members"), m && m->members ? QJsonValue(*m->members) : QJsonValue()},
+                                          {QStringLiteral("state"), m && !m->state.isEmpty() ? QJsonValue(m->state) : QJsonValue()},
+                                          {QStringLiteral("discovered"), m && m->discovered},
                                           {QStringLiteral("partitions"), g.value()}});
             }
             flows.append(QJsonObject{{QStringLiteral("flow"), f.key()}, {QStringLiteral("cluster"), snapshot.cluster},
-                                     {QStringLiteral("groups"), groups}});
+                                     {QStringLiteral("groups"), groups},
+                                     {QStringLiteral("notes"), QJsonArray::fromStringList(snapshot.notes)}});
         }
     }
     if (parser.isSet(QStringLiteral("json"))) {
@@ -275,11 +283,23 @@ int lagCommand(const QCommandLineParser &parser)
                                 p.value(QStringLiteral("lag_seconds")).isNull() ? "?" : qPrintable(QString::number(p.value(QStringLiteral("lag_seconds")).toDouble(), 'f', 1)),
                                 qPrintable(p.value(QStringLiteral("status")).toString()));
                 }
-                std::printf("%-10s %-12s %-20s %4s %12s %12s %10lld %9s  %s\n", qPrintable(f.value(QStringLiteral("flow")).toString()),
+                // Membership beside the group's status: "2 members, Stable", "members unknown".
+                const QJsonValue members = g.value(QStringLiteral("members"));
+                QString membership = members.isNull() ? QStringLiteral("members unknown")
+                                                      : QStringLiteral("%1 members").arg(members.toInteger());
+                if (!g.value(QStringLiteral("state")).isNull())
+                    membership += QStringLiteral(", ") + g.value(QStringLiteral("state")).toString();
+                if (g.value(QStringLiteral("discovered")).toBool())
+                    membership += QStringLiteral(", discovered");
+                std::printf("%-10s %-12s %-20s %4s %12s %12s %10lld %9s  %s  (%s)\n", qPrintable(f.value(QStringLiteral("flow")).toString()),
                             qPrintable(g.value(QStringLiteral("group")).toString()), "(total)", "", "", "", g.value(QStringLiteral("lag")).toInteger(),
                             g.value(QStringLiteral("lag_seconds")).isNull() ? "?" : qPrintable(QString::number(g.value(QStringLiteral("lag_seconds")).toDouble(), 'f', 1)),
-                            qPrintable(g.value(QStringLiteral("status")).toString()));
+                            qPrintable(g.value(QStringLiteral("status")).toString()), qPrintable(membership));
             }
+        }
+        for (const auto &snapshot : snapshots) {
+            for (const QString &note : snapshot.notes)
+                std::printf("note: cluster %s: %s\n", qPrintable(snapshot.cluster), qPrintable(note));
         }
     }
     return unreachable ? 1 : 0;
@@ -301,6 +321,14 @@ int healthCommand(const QCommandLineParser &parser)
         connections << connectors::postgres::probeStore(store);
     if (env.ops)
         connections << connectors::postgres::probeOpsDatabase(*env.ops);
+    // What a cluster's poll noted without it being a fault (group discovery
+    // not answered), per cluster.
+    QHash<QString, QStringList> clusterNotes;
+    for (const auto &s : snapshots)
+        clusterNotes.insert(s.cluster, s.notes);
+    auto notesOf = [&](const models::ConnectionHealth &c) {
+        return c.kind == models::ConnectionHealth::Kind::Cluster ? clusterNotes.value(c.name) : QStringList();
+    };
     int down = 0;
     QJsonArray conns;
     for (const auto &c : connections) {
@@ -311,7 +339,8 @@ int healthCommand(const QCommandLineParser &parser)
                                  {QStringLiteral("name"), c.name},
                                  {QStringLiteral("state"), models::healthStateName(c.state)},
                                  {QStringLiteral("latency_ms"), number(c.latencyMs)},
-                                 {QStringLiteral("detail"), c.detail}});
+                                 {QStringLiteral("detail"), c.detail},
+                                 {QStringLiteral("notes"), QJsonArray::fromStringList(notesOf(c))}});
     }
     QJsonArray stores;
     for (const auto &store : env.stores) {
@@ -350,10 +379,13 @@ int healthCommand(const QCommandLineParser &parser)
                                                    {QStringLiteral("stores"), stores}})
                                 .toJson(QJsonDocument::Compact).constData());
     } else {
-        for (const auto &c : connections)
+        for (const auto &c : connections) {
             std::printf("%-8s %-16s %-9s %s\n", qPrintable(models::healthStateName(c.state)), qPrintable(c.name),
                         c.latencyMs < 0 ? "" : qPrintable(QStringLiteral("%1 ms").arg(c.latencyMs)),
                         qPrintable(c.detail.section(QLatin1Char('\n'), 0, 0)));
+            for (const QString &note : notesOf(c))
+                std::printf("%-8s %-16s %-9s note: %s\n", "", "", "", qPrintable(note));
+        }
         for (const auto &fv : flows) {
             const QJsonObject f = fv.toObject();
             auto pct = [](const QJsonValue &v) { return v.isNull() ? QStringLiteral("?") : QString::number(v.toDouble() * 100, 'f', 2) + QLatin1Char('%'); };
@@ -412,7 +444,8 @@ int main(int argc, char *argv[])
     QCommandLineParser parser;
     app::addCommonOptions(parser, QStringLiteral(
         "Idem on the command line.\n\nCommands:\n"
-        "  lag [--flow NAME]       committed offset, watermarks, lag and status per group and partition\n"
+        "  lag [--flow NAME]       committed offset, watermarks, lag and status per group and partition;\n"
+        "                          members per group where the cluster describes its groups\n"
         "  health                  each connection's state and the four figures of each flow\n"
         "  envelope detect TOPIC   sample TOPIC and propose its envelope preset, with evidence"));
     parser.addOptions({

@@ -1,9 +1,12 @@
 // Proves the committed offsets, watermarks and lag Idem reports for a group
-// equal what a separate librdkafka client reads from the same cluster, and
-// that an unreachable cluster is reported as down, not waited for.
+// equal what a separate librdkafka client reads from the same cluster, that
+// a cluster refusing group discovery (the mock) leaves the configured groups
+// with membership unknown and a note, quickly, and that an unreachable
+// cluster is reported as down, not waited for.
 
 #include "connectors/kafka/lagpoller.h"
 #include "connectors/kafka/mockkafka.h"
+#include "models/metrics/flowmetrics.h"
 #include "tests/support/topicreader.h"
 
 #include <QElapsedTimer>
@@ -118,6 +121,101 @@ private slots:
         QCOMPARE(retry->lag(), 1);
     }
 
+    void discoveryRefusedUsesConfiguredGroups()
+    {
+        // The mock answers ListConsumerGroups with "unsupported" at once.
+        const std::chrono::milliseconds timeout(3000);
+        LagReader reader(m_cluster, {m_flow}, timeout);
+        models::MetricsTracker tracker;
+        QElapsedTimer timer;
+        timer.start();
+        const models::LagSnapshot s = reader.poll();
+        const qint64 firstMs = timer.elapsed();
+        qInfo("first poll, group discovery refused: %lld ms", firstMs);
+        QVERIFY2(firstMs < timeout.count() + 2000, qPrintable(QStringLiteral("%1 ms").arg(firstMs)));
+        tracker.add(s);
+
+        QCOMPARE(s.health.state, models::HealthState::Ok); // a note, not a fault
+        QVERIFY2(s.problems.isEmpty(), qPrintable(s.problems.join(QLatin1Char('\n'))));
+        QCOMPARE(s.notes.size(), 1);
+        QVERIFY2(s.notes[0].startsWith(QStringLiteral("group discovery not answered by this cluster (")), qPrintable(s.notes[0]));
+        QVERIFY2(s.notes[0].endsWith(QStringLiteral("): using the configured groups, membership unknown")), qPrintable(s.notes[0]));
+        QVERIFY(s.health.detail.section(QLatin1Char('\n'), 1).contains(s.notes[0]));
+
+        QCOMPARE(s.groups.size(), 2);
+        QCOMPARE(s.groups[0].group, QStringLiteral("billing"));
+        QCOMPARE(s.groups[1].group, QStringLiteral("shipping"));
+        for (const auto &g : s.groups) {
+            QCOMPARE(g.flow, QStringLiteral("orders"));
+            QVERIFY(!g.discovered);
+            QCOMPARE(g.members, std::nullopt);
+            QCOMPARE(g.hasMembers(), std::nullopt);
+            QVERIFY(g.state.isEmpty());
+            QCOMPARE(g.topics, QStringList{QStringLiteral("orders.events")});
+        }
+        // The committed offsets are read as without discovery.
+        const QHash<int, qint64> billingCommitted{{0, 4}, {1, 10}, {2, -1}};
+        int source = 0;
+        for (const auto &p : s.partitions) {
+            if (p.topic != QLatin1String("orders.events"))
+                continue;
+            ++source;
+            QCOMPARE(p.committed, p.group == QLatin1String("billing") ? billingCommitted[p.partition] : -1);
+        }
+        QCOMPARE(source, 6);
+
+        // Not asked again at the next poll: the refusal is remembered and still noted.
+        timer.restart();
+        const models::LagSnapshot again = reader.poll();
+        qInfo("second poll, discovery resting: %lld ms", timer.elapsed());
+        QCOMPARE(again.notes, s.notes);
+        QCOMPARE(again.groups.size(), 2);
+        QCOMPARE(again.groups[0].members, std::nullopt);
+        tracker.add(again);
+
+        // Membership unknown: where billing's commit stands still with lag it
+        // is STALLED (not STOPPED); where nothing was ever committed, STOPPED.
+        QHash<QString, QString> statuses;
+        for (const auto &p : tracker.partitions())
+            statuses.insert(QStringLiteral("%1 %2[%3]").arg(p.partition.group, p.partition.topic).arg(p.partition.partition),
+                            models::lagStatusName(p.status));
+        QCOMPARE(statuses.value(QStringLiteral("billing orders.events[0]")), QStringLiteral("STALLED"));
+        QCOMPARE(statuses.value(QStringLiteral("billing orders.events[1]")), QStringLiteral("OK"));
+        QCOMPARE(statuses.value(QStringLiteral("billing orders.events[2]")), QStringLiteral("STOPPED"));
+        QCOMPARE(statuses.value(QStringLiteral("shipping orders.events[0]")), QStringLiteral("STOPPED"));
+        QCOMPARE(tracker.groups()[0].members, std::nullopt);
+    }
+
+    void idemctlLagShowsMembershipUnknown()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("idem.yaml"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QStringLiteral("version: 1\nenvironments:\n  test:\n    kafka:\n      main:\n        bootstrap.servers: %1\n"
+                                  "    flows:\n      orders:\n        cluster: main\n        topics: [orders.events]\n"
+                                  "        groups:\n          billing: {}\n")
+                       .arg(m_kafka->bootstrapServers())
+                       .toUtf8());
+        file.close();
+        QProcess lag;
+        lag.start(QStringLiteral(IDEMCTL), {QStringLiteral("--config"), path, QStringLiteral("lag"), QStringLiteral("--json"),
+                                            QStringLiteral("--polls"), QStringLiteral("1")});
+        QVERIFY(lag.waitForFinished(60000));
+        QCOMPARE(lag.exitCode(), 0);
+        const QJsonArray flows = QJsonDocument::fromJson(lag.readAllStandardOutput()).object().value(QStringLiteral("flows")).toArray();
+        QCOMPARE(flows.size(), 1);
+        const QJsonObject flow = flows[0].toObject();
+        QCOMPARE(flow.value(QStringLiteral("notes")).toArray().size(), 1);
+        QVERIFY(flow.value(QStringLiteral("notes")).toArray()[0].toString().startsWith(QStringLiteral("group discovery not answered")));
+        const QJsonObject billing = flow.value(QStringLiteral("groups")).toArray()[0].toObject();
+        QCOMPARE(billing.value(QStringLiteral("group")).toString(), QStringLiteral("billing"));
+        QVERIFY(billing.contains(QStringLiteral("members")));
+        QVERIFY(billing.value(QStringLiteral("members")).isNull());
+        QVERIFY(billing.value(QStringLiteral("state")).isNull());
+        QCOMPARE(billing.value(QStringLiteral("discovered")), QJsonValue(false));
+    }
+
     void missingTopicIsDegraded()
     {
         models::FlowConfig flow = m_flow;
@@ -151,6 +249,10 @@ private slots:
         QCOMPARE(connections.size(), 2);
         QCOMPARE(connections[0].toObject().value(QStringLiteral("state")).toString(), QStringLiteral("ok"));
         QCOMPARE(connections[1].toObject().value(QStringLiteral("state")).toString(), QStringLiteral("down"));
+        // The cluster is ok; that it does not answer group discovery is a note.
+        const QJsonArray notes = connections[0].toObject().value(QStringLiteral("notes")).toArray();
+        QCOMPARE(notes.size(), 1);
+        QVERIFY(notes[0].toString().startsWith(QStringLiteral("group discovery not answered by this cluster")));
         const QString err = QString::fromUtf8(ctl.readAllStandardError());
         QVERIFY2(err.contains(QStringLiteral("idemctl: billing is down: ")) && err.contains(QStringLiteral("port 1 failed")), qPrintable(err));
 
