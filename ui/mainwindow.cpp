@@ -6,7 +6,9 @@
 #include "ui/pages/overviewpage.h"
 #include "ui/widgets/healthlight.h"
 
+#include <QAction>
 #include <QCloseEvent>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QListWidget>
@@ -16,6 +18,8 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTableView>
+#include <QToolButton>
+#include <QVBoxLayout>
 
 namespace idem::ui {
 
@@ -65,13 +69,35 @@ MainWindow::MainWindow(QWidget *parent)
         showPage(1);
     });
 
-    auto *connections = new QTableView(this);
+    auto *connectionsPage = new QWidget(this);
+    auto *connections = new QTableView(connectionsPage);
     connections->setObjectName(QStringLiteral("connectionsView"));
     connections->setModel(m_connections);
     connections->verticalHeader()->hide();
     connections->horizontalHeader()->setStretchLastSection(true);
     connections->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_pages->addWidget(connections);
+    auto *editConnections = new QAction(tr("Edit connections…"), this);
+    editConnections->setObjectName(QStringLiteral("editConnectionsAction"));
+    editConnections->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    editConnections->setToolTip(tr("Edit the Kafka clusters, stores and flows of the configuration (%1)")
+                                    .arg(editConnections->shortcut().toString(QKeySequence::NativeText)));
+    addAction(editConnections);
+    connect(editConnections, &QAction::triggered, this, &MainWindow::editConnectionsRequested);
+    auto *editButton = new QToolButton(connectionsPage);
+    editButton->setObjectName(QStringLiteral("editConnections"));
+    editButton->setDefaultAction(editConnections);
+    editButton->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    auto *connectionsBar = new QHBoxLayout;
+    connectionsBar->addWidget(new QLabel(tr("Every Kafka cluster, store and the ops database of the "
+                                            "environment, as last checked."),
+                                         connectionsPage),
+                              1);
+    connectionsBar->addWidget(editButton);
+    auto *connectionsLayout = new QVBoxLayout(connectionsPage);
+    connectionsLayout->setContentsMargins(0, 0, 0, 0);
+    connectionsLayout->addLayout(connectionsBar);
+    connectionsLayout->addWidget(connections, 1);
+    m_pages->addWidget(connectionsPage);
     m_sidebar->addItem(tr("Connections"));
 
     connect(m_sidebar, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
@@ -146,8 +172,18 @@ void MainWindow::applyHealth(const models::ConnectionHealth &health)
         statusBar()->addPermanentWidget(light);
         statusBar()->addPermanentWidget(name);
         m_lights.insert(lightKey(health), light);
+        m_lightNames.insert(lightKey(health), name);
     }
     light->setState(lightState(health.state), health.detail, health.checkedAt.toLocalTime());
+}
+
+void MainWindow::resetConnections()
+{
+    m_connections->clear();
+    qDeleteAll(m_lights);
+    qDeleteAll(m_lightNames);
+    m_lights.clear();
+    m_lightNames.clear();
 }
 
 void MainWindow::applySnapshot(const models::LagSnapshot &snapshot)
@@ -206,6 +242,12 @@ void MainWindow::applyStoreFigures(const models::StoreFigures &f)
                      attempts > 0 ? double(f.retried) / double(attempts) : 0.0);
     m_history.append(QStringLiteral("store/%1/dead_lettered_per_minute").arg(f.store), t, f.deadLettered / minutes);
     m_flows->markDirty();
+}
+
+void MainWindow::applyDeadLetters(const models::DeadLetterDigest &digest)
+{
+    m_flows->applyDeadLetters(digest);
+    m_overview->applyDeadLetters(digest);
 }
 
 void MainWindow::setFlowStores(const QMap<QString, QStringList> &stores)

@@ -4,6 +4,7 @@
 // health light for every Kafka cluster, store and the ops database. It only
 // applies the snapshots it is given; app/ wires it to the live monitor.
 
+#include "models/envelope/deadletterdigest.h"
 #include "models/health/connectionhealth.h"
 #include "models/metrics/flowmetrics.h"
 #include "models/metrics/lagsnapshot.h"
@@ -42,8 +43,12 @@ public:
     void showMessage(const QString &message);
 
     void applyHealth(const models::ConnectionHealth &health);
+    // Forgets the connections shown on the Connections page and in the
+    // status bar, before watching a changed configuration.
+    void resetConnections();
     void applySnapshot(const models::LagSnapshot &snapshot);
     void applyStoreFigures(const models::StoreFigures &figures);
+    void applyDeadLetters(const models::DeadLetterDigest &digest);
     // Which stores record each flow's events: their figures are drawn beside the broker's.
     void setFlowStores(const QMap<QString, QStringList> &stores);
     // Per flow, threshold name (lag, lag_seconds, retry_share, error_share,
@@ -58,6 +63,10 @@ public:
     const models::MetricHistory &history() const { return m_history; }
     void showPage(int index);
     HealthLight *healthLight(const QString &name) const;
+
+signals:
+    // "Edit connections…" on the Connections page (Ctrl+E anywhere).
+    void editConnectionsRequested();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -76,6 +85,7 @@ private:
     FlowsPage *m_flows = nullptr;
     QLabel *m_message = nullptr;
     QHash<QString, HealthLight *> m_lights; // by "kind:name"
+    QHash<QString, QLabel *> m_lightNames; // the name beside each light, by the same key
 };
 
 } // namespace idem::ui

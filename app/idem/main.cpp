@@ -6,12 +6,15 @@
 #include "app/common/cli.h"
 #include "connectors/common/logging.h"
 #include "connectors/config/configfile.h"
+#include "connectors/kafka/envelopedetectionservice.h"
 #include "connectors/monitor/livemonitor.h"
+#include "ui/dialogs/connectionsdialog.h"
 #include "ui/mainwindow.h"
 
 #include <QApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QMessageBox>
 #include <QProcess>
 #include <QTimer>
 
@@ -69,6 +72,7 @@ int main(int argc, char *argv[])
     if (!page.isEmpty())
         window.showPage(int(pages.indexOf(page)));
     std::unique_ptr<connectors::LiveMonitor> monitor;
+    QString watchedPath; // the configuration file being watched, once open() succeeded
     int exitCode = 0;
 
     // Loads a configuration and starts watching it. Errors end the program
@@ -96,6 +100,8 @@ int main(int argc, char *argv[])
         QObject::connect(monitor.get(), &connectors::LiveMonitor::health, &window, &ui::MainWindow::applyHealth);
         QObject::connect(monitor.get(), &connectors::LiveMonitor::storeFigures, &window,
                          &ui::MainWindow::applyStoreFigures);
+        QObject::connect(monitor.get(), &connectors::LiveMonitor::deadLetters, &window,
+                         &ui::MainWindow::applyDeadLetters);
         QMap<QString, QStringList> flowStores;
         for (const auto &flow : environment->flows) {
             for (const auto &group : flow.groups) {
@@ -109,9 +115,53 @@ int main(int argc, char *argv[])
             thresholds.insert(flow.name, flow.thresholds);
         window.setFlowThresholds(thresholds);
         monitor->start();
+        watchedPath = path;
         window.showMessage(QObject::tr("Watching %n flow(s)", nullptr, int(environment->flows.size())));
         log->info("watching environment {} of {}", environment->name.toStdString(), path.toStdString());
     };
+
+    // Editing connections ("Edit connections…" on the Connections page). The
+    // dialog edits the watched file, read afresh so a change made by hand in
+    // the meantime is not lost, and saves it itself; after a save the
+    // monitor restarts on the saved file. The old monitor retires without
+    // making the window wait for a poll in progress.
+    connectors::YamlConfigStorage configStorage;
+    connectors::kafka::EnvelopeDetectionService envelopeDetector;
+    QObject::connect(&window, &ui::MainWindow::editConnectionsRequested, &window, [&] {
+        if (watchedPath.isEmpty()) {
+            window.showMessage(QObject::tr("The configuration is not loaded yet."));
+            return;
+        }
+        auto config = connectors::loadConfig(watchedPath, connectors::VariableCheck::Skipped);
+        if (!config) {
+            QMessageBox::warning(&window, QObject::tr("Edit connections"), config.error());
+            return;
+        }
+        const auto selected = connectors::selectEnvironment(*config, parser.value(QStringLiteral("environment")),
+                                                            watchedPath);
+        ui::ConnectionsDialog dialog(*config, selected ? selected->name : QString(), &configStorage,
+                                     &envelopeDetector, &window);
+        if (dialog.exec() != QDialog::Accepted)
+            return;
+        log->info("connections of environment {} saved to {}", dialog.environmentName().toStdString(),
+                  watchedPath.toStdString());
+        // A saved file may not be watchable yet (a ${NAME} that is not set in
+        // this process): the previous configuration stays watched and the
+        // window says why.
+        if (const auto check = connectors::loadConfig(watchedPath); !check) {
+            QMessageBox::warning(&window, QObject::tr("Connections saved"),
+                                 QObject::tr("The connections were saved, but Idem cannot watch them yet and "
+                                             "keeps watching the previous ones:\n%1")
+                                     .arg(check.error()));
+            return;
+        }
+        if (monitor) {
+            monitor->setParent(&app); // deleted with the application if it has not finished by then
+            monitor.release()->retire();
+        }
+        window.resetConnections();
+        open(watchedPath);
+    });
 
     QProcess sandbox;
     if (demo) {

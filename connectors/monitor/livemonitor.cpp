@@ -1,6 +1,7 @@
 #include "connectors/monitor/livemonitor.h"
 
 #include "connectors/common/logging.h"
+#include "connectors/kafka/deadlettertail.h"
 #include "connectors/kafka/lagpoller.h"
 #include "connectors/postgres/storemetrics.h"
 #include "connectors/postgres/storeprobe.h"
@@ -70,6 +71,7 @@ LiveMonitor::LiveMonitor(const models::EnvironmentConfig &environment, std::chro
     qRegisterMetaType<models::LagSnapshot>();
     qRegisterMetaType<models::ConnectionHealth>();
     qRegisterMetaType<models::StoreFigures>();
+    qRegisterMetaType<models::DeadLetterDigest>();
     QPointer<LiveMonitor> self(this);
     auto makeWorker = [&](const QString &name, std::function<void(Worker *)> body) {
         auto worker = std::make_unique<Worker>();
@@ -89,11 +91,19 @@ LiveMonitor::LiveMonitor(const models::EnvironmentConfig &environment, std::chro
                 flows << flow;
         }
         auto reader = std::make_shared<kafka::LagReader>(cluster, flows);
-        Worker *w = makeWorker(QStringLiteral("kafka:") + cluster.name, [this, reader](Worker *w) {
+        auto tail = std::make_shared<kafka::DeadLetterTail>(cluster, flows);
+        for (const QString &problem : tail->problems())
+            logger("kafka")->warn("{}", problem.toStdString());
+        Worker *w = makeWorker(QStringLiteral("kafka:") + cluster.name, [this, reader, tail](Worker *w) {
             const models::LagSnapshot snapshot = reader->poll();
             w->lastReportMs = QDateTime::currentMSecsSinceEpoch();
+            if (m_retired)
+                return;
             emit lagSnapshot(snapshot);
             emit health(snapshot.health);
+            for (const models::DeadLetterDigest &digest : tail->poll(snapshot))
+                emit deadLetters(digest);
+            w->lastReportMs = QDateTime::currentMSecsSinceEpoch();
         });
         w->watched << unknownHealth(models::ConnectionHealth::Kind::Cluster, cluster.name);
     }
@@ -103,6 +113,8 @@ LiveMonitor::LiveMonitor(const models::EnvironmentConfig &environment, std::chro
         Worker *w = makeWorker(QStringLiteral("postgres"), [this, stores, ops](Worker *w) {
             for (const auto &store : stores) {
                 const models::ConnectionHealth h = postgres::probeStore(store);
+                if (m_retired)
+                    return;
                 emit health(h);
                 w->lastReportMs = QDateTime::currentMSecsSinceEpoch();
                 if (h.state != models::HealthState::Ok)
@@ -114,7 +126,10 @@ LiveMonitor::LiveMonitor(const models::EnvironmentConfig &environment, std::chro
                     logger("postgres")->warn("{}", figures.error().toStdString());
             }
             if (ops) {
-                emit health(postgres::probeOpsDatabase(*ops));
+                const models::ConnectionHealth h = postgres::probeOpsDatabase(*ops);
+                if (m_retired)
+                    return;
+                emit health(h);
                 w->lastReportMs = QDateTime::currentMSecsSinceEpoch();
             }
         });
@@ -147,6 +162,25 @@ void LiveMonitor::start()
         QMetaObject::invokeMethod(w->loop, [loop = w->loop] { loop->start(); }, Qt::QueuedConnection);
     }
     m_watchdog.start();
+}
+
+void LiveMonitor::retire()
+{
+    m_retired = true;
+    m_watchdog.stop();
+    auto running = std::make_shared<int>(0);
+    for (auto &w : m_workers) {
+        if (!w->thread.isRunning())
+            continue;
+        ++*running;
+        connect(&w->thread, &QThread::finished, this, [this, running] {
+            if (--*running == 0)
+                deleteLater();
+        });
+        w->thread.quit();
+    }
+    if (*running == 0)
+        deleteLater();
 }
 
 void LiveMonitor::watchdog()

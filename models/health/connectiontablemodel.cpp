@@ -35,6 +35,13 @@ void ConnectionTableModel::apply(const ConnectionHealth &health)
     endInsertRows();
 }
 
+void ConnectionTableModel::clear()
+{
+    beginResetModel();
+    m_rows.clear();
+    endResetModel();
+}
+
 int ConnectionTableModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : int(m_rows.size());

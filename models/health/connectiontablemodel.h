@@ -20,6 +20,8 @@ public:
 
     // Adds the connection or replaces its health.
     void apply(const ConnectionHealth &health);
+    // Forgets every connection (the configuration changed).
+    void clear();
     const ConnectionHealth &connection(int row) const { return m_rows.at(row); }
 
     int rowCount(const QModelIndex &parent = {}) const override;

@@ -14,6 +14,7 @@
 #include <qcustomplot.h>
 
 #include <QListWidget>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -161,6 +162,75 @@ private slots:
         QCOMPARE(QImage(png).size(), window.grab().size());
         QVERIFY(!window.saveScreenshot(QStringLiteral("/proc/nope/window.png"), &error));
         QCOMPARE(error, QStringLiteral("cannot write the screenshot to /proc/nope/window.png"));
+    }
+
+    // The Flows page's dead-letter tab: failure groups of the shown flow,
+    // most frequent first, and the topic's decode errors in words.
+    void showsDeadLetterFailuresAndDecodeErrors()
+    {
+        ui::MainWindow window;
+        window.resize(1300, 850);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.applySnapshot(snapshot(1'795'700'000'000, 100, 90, 80, 3));
+        window.showPage(1);
+        ui::FlowsPage *flows = window.flowsPage();
+        QCOMPARE(flows->currentFlow(), QStringLiteral("orders"));
+        QVERIFY(flows->decodeErrorsText().startsWith(QStringLiteral("No dead letters read")));
+
+        models::DeadLetterDigest digest(QStringLiteral("orders"), QStringLiteral("orders.dlq"));
+        auto add = [&](int i, const QString &errorClass, const QString &trace, bool broken) {
+            models::RawMessage raw;
+            raw.topic = QStringLiteral("orders.dlq");
+            raw.partition = i % 2;
+            raw.offset = i;
+            raw.timestampMs = 1'795'700'000'000 + i * 1000;
+            models::DecodedEnvelope decoded;
+            decoded.eventId = QStringLiteral("evt-%1").arg(i);
+            decoded.consumerGroup = i % 3 ? QStringLiteral("billing") : QStringLiteral("shipping");
+            decoded.errorClass = errorClass;
+            decoded.error = QStringLiteral("order %1 failed").arg(i);
+            decoded.stackTrace = trace;
+            if (broken)
+                decoded.problems << models::FieldProblem{models::EnvelopeField::Attempt, QStringLiteral("header attempt is 3 bytes")};
+            digest.add(raw, decoded);
+        };
+        for (int i = 0; i < 7; ++i)
+            add(i, QStringLiteral("IllegalStateException"),
+                QStringLiteral("java.lang.IllegalStateException: order %1\n\tat com.acme.Billing.charge(Billing.java:10)").arg(i), i == 6);
+        for (int i = 7; i < 10; ++i)
+            add(i, QStringLiteral("TimeoutException"), QString(), false);
+        window.applyDeadLetters(digest);
+
+        QTableView *view = flows->failuresView();
+        auto *tabs = window.findChild<QTabWidget *>(QStringLiteral("flowTabs"));
+        QVERIFY(tabs);
+        QCOMPARE(tabs->tabText(1), QStringLiteral("Dead-letter failures (2)"));
+        tabs->setCurrentIndex(1);
+        QVERIFY(view->isVisible());
+        QAbstractItemModel *model = view->model();
+        QCOMPARE(model->rowCount(), 2);
+        QCOMPARE(model->index(0, 0).data().toString(), QStringLiteral("java.lang.IllegalStateException at com.acme.Billing.charge"));
+        QCOMPARE(model->index(0, 1).data().toString(), QStringLiteral("7"));
+        QCOMPARE(model->index(0, 2).data().toString(), QStringLiteral("70.0 %"));
+        QCOMPARE(model->index(0, 3).data().toString(), QStringLiteral("billing, shipping"));
+        QCOMPARE(model->index(1, 1).data().toString(), QStringLiteral("3"));
+        QVERIFY(model->index(1, 0).data().toString().startsWith(QStringLiteral("TimeoutException")));
+        const QString text = flows->decodeErrorsText();
+        QVERIFY2(text.contains(QStringLiteral("orders.dlq: 10 dead letters read")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("Decode errors: 1</b>")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("could not read attempt: header attempt is 3 bytes")), qPrintable(text));
+        window.grab().save(QDir::temp().filePath(QStringLiteral("idem-flows-failures.png")));
+
+        // The Overview card names the top failure and the decode errors.
+        const QString failure = window.overviewPage()->card(QStringLiteral("orders"))->figureText(QStringLiteral("failure"));
+        QVERIFY2(failure.contains(QStringLiteral("Top failure: <b>java.lang.IllegalStateException at com.acme.Billing.charge</b> (7 of 10 dead letters read)")),
+                 qPrintable(failure));
+        QVERIFY2(failure.contains(QStringLiteral("1 decode error")), qPrintable(failure));
+
+        // Sorting by count, ascending, through the header.
+        view->sortByColumn(1, Qt::AscendingOrder);
+        QCOMPARE(model->index(0, 1).data().toString(), QStringLiteral("3"));
     }
 };
 

@@ -11,6 +11,8 @@
 #include <QScrollArea>
 #include <QVBoxLayout>
 
+#include <climits>
+
 namespace idem::ui {
 
 QColor statusColor(models::LagStatus status)
@@ -70,6 +72,9 @@ FlowCard::FlowCard(const QString &flow, const models::MetricHistory *history, QW
     }
     auto *worst = new QLabel(this);
     m_figures.insert(QStringLiteral("worst"), worst);
+    auto *failure = new QLabel(this);
+    failure->setWordWrap(true);
+    m_figures.insert(QStringLiteral("failure"), failure);
 
     m_chart = new MetricChart(tr("Lag"), tr("messages"), this);
     m_chart->setHistory(history);
@@ -85,6 +90,23 @@ FlowCard::FlowCard(const QString &flow, const models::MetricHistory *history, QW
     layout->addLayout(figures);
     layout->addWidget(m_chart);
     layout->addWidget(worst);
+    layout->addWidget(failure);
+}
+
+void FlowCard::applyDeadLetters(const models::DeadLetterDigest &digest)
+{
+    QLabel *label = m_figures[QStringLiteral("failure")];
+    const QList<models::FailureCount> failures = digest.failures();
+    const QLocale locale;
+    QString text = failures.isEmpty()
+        ? tr("No dead letters read")
+        : tr("Top failure: <b>%1</b> (%2 of %3 dead letters read)")
+              .arg(failures.first().group.label().left(120).toHtmlEscaped(), locale.toString(failures.first().count),
+                   locale.toString(digest.read()));
+    const qint64 decodeErrors = digest.decodeErrors().failed(digest.topic());
+    if (decodeErrors > 0)
+        text += tr(" · <span style='color:#cf222e'>%n decode error(s)</span>", nullptr, int(std::min<qint64>(decodeErrors, INT_MAX)));
+    label->setText(text);
 }
 
 void FlowCard::apply(const models::FlowFigures &f)
@@ -177,9 +199,18 @@ void OverviewPage::apply(const QList<models::FlowFigures> &flows)
             m_grid->addWidget(card, n / 2, n % 2);
             m_grid->setRowStretch(n / 2 + 1, 1);
             m_cards.insert(f.flow, card);
+            if (m_deadLetters.contains(f.flow))
+                card->applyDeadLetters(m_deadLetters.value(f.flow));
         }
         card->apply(f);
     }
+}
+
+void OverviewPage::applyDeadLetters(const models::DeadLetterDigest &digest)
+{
+    m_deadLetters.insert(digest.flow(), digest);
+    if (FlowCard *card = m_cards.value(digest.flow()))
+        card->applyDeadLetters(digest);
 }
 
 void OverviewPage::setThresholds(const QMap<QString, QMap<QString, double>> &thresholds)

@@ -1,9 +1,11 @@
 #pragma once
 
 // The Overview page: one card per flow with its status, the four figures
-// now (lag, retry share, error rate, dead letters), a small live lag chart
-// and the group that hurts most. A click on a card opens the flow.
+// now (lag, retry share, error rate, dead letters), a small live lag chart,
+// the group that hurts most and the most frequent dead-letter failure with
+// the dead-letter topic's decode errors. A click on a card opens the flow.
 
+#include "models/envelope/deadletterdigest.h"
 #include "models/metrics/flowmetrics.h"
 #include "models/metrics/timeseries.h"
 
@@ -25,12 +27,14 @@ public:
     FlowCard(const QString &flow, const models::MetricHistory *history, QWidget *parent = nullptr);
 
     void apply(const models::FlowFigures &figures);
+    void applyDeadLetters(const models::DeadLetterDigest &digest);
     void setThresholds(const QMap<QString, double> &thresholds) { m_thresholds = thresholds; }
     QString flow() const { return m_flow; }
     // Whether a figure ("lag", "retry", "errors", "dead letters") is above its threshold.
     bool isAboveThreshold(const QString &name) const;
     QString statusText() const;
-    QString figureText(const QString &name) const; // "lag", "retry", "errors", "dead letters", "worst"
+    // "lag", "retry", "errors", "dead letters", "worst", "failure"
+    QString figureText(const QString &name) const;
     MetricChart *chart() const { return m_chart; }
 
 signals:
@@ -55,6 +59,7 @@ public:
     explicit OverviewPage(const models::MetricHistory *history, QWidget *parent = nullptr);
 
     void apply(const QList<models::FlowFigures> &flows);
+    void applyDeadLetters(const models::DeadLetterDigest &digest);
     void setThresholds(const QMap<QString, QMap<QString, double>> &thresholds);
     void replotIfDirty();
     FlowCard *card(const QString &flow) const { return m_cards.value(flow); }
@@ -67,6 +72,7 @@ private:
     QGridLayout *m_grid = nullptr;
     QMap<QString, FlowCard *> m_cards;
     QMap<QString, QMap<QString, double>> m_thresholds;
+    QMap<QString, models::DeadLetterDigest> m_deadLetters; // by flow, for cards made later
 };
 
 // Colour of a lag status badge.
