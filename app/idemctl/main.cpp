@@ -2,6 +2,8 @@
 //
 //   idemctl [--config FILE] [--environment NAME] lag [--flow NAME] [--json]
 //   idemctl [--config FILE] [--environment NAME] health [--json]
+//   idemctl [--config FILE] [--environment NAME] deadletters [--flow NAME]
+//           [--newest N] [--json]
 //   idemctl [--config FILE] [--environment NAME] envelope detect TOPIC
 //           [--cluster NAME | --bootstrap SERVERS] [--samples N] [--json]
 //
@@ -9,6 +11,7 @@
 
 #include "app/common/cli.h"
 #include "connectors/config/configfile.h"
+#include "connectors/kafka/deadlettertail.h"
 #include "connectors/kafka/envelopedetectionservice.h"
 #include "connectors/kafka/lagpoller.h"
 #include "connectors/postgres/storemetrics.h"
@@ -435,6 +438,124 @@ int envelopeDetect(const QCommandLineParser &parser, const QString &topic)
     return 0;
 }
 
+QJsonValue utcOrNull(const QDateTime &t)
+{
+    return t.isValid() ? QJsonValue(t.toUTC().toString(Qt::ISODateWithMs)) : QJsonValue();
+}
+
+QJsonObject toJson(const models::DeadLetterDigest &d)
+{
+    const models::TopicDecodeErrors errors = d.decodeErrors().topic(d.topic());
+    QJsonObject byField;
+    for (models::EnvelopeField field : models::allEnvelopeFields()) {
+        if (errors.failedOn(field) > 0)
+            byField.insert(models::envelopeFieldName(field), errors.failedOn(field));
+    }
+    QJsonArray recent;
+    for (const auto &sample : errors.recent)
+        recent.append(QJsonObject{{QStringLiteral("partition"), sample.partition},
+                                  {QStringLiteral("offset"), sample.offset},
+                                  {QStringLiteral("problem"), sample.problem}});
+    QJsonArray failures;
+    for (const models::FailureCount &f : d.failures()) {
+        const QString basis = f.group.basis == models::FailureGroup::Basis::StackTrace ? QStringLiteral("stack_trace")
+            : f.group.basis == models::FailureGroup::Basis::ErrorCause               ? QStringLiteral("error_cause")
+                                                                                      : QStringLiteral("none");
+        failures.append(QJsonObject{{QStringLiteral("failure"), f.group.label()},
+                                    {QStringLiteral("basis"), basis},
+                                    {QStringLiteral("exception_class"), f.group.exceptionClass},
+                                    {QStringLiteral("first_frame"), f.group.firstFrame},
+                                    {QStringLiteral("cause"), f.group.cause},
+                                    {QStringLiteral("count"), f.count},
+                                    {QStringLiteral("consumer_groups"), QJsonArray::fromStringList(f.consumerGroups)},
+                                    {QStringLiteral("newest"), utcOrNull(f.newest)},
+                                    {QStringLiteral("example_event_id"), f.exampleEventId},
+                                    {QStringLiteral("example_error"), f.exampleError}});
+    }
+    return {{QStringLiteral("flow"), d.flow()},
+            {QStringLiteral("topic"), d.topic()},
+            {QStringLiteral("read"), d.read()},
+            {QStringLiteral("oldest"), utcOrNull(d.oldest())},
+            {QStringLiteral("decode_errors"), QJsonObject{{QStringLiteral("messages"), errors.messages},
+                                                          {QStringLiteral("failed"), errors.failed},
+                                                          {QStringLiteral("by_field"), byField},
+                                                          {QStringLiteral("recent"), recent}}},
+            {QStringLiteral("failures"), failures}};
+}
+
+// The newest dead letters of each flow, read through the flow's dead-letter
+// envelope and grouped by failure, as the console's Dead-letter failures tab
+// shows them.
+int deadLettersCommand(const QCommandLineParser &parser)
+{
+    auto loaded = loadEnvironment(parser);
+    if (!loaded)
+        return app::fail(loaded.error(), 2);
+    const models::EnvironmentConfig &env = loaded->environment;
+    const QString onlyFlow = parser.value(QStringLiteral("flow"));
+    if (!onlyFlow.isEmpty() && !env.flow(onlyFlow))
+        return app::fail(QStringLiteral("environment \"%1\" has no flow \"%2\"").arg(env.name, onlyFlow), 2);
+    bool ok = false;
+    const qint64 newest = parser.value(QStringLiteral("newest")).toLongLong(&ok);
+    if (!ok || newest < 1 || newest > 1'000'000)
+        return app::fail(QStringLiteral("--newest must be a number of dead letters from 1 to 1000000, not \"%1\"")
+                             .arg(parser.value(QStringLiteral("newest"))),
+                         2);
+    int unreachable = 0;
+    QJsonArray flows;
+    for (const auto &cluster : env.clusters) {
+        QList<models::FlowConfig> watched;
+        for (const auto &flow : env.flows) {
+            if (flow.cluster == cluster.name && !flow.deadLetterTopic.isEmpty() && (onlyFlow.isEmpty() || flow.name == onlyFlow))
+                watched << flow;
+        }
+        if (watched.isEmpty())
+            continue;
+        connectors::kafka::LagReader reader(cluster, watched);
+        const models::LagSnapshot snapshot = reader.poll();
+        if (snapshot.health.state == models::HealthState::Down) {
+            ++unreachable;
+            app::fail(QStringLiteral("cluster %1: %2").arg(cluster.name, snapshot.health.detail));
+            continue;
+        }
+        connectors::kafka::DeadLetterTail::Limits limits;
+        limits.backlog = newest;
+        limits.perPoll = newest;
+        limits.timeout = std::chrono::seconds(30);
+        connectors::kafka::DeadLetterTail tail(cluster, watched, limits);
+        for (const QString &problem : tail.problems())
+            app::fail(problem);
+        for (const auto &digest : tail.poll(snapshot))
+            flows.append(toJson(digest));
+    }
+    if (parser.isSet(QStringLiteral("json"))) {
+        std::printf("%s\n", QJsonDocument(QJsonObject{{QStringLiteral("flows"), flows}}).toJson(QJsonDocument::Indented).constData());
+        return unreachable ? 1 : 0;
+    }
+    for (const auto &value : std::as_const(flows)) {
+        const QJsonObject f = value.toObject();
+        const QJsonObject errors = f.value(QStringLiteral("decode_errors")).toObject();
+        std::printf("%s  %s: %lld dead letters read%s; decode errors: %lld\n", qPrintable(f.value(QStringLiteral("flow")).toString()),
+                    qPrintable(f.value(QStringLiteral("topic")).toString()), f.value(QStringLiteral("read")).toInteger(),
+                    f.value(QStringLiteral("oldest")).isNull()
+                        ? ""
+                        : qPrintable(QStringLiteral(" since ") + f.value(QStringLiteral("oldest")).toString()),
+                    errors.value(QStringLiteral("failed")).toInteger());
+        for (const auto &failure : f.value(QStringLiteral("failures")).toArray()) {
+            const QJsonObject o = failure.toObject();
+            std::printf("  %8lld  %s  [%s]\n", o.value(QStringLiteral("count")).toInteger(),
+                        qPrintable(o.value(QStringLiteral("failure")).toString()),
+                        qPrintable(o.value(QStringLiteral("consumer_groups")).toVariant().toStringList().join(QStringLiteral(", "))));
+        }
+        for (const auto &sample : errors.value(QStringLiteral("recent")).toArray()) {
+            const QJsonObject o = sample.toObject();
+            std::printf("  decode error at [%d] offset %lld: %s\n", o.value(QStringLiteral("partition")).toInt(),
+                        o.value(QStringLiteral("offset")).toInteger(), qPrintable(o.value(QStringLiteral("problem")).toString()));
+        }
+    }
+    return unreachable ? 1 : 0;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -447,6 +568,8 @@ int main(int argc, char *argv[])
         "  lag [--flow NAME]       committed offset, watermarks, lag and status per group and partition;\n"
         "                          members per group where the cluster describes its groups\n"
         "  health                  each connection's state and the four figures of each flow\n"
+        "  deadletters [--flow NAME] [--newest N]\n"
+        "                          the newest dead letters of each flow grouped by failure, with decode errors\n"
         "  envelope detect TOPIC   sample TOPIC and propose its envelope preset, with evidence"));
     parser.addOptions({
         {QStringLiteral("config"), QStringLiteral("Configuration file (default: %1).").arg(connectors::defaultConfigPath()),
@@ -460,7 +583,9 @@ int main(int argc, char *argv[])
         {QStringLiteral("samples"), QStringLiteral("Messages to sample (default 50)."), QStringLiteral("N"),
          QStringLiteral("50")},
         {QStringLiteral("json"), QStringLiteral("Print JSON instead of text.")},
-        {QStringLiteral("flow"), QStringLiteral("Only this flow (lag)."), QStringLiteral("NAME")},
+        {QStringLiteral("flow"), QStringLiteral("Only this flow (lag, deadletters)."), QStringLiteral("NAME")},
+        {QStringLiteral("newest"), QStringLiteral("Dead letters to read per flow, the newest (default 1000)."),
+         QStringLiteral("N"), QStringLiteral("1000")},
         {QStringLiteral("polls"), QStringLiteral("Polls to take for lag and health; statuses and rates need two "
                                                  "(default 2)."),
          QStringLiteral("N"), QStringLiteral("2")},
@@ -476,6 +601,8 @@ int main(int argc, char *argv[])
         return lagCommand(parser);
     if (args == QStringList{QStringLiteral("health")})
         return healthCommand(parser);
+    if (args == QStringList{QStringLiteral("deadletters")})
+        return deadLettersCommand(parser);
     if (args.value(0) == QLatin1String("envelope") && args.value(1) == QLatin1String("detect")) {
         if (args.size() != 3)
             return app::fail(QStringLiteral("usage: idemctl envelope detect TOPIC"), 2);
