@@ -12,6 +12,7 @@
 #include <QLineEdit>
 #include <QSortFilterProxyModel>
 #include <QLocale>
+#include <QSettings>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableView>
@@ -121,6 +122,10 @@ FlowsPage::FlowsPage(models::PartitionTableModel *partitions, const models::Metr
     m_tabs->setObjectName(QStringLiteral("flowTabs"));
     m_tabs->addTab(partitionsTab, tr("Partitions"));
     m_tabs->addTab(failuresTab, tr("Dead-letter failures"));
+    // The tab last looked at comes back with the window.
+    m_tabs->setCurrentIndex(std::clamp(QSettings().value(QStringLiteral("flows/tab"), 0).toInt(), 0, m_tabs->count() - 1));
+    connect(m_tabs, &QTabWidget::currentChanged, this,
+            [](int index) { QSettings().setValue(QStringLiteral("flows/tab"), index); });
 
     auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->addWidget(chartsWidget);
