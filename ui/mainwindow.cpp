@@ -190,7 +190,7 @@ void MainWindow::applySnapshot(const models::LagSnapshot &snapshot)
 {
     m_tracker.add(snapshot);
     const models::MetricsTracker::Figures figures = m_tracker.figures(); // once per poll
-    m_partitions->applySnapshot(snapshot, figures.partitions);
+    m_partitions->applySnapshot(snapshot, figures.partitions, figures.groups);
     if (snapshot.health.state == models::HealthState::Down)
         return;
 

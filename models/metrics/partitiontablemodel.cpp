@@ -8,8 +8,28 @@ PartitionTableModel::PartitionTableModel(QObject *parent)
     : QAbstractTableModel(parent)
 {}
 
-void PartitionTableModel::applySnapshot(const LagSnapshot &snapshot, const QList<PartitionStatus> &statuses)
+QString PartitionTableModel::membershipText(const GroupFigures &group)
 {
+    QString text;
+    if (!group.members)
+        text = tr("members unknown: the cluster does not describe its groups, or the group commits without joining");
+    else if (*group.members == 0)
+        text = group.state.isEmpty() ? tr("no members") : tr("no members (%1)").arg(group.state);
+    else {
+        text = *group.members == 1 ? tr("1 member") : tr("%1 members").arg(*group.members);
+        if (!group.state.isEmpty())
+            text += QStringLiteral(", ") + group.state;
+    }
+    if (group.discovered)
+        text += tr("; discovered: the flow does not name this group, its members are assigned the flow's topics");
+    return text;
+}
+
+void PartitionTableModel::applySnapshot(const LagSnapshot &snapshot, const QList<PartitionStatus> &statuses,
+                                        const QList<GroupFigures> &groups)
+{
+    for (const auto &g : groups)
+        m_membership.insert({g.flow, g.group}, membershipText(g));
     QMap<std::tuple<QString, QString, QString, int>, LagStatus> statusOf;
     for (const auto &st : statuses)
         statusOf.insert({st.partition.flow, st.partition.group, st.partition.topic, st.partition.partition}, st.status);
@@ -76,6 +96,11 @@ QVariant PartitionTableModel::data(const QModelIndex &index, int role) const
             return value;
         return value < 0 ? tr("none") : QLocale().toString(value);
     };
+    if (role == Qt::ToolTipRole) {
+        if (index.column() == Group || index.column() == Status)
+            return m_membership.value({p.flow, p.group});
+        return {};
+    }
     if (role == Qt::TextAlignmentRole)
         return index.column() >= Partition && index.column() <= LagSeconds ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
                                                                              : QVariant();

@@ -8,6 +8,7 @@
 #include "models/metrics/lagsnapshot.h"
 
 #include <QAbstractTableModel>
+#include <QHash>
 
 namespace idem::models {
 
@@ -22,8 +23,13 @@ public:
     explicit PartitionTableModel(QObject *parent = nullptr);
 
     // `statuses` (from a MetricsTracker) give the Status column; partitions
-    // without one show UNKNOWN.
-    void applySnapshot(const LagSnapshot &snapshot, const QList<PartitionStatus> &statuses = {});
+    // without one show UNKNOWN. `groups` give the group's membership, shown
+    // as the tooltip of its Group and Status cells.
+    void applySnapshot(const LagSnapshot &snapshot, const QList<PartitionStatus> &statuses = {},
+                       const QList<GroupFigures> &groups = {});
+    // "2 members, Stable", "no members (Empty)", "members unknown: …"; with
+    // ", discovered …" for a group the flow does not name.
+    static QString membershipText(const GroupFigures &group);
     const PartitionLag &row(int row) const { return m_rows.at(row).second; }
 
     int rowCount(const QModelIndex &parent = {}) const override;
@@ -34,6 +40,7 @@ public:
 private:
     QList<QPair<QString, PartitionLag>> m_rows; // cluster, row
     QList<LagStatus> m_status;                  // per row
+    QHash<QPair<QString, QString>, QString> m_membership; // (flow, group) -> membershipText
 };
 
 } // namespace idem::models

@@ -88,6 +88,26 @@ private slots:
         model.applySnapshot(a);
         QCOMPARE(model.rowCount(), 2);
         QCOMPARE(model.headerData(PartitionTableModel::Lag, Qt::Horizontal, Qt::DisplayRole).toString(), QStringLiteral("Lag"));
+
+        // Membership rides on the Group and Status cells as a tooltip.
+        GroupFigures billing{QStringLiteral("orders"), QStringLiteral("billing"), 0, LagStatus::Ok, 2, QStringLiteral("Stable"), false};
+        model.applySnapshot(a, {}, {billing});
+        int row = 0;
+        while (model.data(model.index(row, PartitionTableModel::Group)).toString() != QStringLiteral("billing"))
+            ++row;
+        QCOMPARE(model.data(model.index(row, PartitionTableModel::Group), Qt::ToolTipRole).toString(), QStringLiteral("2 members, Stable"));
+        QCOMPARE(model.data(model.index(row, PartitionTableModel::Status), Qt::ToolTipRole).toString(), QStringLiteral("2 members, Stable"));
+        QVERIFY(model.data(model.index(row, PartitionTableModel::Lag), Qt::ToolTipRole).isNull());
+        QVERIFY(model.data(model.index(1 - row, PartitionTableModel::Group), Qt::ToolTipRole).toString().isEmpty()); // ledger: not told
+        billing.members = 0;
+        billing.state = QStringLiteral("Empty");
+        billing.discovered = true;
+        QCOMPARE(PartitionTableModel::membershipText(billing),
+                 QStringLiteral("no members (Empty); discovered: the flow does not name this group, its members are assigned the flow's topics"));
+        billing.members.reset();
+        billing.state.clear();
+        billing.discovered = false;
+        QVERIFY(PartitionTableModel::membershipText(billing).startsWith(QStringLiteral("members unknown: ")));
     }
 
     void connectionTable()
