@@ -120,6 +120,8 @@ private slots:
         m_ticker.stop();
         QVERIFY2(m_maxStallMs <= kStallBudgetMs, qPrintable(QStringLiteral("stalled %1 ms").arg(m_maxStallMs)));
         QVERIFY(!detection->findChild<QWidget *>(QStringLiteral("detectBusy"))->isVisible());
+        const QString status = detection->findChild<QLabel *>(QStringLiteral("detectStatus"))->text();
+        QVERIFY2(status.startsWith(QStringLiteral("12 messages of payments sampled in ")), qPrintable(status));
 
         // Best first, with its score and evidence.
         auto *proposals = detection->findChild<QTreeWidget *>(QStringLiteral("proposals"));

@@ -5,6 +5,7 @@
 
 #include "connectors/config/configfile.h"
 #include "ui/dialogs/connectionsdialog.h"
+#include "ui/mainwindow.h"
 
 #include <QComboBox>
 #include <QLabel>
@@ -13,7 +14,9 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTableWidget>
+#include <QToolButton>
 #include <QtTest>
 
 using namespace idem;
@@ -123,6 +126,36 @@ private slots:
     void initTestCase()
     {
         QCoreApplication::setOrganizationName(QStringLiteral("idem-tests"));
+        QStandardPaths::setTestModeEnabled(true);
+    }
+
+    void mainWindowAsksForTheDialogAndForgetsOldConnections()
+    {
+        ui::MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        window.showPage(2);
+        QSignalSpy requested(&window, &ui::MainWindow::editConnectionsRequested);
+        auto *button = child<QToolButton>(&window, "editConnections");
+        QVERIFY(button->isVisible());
+        QCOMPARE(button->text(), QStringLiteral("Edit connections…"));
+        QTest::mouseClick(button, Qt::LeftButton);
+        QCOMPARE(requested.count(), 1);
+        QTest::keyClick(&window, Qt::Key_E, Qt::ControlModifier);
+        QCOMPARE(requested.count(), 2);
+
+        // A saved configuration is watched afresh: what the old one showed goes.
+        models::ConnectionHealth health;
+        health.kind = models::ConnectionHealth::Kind::Cluster;
+        health.name = QStringLiteral("renamed-away");
+        health.state = models::HealthState::Ok;
+        window.applyHealth(health);
+        auto *table = child<QTableView>(&window, "connectionsView");
+        QCOMPARE(table->model()->rowCount(), 1);
+        QVERIFY(window.healthLight(QStringLiteral("renamed-away")));
+        window.resetConnections();
+        QCOMPARE(table->model()->rowCount(), 0);
+        QVERIFY(!window.healthLight(QStringLiteral("renamed-away")));
     }
 
     void editsThroughWidgetsAndSavesWhatTheReaderReads()

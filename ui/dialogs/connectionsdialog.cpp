@@ -361,6 +361,34 @@ private:
     bool m_loading = false;
 };
 
+// What a preset (or "a+b" combination) reads each field from, for a tooltip:
+// the first part that defines a field wins, and Idem's own headers fill the
+// rest (presets.h).
+static QString presetFields(const QString &preset)
+{
+    QStringList parts = preset.split(u'+', Qt::SkipEmptyParts);
+    if (!parts.contains(QLatin1String("custom")))
+        parts << QStringLiteral("idem");
+    QMap<QString, QString> specs;
+    QStringList order;
+    for (const QString &part : std::as_const(parts)) {
+        const models::EnvelopePreset *p = models::findEnvelopePreset(part.trimmed());
+        if (!p)
+            return QObject::tr("Unknown preset %1").arg(part);
+        for (const auto &[field, spec] : p->fields) {
+            const QString name = models::envelopeFieldName(field);
+            if (!specs.contains(name)) {
+                specs.insert(name, spec);
+                order << name;
+            }
+        }
+    }
+    QStringList lines;
+    for (const QString &name : std::as_const(order))
+        lines << QStringLiteral("%1: %2").arg(name, specs.value(name));
+    return QObject::tr("Reads, unless a field below says otherwise:\n") + lines.join(u'\n');
+}
+
 // A preset (editable: "cloudevents+spring" combines) and per-field overrides.
 class EnvelopeEditor final : public QWidget
 {
@@ -383,6 +411,7 @@ public:
         for (models::EnvelopeField f : models::allEnvelopeFields())
             fields << models::envelopeFieldName(f);
         m_fields->table()->setItemDelegateForColumn(0, new ChoiceDelegate(fields, this));
+        m_fields->table()->setColumnWidth(0, 130);
         m_fields->table()->setToolTip(
             tr("Overrides of the preset, in the field spec grammar: header:NAME, key, "
                "payload:/json/pointer, alternatives joined by \" | \"."));
@@ -395,6 +424,7 @@ public:
         layout->addWidget(m_fields, 1);
 
         connect(m_preset, &QComboBox::currentTextChanged, this, [this] {
+            m_preset->setToolTip(presetFields(m_preset->currentText()));
             if (!m_loading && onChanged)
                 onChanged();
         });
@@ -590,6 +620,7 @@ ConnectionsDialog::ConnectionsDialog(models::Config config, const QString &envir
     for (const auto &flow : std::as_const(m_env.flows))
         m_flowList->addItem(flow.name);
     m_opsConnection->setText(m_env.ops ? m_env.ops->connection : QString());
+    m_opsConnection->setCursorPosition(0);
     m_loading = false;
     m_clusterList->setCurrentRow(m_env.clusters.isEmpty() ? -1 : 0);
     m_storeList->setCurrentRow(m_env.stores.isEmpty() ? -1 : 0);
@@ -887,6 +918,7 @@ void ConnectionsDialog::loadStore(int row)
     m_storeEditor->setEnabled(valid);
     m_storeName->setText(store.name);
     m_storeConnection->setText(store.connection);
+    m_storeConnection->setCursorPosition(0); // a long connection string shows its start
     m_statementTimeout->setValue(store.statementTimeoutMs);
     m_registryTable->setText(store.registry.table);
     m_attemptsTable->setText(store.attempts.table);

@@ -292,8 +292,9 @@ void EnvelopeDetectionDialog::showDetection(const models::EnvelopeDetection &d)
         m_status->setText(tr("%1 holds no messages to sample; produce some, or pick another topic.")
                               .arg(d.topic));
     } else {
-        m_status->setText(tr("%n message(s) of %1 sampled in %2 s.", nullptr, d.sampled)
-                              .arg(d.topic)
+        const QString sampled = d.sampled == 1 ? tr("1 message") : tr("%1 messages").arg(d.sampled);
+        m_status->setText(tr("%1 of %2 sampled in %3 s.")
+                              .arg(sampled, d.topic)
                               .arg(seconds, 0, 'f', 1));
     }
 
