@@ -90,6 +90,19 @@ template<typename T> T *child(QObject *parent, const char *name)
     return found;
 }
 
+// The dialog on kConfig's sandbox environment, shown, saving into memory.
+struct Opened
+{
+    MemoryStorage storage;
+    ui::ConnectionsDialog dialog{ loaded(), QStringLiteral("sandbox"), &storage };
+
+    bool shown()
+    {
+        dialog.show();
+        return QTest::qWaitForWindowActive(&dialog);
+    }
+};
+
 // Replaces a line edit's text as a person does, and leaves the field.
 void retype(QLineEdit *edit, const QString &text)
 {
@@ -160,10 +173,9 @@ private slots:
 
     void editsThroughWidgetsAndSavesWhatTheReaderReads()
     {
-        MemoryStorage storage;
-        ui::ConnectionsDialog dialog(loaded(), QStringLiteral("sandbox"), &storage);
-        dialog.show();
-        QVERIFY(QTest::qWaitForWindowActive(&dialog));
+        Opened opened;
+        QVERIFY(opened.shown());
+        auto &[storage, dialog] = opened;
         auto *save = child<QPushButton>(&dialog, "save");
         QVERIFY(dialog.problems().isEmpty());
         QVERIFY(!save->isEnabled()); // nothing changed yet
@@ -217,10 +229,9 @@ private slots:
 
     void renamingAClusterOrStoreCarriesItsFlows()
     {
-        MemoryStorage storage;
-        ui::ConnectionsDialog dialog(loaded(), QStringLiteral("sandbox"), &storage);
-        dialog.show();
-        QVERIFY(QTest::qWaitForWindowActive(&dialog));
+        Opened opened;
+        QVERIFY(opened.shown());
+        auto &[storage, dialog] = opened;
         retype(child<QLineEdit>(&dialog, "clusterName"), QStringLiteral("primary"));
         child<QTabWidget>(&dialog, "connectionsTabs")->setCurrentIndex(1);
         retype(child<QLineEdit>(&dialog, "storeName"), QStringLiteral("billing-db"));
@@ -241,10 +252,9 @@ private slots:
     void readerProblemsBlockSavingAndKeepTheEdits()
     {
         QFETCH(QString, problem);
-        MemoryStorage storage;
-        ui::ConnectionsDialog dialog(loaded(), QStringLiteral("sandbox"), &storage);
-        dialog.show();
-        QVERIFY(QTest::qWaitForWindowActive(&dialog));
+        Opened opened;
+        QVERIFY(opened.shown());
+        auto &[storage, dialog] = opened;
         auto *save = child<QPushButton>(&dialog, "save");
 
         // A valid edit first, which must survive the invalid one.
@@ -298,11 +308,10 @@ private slots:
 
     void failedSaveKeepsTheDialogOpen()
     {
-        MemoryStorage storage;
+        Opened opened;
+        QVERIFY(opened.shown());
+        auto &[storage, dialog] = opened;
         storage.failWith = QStringLiteral("cannot write the configuration /ro/idem.yaml: Permission denied");
-        ui::ConnectionsDialog dialog(loaded(), QStringLiteral("sandbox"), &storage);
-        dialog.show();
-        QVERIFY(QTest::qWaitForWindowActive(&dialog));
         child<QTabWidget>(&dialog, "connectionsTabs")->setCurrentIndex(2);
         retype(child<QLineEdit>(&dialog, "flowTopics"), QStringLiteral("orders.events, orders.more"));
         auto *save = child<QPushButton>(&dialog, "save");
@@ -318,10 +327,9 @@ private slots:
 
     void secretsAreMaskedInTheView()
     {
-        MemoryStorage storage;
-        ui::ConnectionsDialog dialog(loaded(), QStringLiteral("sandbox"), &storage);
-        dialog.show();
-        QVERIFY(QTest::qWaitForWindowActive(&dialog));
+        Opened opened;
+        QVERIFY(opened.shown());
+        auto &[storage, dialog] = opened;
         auto *properties = child<QTableWidget>(&dialog, "clusterPropertiesTable");
         const QString mask(8, QChar(0x2022));
         QCOMPARE(properties->item(2, 0)->text(), QStringLiteral("sasl.password"));
@@ -362,10 +370,9 @@ private slots:
 
     void addedItemsNeedWhatTheReaderRequires()
     {
-        MemoryStorage storage;
-        ui::ConnectionsDialog dialog(loaded(), QStringLiteral("sandbox"), &storage);
-        dialog.show();
-        QVERIFY(QTest::qWaitForWindowActive(&dialog));
+        Opened opened;
+        QVERIFY(opened.shown());
+        auto &[storage, dialog] = opened;
         QTest::mouseClick(child<QPushButton>(&dialog, "addCluster"), Qt::LeftButton);
         QCOMPARE(child<QListWidget>(&dialog, "clusterList")->count(), 2);
         dialog.validate();

@@ -131,6 +131,14 @@ QPushButton *smallButton(const QString &text, const QString &objectName, QWidget
     return button;
 }
 
+QLineEdit *lineEdit(const QString &objectName, QWidget *parent, const QString &placeholder = {})
+{
+    auto *edit = new QLineEdit(parent);
+    edit->setObjectName(objectName);
+    edit->setPlaceholderText(placeholder);
+    return edit;
+}
+
 QLabel *hint(const QString &text, QWidget *parent)
 {
     auto *label = new QLabel(text, parent);
@@ -524,6 +532,78 @@ QString thresholdUnit(const QString &name)
     return {};
 }
 
+// A tab's list of items (clusters, stores or flows) with Add and Remove under
+// it, beside the editor of the selected item. Object names follow the kind:
+// "clusterList", "addCluster", "removeCluster".
+struct ItemList
+{
+    QListWidget *list = nullptr;
+    QPushButton *add = nullptr;
+    QPushButton *remove = nullptr;
+    QSplitter *splitter = nullptr;
+};
+
+ItemList listBeside(QWidget *editor, const QString &kind, const QString &addText, QWidget *parent)
+{
+    const QString capitalized = kind.left(1).toUpper() + kind.mid(1);
+    ItemList items;
+    items.list = new QListWidget(parent);
+    items.list->setObjectName(kind + QStringLiteral("List"));
+    items.add = smallButton(addText, QStringLiteral("add") + capitalized, parent);
+    items.remove = smallButton(QObject::tr("Remove"), QStringLiteral("remove") + capitalized, parent);
+    auto *left = new QWidget(parent);
+    auto *layout = new QVBoxLayout(left);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(items.list, 1);
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(items.add);
+    buttons->addWidget(items.remove);
+    layout->addLayout(buttons);
+    items.splitter = new QSplitter(parent);
+    items.splitter->addWidget(left);
+    items.splitter->addWidget(editor);
+    items.splitter->setStretchFactor(1, 1);
+    items.splitter->setSizes({ 220, 780 });
+    return items;
+}
+
+// Adds `item` at the end and selects it, ready for its name to be typed.
+template<typename T> void appendItem(QList<T> &items, T item, QListWidget *list, QLineEdit *name)
+{
+    const QString text = item.name;
+    items.append(std::move(item));
+    list->addItem(text);
+    list->setCurrentRow(list->count() - 1);
+    name->setFocus();
+    name->selectAll();
+}
+
+// Removes the selected item; false when none is selected.
+template<typename T> bool removeCurrent(QList<T> &items, QListWidget *list)
+{
+    const int row = list->currentRow();
+    if (row < 0 || row >= items.size())
+        return false;
+    items.removeAt(row);
+    delete list->takeItem(row);
+    return true;
+}
+
+// Gives the selected item the name `text`; returns its old name, or nothing
+// when nothing is selected or the name is the same.
+template<typename T>
+std::optional<QString> renameCurrent(QList<T> &items, QListWidget *list, const QString &text)
+{
+    const int row = list->currentRow();
+    const QString name = text.trimmed();
+    if (row < 0 || row >= items.size() || items[row].name == name)
+        return std::nullopt;
+    QString old = items[row].name;
+    items[row].name = name;
+    list->item(row)->setText(name);
+    return old;
+}
+
 QWidget *withButton(QWidget *field, QWidget *button, QWidget *parent)
 {
     auto *row = new QWidget(parent);
@@ -661,14 +741,8 @@ QString ConnectionsDialog::sourceName() const
 QWidget *ConnectionsDialog::buildClustersTab()
 {
     auto *page = new QWidget(this);
-    m_clusterList = new QListWidget(page);
-    m_clusterList->setObjectName(QStringLiteral("clusterList"));
-    auto *add = smallButton(tr("Add cluster"), QStringLiteral("addCluster"), page);
-    auto *remove = smallButton(tr("Remove"), QStringLiteral("removeCluster"), page);
-
     m_clusterEditor = new QWidget(page);
-    m_clusterName = new QLineEdit(m_clusterEditor);
-    m_clusterName->setObjectName(QStringLiteral("clusterName"));
+    m_clusterName = lineEdit(QStringLiteral("clusterName"), m_clusterEditor);
     m_properties = new PairTable({ tr("Property"), tr("Value") }, QStringLiteral("clusterProperties"),
                                  true, m_clusterEditor);
     m_secretWarning = warning(QStringLiteral("secretWarning"), m_clusterEditor);
@@ -687,22 +761,10 @@ QWidget *ConnectionsDialog::buildClustersTab()
            "Secrets do not belong in this file: write a ${NAME} reference instead, expanded from "
            "Idem's environment only when it connects (${NAME:-default} for a fallback)."),
         m_clusterEditor));
-
-    auto *left = new QWidget(page);
-    auto *leftLayout = new QVBoxLayout(left);
-    leftLayout->setContentsMargins(0, 0, 0, 0);
-    leftLayout->addWidget(m_clusterList, 1);
-    auto *listButtons = new QHBoxLayout;
-    listButtons->addWidget(add);
-    listButtons->addWidget(remove);
-    leftLayout->addLayout(listButtons);
-    auto *splitter = new QSplitter(page);
-    splitter->addWidget(left);
-    splitter->addWidget(m_clusterEditor);
-    splitter->setStretchFactor(1, 1);
-    splitter->setSizes({ 220, 780 });
+    const ItemList items = listBeside(m_clusterEditor, QStringLiteral("cluster"), tr("Add cluster"), page);
+    m_clusterList = items.list;
     auto *layout = new QVBoxLayout(page);
-    layout->addWidget(splitter);
+    layout->addWidget(items.splitter);
 
     connect(m_clusterList, &QListWidget::currentRowChanged, this, &ConnectionsDialog::loadCluster);
     connect(m_clusterName, &QLineEdit::editingFinished, this,
@@ -715,24 +777,17 @@ QWidget *ConnectionsDialog::buildClustersTab()
         updateSecretWarnings();
         edited();
     };
-    connect(add, &QPushButton::clicked, this, [this] {
+    connect(items.add, &QPushButton::clicked, this, [this] {
         models::KafkaClusterConfig cluster;
         cluster.name = uniqueName(m_env.clusters, QStringLiteral("cluster"));
         cluster.properties = { { QStringLiteral("bootstrap.servers"), QString() } };
-        m_env.clusters.append(cluster);
-        m_clusterList->addItem(cluster.name);
-        m_clusterList->setCurrentRow(m_clusterList->count() - 1);
-        m_clusterName->setFocus();
-        m_clusterName->selectAll();
+        appendItem(m_env.clusters, cluster, m_clusterList, m_clusterName);
         loadFlow(m_flowList->currentRow()); // the new cluster is a choice for flows
         edited();
     });
-    connect(remove, &QPushButton::clicked, this, [this] {
-        const int row = m_clusterList->currentRow();
-        if (row < 0)
+    connect(items.remove, &QPushButton::clicked, this, [this] {
+        if (!removeCurrent(m_env.clusters, m_clusterList))
             return;
-        m_env.clusters.removeAt(row);
-        delete m_clusterList->takeItem(row);
         loadCluster(m_clusterList->currentRow());
         loadFlow(m_flowList->currentRow());
         edited();
@@ -754,18 +809,14 @@ void ConnectionsDialog::loadCluster(int row)
 
 void ConnectionsDialog::renameCluster(const QString &text)
 {
-    const int row = m_clusterList->currentRow();
-    const QString name = text.trimmed();
-    if (m_loading || row < 0 || m_env.clusters[row].name == name)
+    const auto old = m_loading ? std::nullopt : renameCurrent(m_env.clusters, m_clusterList, text);
+    if (!old)
         return;
-    const QString old = m_env.clusters[row].name;
-    m_env.clusters[row].name = name;
-    m_clusterList->item(row)->setText(name);
     // Flows follow a renamed cluster, unless another cluster still has the old name.
-    if (!m_env.cluster(old)) {
+    if (!m_env.cluster(*old)) {
         for (auto &flow : m_env.flows) {
-            if (flow.cluster == old)
-                flow.cluster = name;
+            if (flow.cluster == *old)
+                flow.cluster = text.trimmed();
         }
     }
     loadFlow(m_flowList->currentRow());
@@ -777,17 +828,10 @@ void ConnectionsDialog::renameCluster(const QString &text)
 QWidget *ConnectionsDialog::buildStoresTab()
 {
     auto *page = new QWidget(this);
-    m_storeList = new QListWidget(page);
-    m_storeList->setObjectName(QStringLiteral("storeList"));
-    auto *add = smallButton(tr("Add store"), QStringLiteral("addStore"), page);
-    auto *remove = smallButton(tr("Remove"), QStringLiteral("removeStore"), page);
-
     m_storeEditor = new QWidget(page);
-    m_storeName = new QLineEdit(m_storeEditor);
-    m_storeName->setObjectName(QStringLiteral("storeName"));
-    m_storeConnection = new QLineEdit(m_storeEditor);
-    m_storeConnection->setObjectName(QStringLiteral("storeConnection"));
-    m_storeConnection->setPlaceholderText(
+    m_storeName = lineEdit(QStringLiteral("storeName"), m_storeEditor);
+    m_storeConnection = lineEdit(
+        QStringLiteral("storeConnection"), m_storeEditor,
         tr("host=db.example port=5432 dbname=billing user=idem_reader   or   service=billing"));
     m_connectionWarning = warning(QStringLiteral("connectionWarning"), m_storeEditor);
     m_statementTimeout = new QSpinBox(m_storeEditor);
@@ -795,10 +839,8 @@ QWidget *ConnectionsDialog::buildStoresTab()
     m_statementTimeout->setRange(1, 3'600'000);
     m_statementTimeout->setSingleStep(500);
     m_statementTimeout->setSuffix(tr(" ms"));
-    m_registryTable = new QLineEdit(m_storeEditor);
-    m_registryTable->setObjectName(QStringLiteral("registryTable"));
-    m_attemptsTable = new QLineEdit(m_storeEditor);
-    m_attemptsTable->setObjectName(QStringLiteral("attemptsTable"));
+    m_registryTable = lineEdit(QStringLiteral("registryTable"), m_storeEditor);
+    m_attemptsTable = lineEdit(QStringLiteral("attemptsTable"), m_storeEditor);
     m_registryColumns = mappingTable(models::registryColumnNames(), tr("Column in the store"),
                                      QStringLiteral("registryColumns"), m_storeEditor);
     m_attemptsColumns = mappingTable(models::attemptsColumnNames(), tr("Column in the store"),
@@ -828,27 +870,14 @@ QWidget *ConnectionsDialog::buildStoresTab()
         m_storeEditor));
 
     auto *opsBox = new QGroupBox(tr("Ops database (replay requests, approvals, audit trail)"), page);
-    m_opsConnection = new QLineEdit(opsBox);
-    m_opsConnection->setObjectName(QStringLiteral("opsConnection"));
-    m_opsConnection->setPlaceholderText(tr("none"));
+    m_opsConnection = lineEdit(QStringLiteral("opsConnection"), opsBox, tr("none"));
     auto *opsLayout = new QFormLayout(opsBox);
     opsLayout->addRow(tr("Connection"), m_opsConnection);
 
-    auto *left = new QWidget(page);
-    auto *leftLayout = new QVBoxLayout(left);
-    leftLayout->setContentsMargins(0, 0, 0, 0);
-    leftLayout->addWidget(m_storeList, 1);
-    auto *listButtons = new QHBoxLayout;
-    listButtons->addWidget(add);
-    listButtons->addWidget(remove);
-    leftLayout->addLayout(listButtons);
-    auto *splitter = new QSplitter(page);
-    splitter->addWidget(left);
-    splitter->addWidget(m_storeEditor);
-    splitter->setStretchFactor(1, 1);
-    splitter->setSizes({ 220, 780 });
+    const ItemList items = listBeside(m_storeEditor, QStringLiteral("store"), tr("Add store"), page);
+    m_storeList = items.list;
     auto *layout = new QVBoxLayout(page);
-    layout->addWidget(splitter, 1);
+    layout->addWidget(items.splitter, 1);
     layout->addWidget(opsBox);
 
     connect(m_storeList, &QListWidget::currentRowChanged, this, &ConnectionsDialog::loadStore);
@@ -885,23 +914,16 @@ QWidget *ConnectionsDialog::buildStoresTab()
         updateSecretWarnings();
         edited();
     });
-    connect(add, &QPushButton::clicked, this, [this] {
+    connect(items.add, &QPushButton::clicked, this, [this] {
         models::StoreConfig store;
         store.name = uniqueName(m_env.stores, QStringLiteral("store"));
-        m_env.stores.append(store);
-        m_storeList->addItem(store.name);
-        m_storeList->setCurrentRow(m_storeList->count() - 1);
-        m_storeName->setFocus();
-        m_storeName->selectAll();
-        loadFlow(m_flowList->currentRow());
+        appendItem(m_env.stores, store, m_storeList, m_storeName);
+        loadFlow(m_flowList->currentRow()); // the new store is a choice for groups
         edited();
     });
-    connect(remove, &QPushButton::clicked, this, [this] {
-        const int row = m_storeList->currentRow();
-        if (row < 0)
+    connect(items.remove, &QPushButton::clicked, this, [this] {
+        if (!removeCurrent(m_env.stores, m_storeList))
             return;
-        m_env.stores.removeAt(row);
-        delete m_storeList->takeItem(row);
         loadStore(m_storeList->currentRow());
         loadFlow(m_flowList->currentRow());
         edited();
@@ -931,19 +953,15 @@ void ConnectionsDialog::loadStore(int row)
 
 void ConnectionsDialog::renameStore(const QString &text)
 {
-    const int row = m_storeList->currentRow();
-    const QString name = text.trimmed();
-    if (m_loading || row < 0 || m_env.stores[row].name == name)
+    const auto old = m_loading ? std::nullopt : renameCurrent(m_env.stores, m_storeList, text);
+    if (!old)
         return;
-    const QString old = m_env.stores[row].name;
-    m_env.stores[row].name = name;
-    m_storeList->item(row)->setText(name);
     // Groups follow a renamed store, unless another store still has the old name.
-    if (!m_env.store(old)) {
+    if (!m_env.store(*old)) {
         for (auto &flow : m_env.flows) {
             for (auto &group : flow.groups) {
-                if (group.store == old)
-                    group.store = name;
+                if (group.store == *old)
+                    group.store = text.trimmed();
             }
         }
     }
@@ -956,25 +974,16 @@ void ConnectionsDialog::renameStore(const QString &text)
 QWidget *ConnectionsDialog::buildFlowsTab()
 {
     auto *page = new QWidget(this);
-    m_flowList = new QListWidget(page);
-    m_flowList->setObjectName(QStringLiteral("flowList"));
-    auto *add = smallButton(tr("Add flow"), QStringLiteral("addFlow"), page);
-    auto *remove = smallButton(tr("Remove"), QStringLiteral("removeFlow"), page);
-
     m_flowEditor = new QWidget(page);
-    m_flowName = new QLineEdit(m_flowEditor);
-    m_flowName->setObjectName(QStringLiteral("flowName"));
+    m_flowName = lineEdit(QStringLiteral("flowName"), m_flowEditor);
     m_flowCluster = new QComboBox(m_flowEditor);
     m_flowCluster->setObjectName(QStringLiteral("flowCluster"));
-    m_topics = new QLineEdit(m_flowEditor);
-    m_topics->setObjectName(QStringLiteral("flowTopics"));
-    m_topics->setPlaceholderText(tr("orders.events (several: comma-separated)"));
-    m_retryTopics = new QLineEdit(m_flowEditor);
-    m_retryTopics->setObjectName(QStringLiteral("flowRetryTopics"));
-    m_retryTopics->setPlaceholderText(tr("none; e.g. orders.retry.1m, orders.retry.5m"));
-    m_deadLetterTopic = new QLineEdit(m_flowEditor);
-    m_deadLetterTopic->setObjectName(QStringLiteral("flowDeadLetterTopic"));
-    m_deadLetterTopic->setPlaceholderText(tr("none; e.g. orders.dlq"));
+    m_topics = lineEdit(QStringLiteral("flowTopics"), m_flowEditor,
+                        tr("orders.events (several: comma-separated)"));
+    m_retryTopics = lineEdit(QStringLiteral("flowRetryTopics"), m_flowEditor,
+                             tr("none; e.g. orders.retry.1m, orders.retry.5m"));
+    m_deadLetterTopic = lineEdit(QStringLiteral("flowDeadLetterTopic"), m_flowEditor,
+                                 tr("none; e.g. orders.dlq"));
     m_detectSource = smallButton(tr("Detect envelope…"), QStringLiteral("detectSource"), m_flowEditor);
     m_detectSource->setToolTip(tr("Sample the newest messages of the first source topic and "
                                   "propose the flow's envelope preset, with the evidence"));
@@ -1065,21 +1074,10 @@ QWidget *ConnectionsDialog::buildFlowsTab()
     editorLayout->addLayout(nameForm);
     editorLayout->addWidget(inner, 1);
 
-    auto *left = new QWidget(page);
-    auto *leftLayout = new QVBoxLayout(left);
-    leftLayout->setContentsMargins(0, 0, 0, 0);
-    leftLayout->addWidget(m_flowList, 1);
-    auto *listButtons = new QHBoxLayout;
-    listButtons->addWidget(add);
-    listButtons->addWidget(remove);
-    leftLayout->addLayout(listButtons);
-    auto *splitter = new QSplitter(page);
-    splitter->addWidget(left);
-    splitter->addWidget(m_flowEditor);
-    splitter->setStretchFactor(1, 1);
-    splitter->setSizes({ 220, 780 });
+    const ItemList items = listBeside(m_flowEditor, QStringLiteral("flow"), tr("Add flow"), page);
+    m_flowList = items.list;
     auto *layout = new QVBoxLayout(page);
-    layout->addWidget(splitter);
+    layout->addWidget(items.splitter);
 
     connect(m_flowList, &QListWidget::currentRowChanged, this, &ConnectionsDialog::loadFlow);
     connect(m_flowName, &QLineEdit::editingFinished, this, [this] { renameFlow(m_flowName->text()); });
@@ -1144,23 +1142,16 @@ QWidget *ConnectionsDialog::buildFlowsTab()
     };
     connect(m_detectSource, &QPushButton::clicked, this, [this] { detectEnvelope(false); });
     connect(m_detectDeadLetter, &QPushButton::clicked, this, [this] { detectEnvelope(true); });
-    connect(add, &QPushButton::clicked, this, [this] {
+    connect(items.add, &QPushButton::clicked, this, [this] {
         models::FlowConfig flow;
         flow.name = uniqueName(m_env.flows, QStringLiteral("flow"));
         flow.cluster = m_env.clusters.isEmpty() ? QString() : m_env.clusters.first().name;
-        m_env.flows.append(flow);
-        m_flowList->addItem(flow.name);
-        m_flowList->setCurrentRow(m_flowList->count() - 1);
-        m_flowName->setFocus();
-        m_flowName->selectAll();
+        appendItem(m_env.flows, flow, m_flowList, m_flowName);
         edited();
     });
-    connect(remove, &QPushButton::clicked, this, [this] {
-        const int row = m_flowList->currentRow();
-        if (row < 0)
+    connect(items.remove, &QPushButton::clicked, this, [this] {
+        if (!removeCurrent(m_env.flows, m_flowList))
             return;
-        m_env.flows.removeAt(row);
-        delete m_flowList->takeItem(row);
         loadFlow(m_flowList->currentRow());
         edited();
     });
@@ -1220,13 +1211,8 @@ void ConnectionsDialog::loadFlow(int row)
 
 void ConnectionsDialog::renameFlow(const QString &text)
 {
-    const int row = m_flowList->currentRow();
-    const QString name = text.trimmed();
-    if (m_loading || row < 0 || m_env.flows[row].name == name)
-        return;
-    m_env.flows[row].name = name;
-    m_flowList->item(row)->setText(name);
-    edited();
+    if (!m_loading && renameCurrent(m_env.flows, m_flowList, text))
+        edited();
 }
 
 void ConnectionsDialog::readGroups()
