@@ -184,6 +184,10 @@ void MainWindow::resetConnections()
     qDeleteAll(m_lightNames);
     m_lights.clear();
     m_lightNames.clear();
+    m_tracker = models::MetricsTracker();
+    m_partitions->clear();
+    m_overview->clear();
+    m_flows->clear();
 }
 
 void MainWindow::applySnapshot(const models::LagSnapshot &snapshot)

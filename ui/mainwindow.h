@@ -44,7 +44,10 @@ public:
 
     void applyHealth(const models::ConnectionHealth &health);
     // Forgets the connections shown on the Connections page and in the
-    // status bar, before watching a changed configuration.
+    // status bar, and the flows of the Overview and Flows pages (their cards,
+    // groups, partitions and dead letters), before watching a changed
+    // configuration. Metric history stays: a flow kept under its name keeps
+    // its charts.
     void resetConnections();
     void applySnapshot(const models::LagSnapshot &snapshot);
     void applyStoreFigures(const models::StoreFigures &figures);

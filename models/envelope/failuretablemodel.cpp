@@ -19,6 +19,12 @@ void FailureTableModel::applyDigest(const DeadLetterDigest &digest)
         reload();
 }
 
+void FailureTableModel::clear()
+{
+    m_digests.clear();
+    reload();
+}
+
 void FailureTableModel::showFlow(const QString &flow)
 {
     if (flow == m_flow)

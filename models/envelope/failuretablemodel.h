@@ -24,6 +24,7 @@ public:
 
     void applyDigest(const DeadLetterDigest &digest);
     void showFlow(const QString &flow);
+    void clear(); // forgets every flow's digest
     QString flow() const { return m_flow; }
     // The shown flow's digest; empty when none arrived.
     DeadLetterDigest digest() const { return m_digests.value(m_flow); }

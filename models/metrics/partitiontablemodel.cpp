@@ -8,6 +8,15 @@ PartitionTableModel::PartitionTableModel(QObject *parent)
     : QAbstractTableModel(parent)
 {}
 
+void PartitionTableModel::clear()
+{
+    beginResetModel();
+    m_rows.clear();
+    m_status.clear();
+    m_membership.clear();
+    endResetModel();
+}
+
 QString PartitionTableModel::membershipText(const GroupFigures &group)
 {
     QString text;

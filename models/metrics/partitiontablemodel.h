@@ -30,6 +30,7 @@ public:
     // "2 members, Stable", "no members (Empty)", "members unknown: …"; with
     // ", discovered …" for a group the flow does not name.
     static QString membershipText(const GroupFigures &group);
+    void clear();
     const PartitionLag &row(int row) const { return m_rows.at(row).second; }
 
     int rowCount(const QModelIndex &parent = {}) const override;

@@ -231,6 +231,25 @@ private slots:
         // Sorting by count, ascending, through the header.
         view->sortByColumn(1, Qt::AscendingOrder);
         QCOMPARE(model->index(0, 1).data().toString(), QStringLiteral("3"));
+
+        // A changed configuration: every flow is forgotten, and the renamed
+        // one comes back alone.
+        window.resetConnections();
+        QVERIFY(!window.overviewPage()->card(QStringLiteral("orders")));
+        QVERIFY(flows->currentFlow().isEmpty());
+        QCOMPARE(flows->partitionsView()->model()->rowCount(), 0);
+        QCOMPARE(model->rowCount(), 0);
+        QVERIFY(flows->decodeErrorsText().startsWith(QStringLiteral("No dead letters read")));
+        models::LagSnapshot renamed = snapshot(1'795'700'010'000, 120, 110, 100, 3);
+        for (auto &p : renamed.partitions)
+            p.flow = QStringLiteral("purchases");
+        for (auto &t : renamed.topics)
+            t.flow = QStringLiteral("purchases");
+        window.applySnapshot(renamed);
+        QVERIFY(window.overviewPage()->card(QStringLiteral("purchases")));
+        QVERIFY(!window.overviewPage()->card(QStringLiteral("orders")));
+        QCOMPARE(flows->currentFlow(), QStringLiteral("purchases"));
+        QCOMPARE(flows->partitionsView()->model()->rowCount(), 2);
     }
 };
 

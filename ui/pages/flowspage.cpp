@@ -227,6 +227,14 @@ void FlowsPage::updateSeries()
     markDirty();
 }
 
+void FlowsPage::clear()
+{
+    m_groups.clear();
+    m_failures->clear();
+    m_flow->clear(); // updates the series and the dead letters of no flow
+    updateDeadLetters();
+}
+
 void FlowsPage::applyDeadLetters(const models::DeadLetterDigest &digest)
 {
     m_failures->applyDigest(digest);

@@ -48,6 +48,8 @@ public:
     QString currentFlow() const;
     void setRange(int index); // 0: 5 min … 4: 24 h
     void setFollowing(bool follow);
+    // Forgets every flow, its groups and dead letters (the configuration changed).
+    void clear();
     // The latest digest of a flow's dead letters.
     void applyDeadLetters(const models::DeadLetterDigest &digest);
 

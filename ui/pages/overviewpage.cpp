@@ -206,6 +206,13 @@ void OverviewPage::apply(const QList<models::FlowFigures> &flows)
     }
 }
 
+void OverviewPage::clear()
+{
+    qDeleteAll(m_cards);
+    m_cards.clear();
+    m_deadLetters.clear();
+}
+
 void OverviewPage::applyDeadLetters(const models::DeadLetterDigest &digest)
 {
     m_deadLetters.insert(digest.flow(), digest);

@@ -62,6 +62,7 @@ public:
     void applyDeadLetters(const models::DeadLetterDigest &digest);
     void setThresholds(const QMap<QString, QMap<QString, double>> &thresholds);
     void replotIfDirty();
+    void clear(); // removes every card
     FlowCard *card(const QString &flow) const { return m_cards.value(flow); }
 
 signals:
