@@ -75,8 +75,11 @@ int pixel(double coordinate, double origin)
 
 void DenseGraphsLayer::draw(QCPPainter *painter)
 {
-    if (!canRasterise(painter) || m_graphs.isEmpty())
-        return;
+    const bool any = std::any_of(m_graphs.cbegin(), m_graphs.cend(), [](const DenseCapableGraph *g) {
+        return g->drawnElsewhere() && g->realVisibility() && !g->data()->isEmpty();
+    });
+    if (!any || !canRasterise(painter))
+        return; // a sparse chart: its graphs draw themselves
     const QRect area = m_graphs.first()->keyAxis()->axisRect()->rect();
     if (area.isEmpty())
         return;
@@ -85,7 +88,6 @@ void DenseGraphsLayer::draw(QCPPainter *painter)
     m_image.fill(Qt::transparent);
     Raster raster{reinterpret_cast<quint32 *>(m_image.bits()), int(m_image.bytesPerLine() / 4), area.width(),
                   area.height()};
-    bool drew = false;
     for (const DenseCapableGraph *graph : std::as_const(m_graphs)) {
         if (!graph->drawnElsewhere() || !graph->realVisibility() || graph->data()->isEmpty())
             continue;
@@ -110,10 +112,8 @@ void DenseGraphsLayer::draw(QCPPainter *painter)
             px = x;
             py = y;
         }
-        drew = true;
     }
-    if (drew)
-        painter->drawImage(area.topLeft(), m_image);
+    painter->drawImage(area.topLeft(), m_image);
 }
 
 } // namespace idem::ui
