@@ -232,12 +232,17 @@ int lagCommand(const QCommandLineParser &parser)
         }
         QMap<QString, QMap<QString, QJsonArray>> byFlow;
         QMap<QString, QMap<QString, QPair<qint64, qint64>>> totals; // lag, max lag ms
+        QHash<QPair<QString, QString>, qint64> groupLag;
+        for (const models::GroupLag &g : models::groupTotals(snapshot.partitions))
+            groupLag.insert({g.flow, g.group}, g.lag);
         for (const auto &p : snapshot.partitions) {
+            const std::optional<double> share = models::lagShare(p.lag(), groupLag.value({p.flow, p.group}));
             const auto status = statuses.value({p.flow, p.group, p.topic, p.partition});
             byFlow[p.flow][p.group].append(QJsonObject{
                 {QStringLiteral("topic"), p.topic}, {QStringLiteral("partition"), p.partition},
                 {QStringLiteral("committed"), number(p.committed)}, {QStringLiteral("low"), number(p.low)},
                 {QStringLiteral("high"), number(p.high)}, {QStringLiteral("lag"), p.lag()},
+                {QStringLiteral("lag_share"), share ? QJsonValue(*share) : QJsonValue()},
                 {QStringLiteral("lag_seconds"), p.lagMs < 0 ? QJsonValue() : QJsonValue(p.lagMs / 1000.0)},
                 {QStringLiteral("status"), models::lagStatusName(status)}});
             auto &t = totals[p.flow][p.group];

@@ -21,6 +21,13 @@ std::optional<bool> FlowGroup::hasMembers() const
     return *members > 0;
 }
 
+std::optional<double> lagShare(qint64 partitionLag, qint64 groupLag)
+{
+    if (groupLag <= 0)
+        return std::nullopt;
+    return double(partitionLag) / double(groupLag);
+}
+
 QList<GroupLag> groupTotals(const QList<PartitionLag> &partitions)
 {
     QList<GroupLag> totals;

@@ -93,6 +93,9 @@ struct GroupLag
 };
 QList<GroupLag> groupTotals(const QList<PartitionLag> &partitions);
 
+// A partition's share of its group's lag, 0..1; unset when the group has no lag.
+std::optional<double> lagShare(qint64 partitionLag, qint64 groupLag);
+
 } // namespace idem::models
 
 Q_DECLARE_METATYPE(idem::models::LagSnapshot)

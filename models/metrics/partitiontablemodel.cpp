@@ -14,6 +14,7 @@ void PartitionTableModel::clear()
     m_rows.clear();
     m_status.clear();
     m_membership.clear();
+    m_groupLag.clear();
     endResetModel();
 }
 
@@ -63,6 +64,7 @@ void PartitionTableModel::applySnapshot(const LagSnapshot &snapshot, const QList
             m_rows[mine[k]].second = snapshot.partitions[k];
             m_status[mine[k]] = status(snapshot.partitions[k]);
         }
+        updateGroupLag();
         if (!mine.isEmpty())
             emit dataChanged(index(mine.first(), Committed), index(mine.last(), Status));
         return;
@@ -82,7 +84,15 @@ void PartitionTableModel::applySnapshot(const LagSnapshot &snapshot, const QList
     }
     m_rows = rows;
     m_status = rowStatus;
+    updateGroupLag();
     endResetModel();
+}
+
+void PartitionTableModel::updateGroupLag()
+{
+    m_groupLag.clear();
+    for (const auto &row : std::as_const(m_rows))
+        m_groupLag[{row.second.flow, row.second.group}] += row.second.lag();
 }
 
 int PartitionTableModel::rowCount(const QModelIndex &parent) const
@@ -132,6 +142,12 @@ QVariant PartitionTableModel::data(const QModelIndex &index, int role) const
         return number(p.high);
     case Lag:
         return number(p.lag());
+    case LagShare: {
+        const std::optional<double> share = lagShare(p.lag(), m_groupLag.value({p.flow, p.group}));
+        if (role == SortRole)
+            return share.value_or(-1.0);
+        return share ? QStringLiteral("%1 %").arg(QLocale().toString(*share * 100, 'f', 1)) : QStringLiteral("–");
+    }
     case LagSeconds:
         if (role == SortRole)
             return p.lagMs;
@@ -166,6 +182,8 @@ QVariant PartitionTableModel::headerData(int section, Qt::Orientation orientatio
         return tr("High");
     case Lag:
         return tr("Lag");
+    case LagShare:
+        return tr("Share of group lag");
     case LagSeconds:
         return tr("Lag (s)");
     case Status:

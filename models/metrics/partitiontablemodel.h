@@ -1,7 +1,8 @@
 #pragma once
 
 // The partitions table of the Flows page: one row per flow, group, topic and
-// partition of the latest lag snapshots, one per cluster. Rows are replaced
+// partition of the latest lag snapshots, one per cluster, with each
+// partition's share of its group's lag. Rows are replaced
 // when a cluster's snapshot arrives; rows of other clusters stay.
 
 #include "models/metrics/flowmetrics.h"
@@ -17,7 +18,7 @@ class PartitionTableModel final : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { Flow, Group, Topic, Partition, Committed, Low, High, Lag, LagSeconds, Status, ColumnCount };
+    enum Column { Flow, Group, Topic, Partition, Committed, Low, High, Lag, LagShare, LagSeconds, Status, ColumnCount };
     static constexpr int SortRole = Qt::UserRole + 1;
 
     explicit PartitionTableModel(QObject *parent = nullptr);
@@ -42,6 +43,8 @@ private:
     QList<QPair<QString, PartitionLag>> m_rows; // cluster, row
     QList<LagStatus> m_status;                  // per row
     QHash<QPair<QString, QString>, QString> m_membership; // (flow, group) -> membershipText
+    QHash<QPair<QString, QString>, qint64> m_groupLag; // (flow, group) -> lag over all its rows
+    void updateGroupLag();
 };
 
 } // namespace idem::models

@@ -214,6 +214,17 @@ private slots:
         QVERIFY(billing.value(QStringLiteral("members")).isNull());
         QVERIFY(billing.value(QStringLiteral("state")).isNull());
         QCOMPARE(billing.value(QStringLiteral("discovered")), QJsonValue(false));
+
+        // Each partition's share of the group's lag.
+        const qint64 groupLag = billing.value(QStringLiteral("lag")).toInteger();
+        QVERIFY(groupLag > 0);
+        double shares = 0;
+        for (const auto &pv : billing.value(QStringLiteral("partitions")).toArray()) {
+            const QJsonObject p = pv.toObject();
+            QCOMPARE(p.value(QStringLiteral("lag_share")).toDouble(), double(p.value(QStringLiteral("lag")).toInteger()) / double(groupLag));
+            shares += p.value(QStringLiteral("lag_share")).toDouble();
+        }
+        QVERIFY(qAbs(shares - 1.0) < 1e-9);
     }
 
     void missingTopicIsDegraded()

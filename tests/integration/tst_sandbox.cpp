@@ -383,6 +383,7 @@ private slots:
                     // The world stands still: every group has read everything.
                     QCOMPARE(lag, 0);
                     QCOMPARE(p.value(QStringLiteral("lag_seconds")).toDouble(), 0.0);
+                    QVERIFY(p.value(QStringLiteral("lag_share")).isNull()); // no lag in the group to share
                     ++rows;
                 }
                 QCOMPARE(g.value(QStringLiteral("lag")).toInteger(), lagTotal);

@@ -68,6 +68,9 @@ private slots:
         QCOMPARE(model.data(model.index(0, PartitionTableModel::Lag)).toString(), QStringLiteral("5"));
         QCOMPARE(model.data(model.index(1, PartitionTableModel::Committed)).toString(), QStringLiteral("none"));
         QCOMPARE(model.data(model.index(1, PartitionTableModel::Lag), PartitionTableModel::SortRole).toLongLong(), 7);
+        // Share of the group's lag: 5 of 12 and 7 of 12.
+        QCOMPARE(model.data(model.index(0, PartitionTableModel::LagShare)).toString(), QStringLiteral("41.7 %"));
+        QCOMPARE(model.data(model.index(1, PartitionTableModel::LagShare), PartitionTableModel::SortRole).toDouble(), 7.0 / 12.0);
 
         // Same layout: values change in place.
         QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
@@ -77,6 +80,7 @@ private slots:
         QCOMPARE(changed.size(), 1);
         QCOMPARE(reset.size(), 0);
         QCOMPARE(model.data(model.index(0, PartitionTableModel::Lag)).toString(), QStringLiteral("0"));
+        QCOMPARE(model.data(model.index(1, PartitionTableModel::LagShare)).toString(), QStringLiteral("100.0 %"));
 
         // Another cluster's rows are added; its own rows replaced on a new layout.
         LagSnapshot b;
