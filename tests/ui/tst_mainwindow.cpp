@@ -75,6 +75,17 @@ private slots:
         QVERIFY(card->isAboveThreshold(QStringLiteral("lag")));     // 705 > 500
         QVERIFY(!card->isAboveThreshold(QStringLiteral("errors"))); // 6 <= 10
         QVERIFY(!card->isAboveThreshold(QStringLiteral("retry")));  // no threshold
+        // Under each figure its small live chart, with the flow's threshold line.
+        QCOMPARE(card->charts().size(), 4);
+        QTRY_VERIFY(card->charts().last()->isVisible()); // new cards show on the next turn of the event loop
+        window.overviewPage()->replotIfDirty();
+        for (ui::MetricChart *spark : card->charts()) {
+            QCOMPARE(spark->plot()->graphCount(), 1);
+            QVERIFY2(spark->plot()->graph(0)->dataCount() >= 2, qPrintable(spark->objectName()));
+        }
+        QCOMPARE(card->charts().last()->plot()->graph(0)->data()->at(card->charts().last()->plot()->graph(0)->dataCount() - 1)->value, 16.0);
+        QCOMPARE(card->charts()[0]->plot()->itemCount(), 2); // threshold line and its label
+        QCOMPARE(card->charts()[1]->plot()->itemCount(), 0); // no retry threshold
 
         // Clicking the card opens the flow.
         QTest::mouseClick(card, Qt::LeftButton, {}, QPoint(20, 20));

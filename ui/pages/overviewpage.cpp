@@ -76,21 +76,51 @@ FlowCard::FlowCard(const QString &flow, const models::MetricHistory *history, QW
     failure->setWordWrap(true);
     m_figures.insert(QStringLiteral("failure"), failure);
 
-    m_chart = new MetricChart(tr("Lag"), tr("messages"), this);
-    m_chart->setHistory(history);
-    m_chart->setSeries({{QStringLiteral("flow/%1/lag").arg(flow), tr("lag")}});
-    m_chart->plot()->legend->setVisible(false);
-    m_chart->plot()->plotLayout()->removeAt(0); // no title row in a sparkline
-    m_chart->plot()->plotLayout()->simplify();
-    m_chart->setMinimumHeight(110);
-    m_chart->setMaximumHeight(140);
+    // Under each figure, its last minutes as a small live chart.
+    const QList<QPair<QString, QString>> series{{QStringLiteral("lag"), tr("messages")},
+                                                {QStringLiteral("retry_share"), tr("%")},
+                                                {QStringLiteral("errors_per_minute"), tr("per min")},
+                                                {QStringLiteral("dead_letters"), tr("retained")}};
+    for (int i = 0; i < series.size(); ++i) {
+        auto *chart = new MetricChart(names[i].second, series[i].second, this);
+        chart->setObjectName(QStringLiteral("spark-") + series[i].first);
+        chart->setHistory(history);
+        chart->setSeries({{QStringLiteral("flow/%1/%2").arg(flow, series[i].first), names[i].second}});
+        chart->setPercent(series[i].first == QLatin1String("retry_share"));
+        chart->plot()->legend->setVisible(false);
+        chart->plot()->plotLayout()->removeAt(0); // no title row in a sparkline
+        chart->plot()->plotLayout()->simplify();
+        chart->plot()->yAxis->setLabel(QString());
+        chart->plot()->yAxis->ticker()->setTickCount(3);
+        chart->plot()->xAxis->setTickLabels(false); // the card shows the last minutes; the Flows page tells the times
+        chart->plot()->setMinimumHeight(70);
+        chart->setMinimumHeight(90);
+        chart->setMaximumHeight(110);
+        figures->addWidget(chart, 2, i);
+        m_charts << chart;
+    }
+    m_chart = m_charts.first();
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(header);
     layout->addLayout(figures);
-    layout->addWidget(m_chart);
     layout->addWidget(worst);
     layout->addWidget(failure);
+}
+
+void FlowCard::setThresholds(const QMap<QString, double> &thresholds)
+{
+    m_thresholds = thresholds;
+    const QStringList keys{QStringLiteral("lag"), QStringLiteral("retry_share"), QStringLiteral("errors_per_minute"),
+                           QStringLiteral("dead_letters")};
+    for (int i = 0; i < m_charts.size(); ++i)
+        m_charts[i]->setThreshold(thresholds.value(keys.value(i), qQNaN()), QString());
+}
+
+void FlowCard::replotIfDirty()
+{
+    for (MetricChart *chart : std::as_const(m_charts))
+        chart->replotIfDirty();
 }
 
 void FlowCard::applyDeadLetters(const models::DeadLetterDigest &digest)
@@ -144,7 +174,8 @@ void FlowCard::apply(const models::FlowFigures &f)
                                : tr("Worst group: <b>%1</b> · error share %2 · window %3 s")
                                      .arg(f.worstGroup.toHtmlEscaped(), percent(f.errorShare))
                                      .arg(f.windowMs / 1000));
-    m_chart->markDirty();
+    for (MetricChart *chart : std::as_const(m_charts))
+        chart->markDirty();
 }
 
 bool FlowCard::isAboveThreshold(const QString &name) const
@@ -230,7 +261,7 @@ void OverviewPage::setThresholds(const QMap<QString, QMap<QString, double>> &thr
 void OverviewPage::replotIfDirty()
 {
     for (FlowCard *card : std::as_const(m_cards))
-        card->chart()->replotIfDirty();
+        card->replotIfDirty();
 }
 
 } // namespace idem::ui

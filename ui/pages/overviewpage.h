@@ -28,14 +28,16 @@ public:
 
     void apply(const models::FlowFigures &figures);
     void applyDeadLetters(const models::DeadLetterDigest &digest);
-    void setThresholds(const QMap<QString, double> &thresholds) { m_thresholds = thresholds; }
     QString flow() const { return m_flow; }
     // Whether a figure ("lag", "retry", "errors", "dead letters") is above its threshold.
     bool isAboveThreshold(const QString &name) const;
     QString statusText() const;
     // "lag", "retry", "errors", "dead letters", "worst", "failure"
     QString figureText(const QString &name) const;
-    MetricChart *chart() const { return m_chart; }
+    MetricChart *chart() const { return m_chart; } // the lag sparkline
+    QList<MetricChart *> charts() const { return m_charts; } // lag, retry share, errors, dead letters
+    void setThresholds(const QMap<QString, double> &thresholds);
+    void replotIfDirty();
 
 signals:
     void opened(const QString &flow);
@@ -49,6 +51,7 @@ private:
     QLabel *m_status = nullptr;
     QMap<QString, QLabel *> m_figures;
     MetricChart *m_chart = nullptr;
+    QList<MetricChart *> m_charts;
 };
 
 class OverviewPage final : public QWidget
