@@ -21,6 +21,8 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <cmath>
+
 namespace idem::ui {
 
 namespace {
@@ -144,6 +146,12 @@ MainWindow::~MainWindow() = default;
 void MainWindow::setSubject(const QString &subject)
 {
     setWindowTitle(tr("Idem — %1").arg(subject));
+}
+
+void MainWindow::setPollInterval(double seconds)
+{
+    // A day of polls, and a tenth more for polls that come early.
+    m_history.setCapacity(qsizetype(std::ceil(86400.0 / std::max(seconds, 0.1) * 1.1)));
 }
 
 void MainWindow::showMessage(const QString &message)

@@ -40,6 +40,9 @@ public:
 
     // Names what the window looks at, e.g. "sandbox — /tmp/…/idem.yaml".
     void setSubject(const QString &subject);
+    // Seconds between polls: the metric history keeps a day of points at
+    // that rhythm (and the charts' longest range is a day).
+    void setPollInterval(double seconds);
     void showMessage(const QString &message);
 
     void applyHealth(const models::ConnectionHealth &health);

@@ -69,6 +69,7 @@ int main(int argc, char *argv[])
         return app::fail(QStringLiteral("--page must be one of %1, not \"%2\"").arg(pages.join(QStringLiteral(", ")), page), 2);
 
     ui::MainWindow window;
+    window.setPollInterval(interval);
     if (!page.isEmpty())
         window.showPage(int(pages.indexOf(page)));
     std::unique_ptr<connectors::LiveMonitor> monitor;

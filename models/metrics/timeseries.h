@@ -11,6 +11,7 @@
 #include <QMap>
 #include <QString>
 
+#include <algorithm>
 #include <deque>
 #include <vector>
 
@@ -91,6 +92,9 @@ public:
     {}
 
     void append(const QString &series, qint64 t, double v);
+    // Points each series created from now on keeps.
+    void setCapacity(qsizetype capacity) { m_capacity = std::max<qsizetype>(capacity, 1); }
+    qsizetype capacity() const { return m_capacity; }
     const TimeSeries *series(const QString &name) const;
     QStringList names() const { return m_series.keys(); }
 

@@ -69,6 +69,7 @@ int main(int argc, char *argv[])
         {QStringLiteral("payments"), {QStringLiteral("ledger"), QStringLiteral("settlement")}}};
 
     ui::MainWindow window;
+    window.setPollInterval(interval); // as idem --interval does
     window.resize(1400, 900);
     window.show();
     window.showPage(1);

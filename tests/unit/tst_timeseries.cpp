@@ -141,6 +141,10 @@ private slots:
         h.append(QStringLiteral("orders/lag"), 2000, 7);
         QCOMPARE(h.series(QStringLiteral("orders/lag"))->size(), 2);
         QCOMPARE(h.series(QStringLiteral("orders/lag"))->capacity(), 10);
+        h.setCapacity(4); // series made from now on
+        h.append(QStringLiteral("orders/retry_share"), 1000, 0.5);
+        QCOMPARE(h.series(QStringLiteral("orders/retry_share"))->capacity(), 4);
+        QCOMPARE(h.series(QStringLiteral("orders/lag"))->capacity(), 10);
         QVERIFY(!h.series(QStringLiteral("nope")));
     }
 };
