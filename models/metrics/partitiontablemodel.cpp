@@ -163,6 +163,8 @@ QVariant PartitionTableModel::data(const QModelIndex &index, int role) const
 
 QVariant PartitionTableModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
+    if (orientation == Qt::Horizontal && role == Qt::ToolTipRole && section == LagShare)
+        return tr("The partition's share of its group's lag");
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (Column(section)) {
@@ -183,7 +185,7 @@ QVariant PartitionTableModel::headerData(int section, Qt::Orientation orientatio
     case Lag:
         return tr("Lag");
     case LagShare:
-        return tr("Share of group lag");
+        return tr("Lag share");
     case LagSeconds:
         return tr("Lag (s)");
     case Status:

@@ -50,6 +50,12 @@ MetricChart::MetricChart(const QString &title, const QString &unit, QWidget *par
     m_plot->legend->setSelectableParts(QCPLegend::spItems);
     m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
     m_plot->legend->setBrush(QColor(255, 255, 255, 190)); // the data shows through
+    // A compact legend: four long entries still fit a third of the window.
+    QFont legendFont = font();
+    legendFont.setPointSizeF(std::max(7.0, legendFont.pointSizeF() - 1.5));
+    m_plot->legend->setFont(legendFont);
+    m_plot->legend->setIconSize(16, 8);
+    m_plot->legend->setRowSpacing(0);
     m_plot->setInteractions(QCP::iSelectLegend);
     // A click on a legend entry hides or shows its series.
     connect(m_plot, &QCustomPlot::legendClick, this, [this](QCPLegend *, QCPAbstractLegendItem *item, QMouseEvent *) {
