@@ -11,6 +11,7 @@
 #include "connectors/kafka/deadlettertail.h"
 #include "connectors/kafka/lagpoller.h"
 #include "connectors/kafka/mockkafka.h"
+#include "tests/support/topicwriter.h"
 #include "connectors/monitor/livemonitor.h"
 
 #include <QJsonArray>
@@ -19,7 +20,6 @@
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
-#include <QtEndian>
 #include <QtTest>
 
 using namespace idem;
@@ -27,31 +27,19 @@ using namespace idem::connectors::kafka;
 
 namespace {
 
-using Headers = QList<QPair<QByteArray, QByteArray>>;
-
-QByteArray be32(qint32 v)
-{
-    QByteArray out(4, '\0');
-    qToBigEndian(v, out.data());
-    return out;
-}
-
-QByteArray be64(qint64 v)
-{
-    QByteArray out(8, '\0');
-    qToBigEndian(v, out.data());
-    return out;
-}
+using Headers = idem::testsupport::RecordHeaders;
+using idem::testsupport::bigEndian32;
+using idem::testsupport::bigEndian64;
 
 // A dead letter as Spring Kafka's DeadLetterPublishingRecoverer writes it.
 Headers springHeaders(int i, const QByteArray &exception, const QByteArray &frame, QByteArray partition = {})
 {
     if (partition.isNull())
-        partition = be32(i % 2);
+        partition = bigEndian32(i % 2);
     return {{"kafka_dlt-original-topic", "orders"},
             {"kafka_dlt-original-partition", partition},
-            {"kafka_dlt-original-offset", be64(1000 + i)},
-            {"kafka_dlt-original-timestamp", be64(1795700000000LL + i)},
+            {"kafka_dlt-original-offset", bigEndian64(1000 + i)},
+            {"kafka_dlt-original-timestamp", bigEndian64(1795700000000LL + i)},
             {"kafka_dlt-original-consumer-group", "fulfilment"},
             {"kafka_dlt-exception-fqcn", "org.springframework.kafka.listener.ListenerExecutionFailedException"},
             {"kafka_dlt-exception-message", "Listener failed; nested exception is " + exception + ": item " + QByteArray::number(i)},
@@ -67,7 +55,6 @@ class TestDeadLetterTail : public QObject
 
 private:
     std::unique_ptr<MockKafka> m_kafka;
-    int m_produced = 0;
 
     models::KafkaClusterConfig cluster() const
     {
@@ -88,17 +75,7 @@ private:
 
     void produce(const char *topic, int partition, const QByteArray &value, const Headers &headers)
     {
-        auto producer = createClient(RD_KAFKA_PRODUCER, {{QStringLiteral("bootstrap.servers"), m_kafka->bootstrapServers()}});
-        QVERIFY(producer.ok());
-        rd_kafka_headers_t *h = rd_kafka_headers_new(headers.size());
-        for (const auto &[name, v] : headers)
-            rd_kafka_header_add(h, name.constData(), name.size(), v.constData(), v.size());
-        QCOMPARE(rd_kafka_producev(producer->get(), RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
-                                   RD_KAFKA_V_VALUE(const_cast<char *>(value.constData()), size_t(value.size())),
-                                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END),
-                 RD_KAFKA_RESP_ERR_NO_ERROR);
-        QCOMPARE(rd_kafka_flush(producer->get(), 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
-        ++m_produced;
+        idem::testsupport::produce(m_kafka->bootstrapServers(), QString::fromLatin1(topic), {{{}, value, headers, partition}});
     }
 
     void produceDeadLetters(const char *topic, int from, int count)

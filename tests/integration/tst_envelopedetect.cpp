@@ -4,33 +4,21 @@
 // proposes the right preset with its evidence and the topic pairing.
 
 #include "connectors/kafka/mockkafka.h"
+#include "tests/support/topicwriter.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
-#include <QtEndian>
 #include <QtTest>
 
 using namespace idem::connectors::kafka;
 
 namespace {
 
-using Headers = QList<QPair<QByteArray, QByteArray>>;
-
-QByteArray be32(qint32 v)
-{
-    QByteArray out(4, '\0');
-    qToBigEndian(v, out.data());
-    return out;
-}
-
-QByteArray be64(qint64 v)
-{
-    QByteArray out(8, '\0');
-    qToBigEndian(v, out.data());
-    return out;
-}
+using Headers = idem::testsupport::RecordHeaders;
+using idem::testsupport::bigEndian32;
+using idem::testsupport::bigEndian64;
 
 } // namespace
 
@@ -43,16 +31,7 @@ private:
 
     void produce(const char *topic, const QByteArray &key, const QByteArray &value, const Headers &headers)
     {
-        auto producer = createClient(RD_KAFKA_PRODUCER, {{QStringLiteral("bootstrap.servers"), m_kafka->bootstrapServers()}});
-        QVERIFY(producer.ok());
-        rd_kafka_headers_t *h = rd_kafka_headers_new(headers.size());
-        for (const auto &[name, v] : headers)
-            rd_kafka_header_add(h, name.constData(), name.size(), v.constData(), v.size());
-        QCOMPARE(rd_kafka_producev(producer->get(), RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key.constData(), size_t(key.size())),
-                                   RD_KAFKA_V_VALUE(const_cast<char *>(value.constData()), size_t(value.size())),
-                                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END),
-                 RD_KAFKA_RESP_ERR_NO_ERROR);
-        QCOMPARE(rd_kafka_flush(producer->get(), 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+        idem::testsupport::produce(m_kafka->bootstrapServers(), QString::fromLatin1(topic), {{key, value, headers}});
     }
 
     QJsonObject detect(const QString &topic)
@@ -81,8 +60,8 @@ private slots:
                     {{"ce_id", "evt-" + n}, {"ce_type", "com.example.invoice.issued"}, {"ce_source", "/billing"},
                      {"ce_specversion", "1.0"}, {"ce_time", "2026-11-26T10:00:00Z"}, {"content-type", "application/json"}});
             produce("orders.DLT", "order-" + n, "{\"event_id\":\"evt-" + n + "\",\"id\":\"order-" + n + "\"}",
-                    {{"kafka_dlt-original-topic", "orders"}, {"kafka_dlt-original-partition", be32(i % 2)},
-                     {"kafka_dlt-original-offset", be64(1000 + i)}, {"kafka_dlt-original-timestamp", be64(1795700000000LL + i)},
+                    {{"kafka_dlt-original-topic", "orders"}, {"kafka_dlt-original-partition", bigEndian32(i % 2)},
+                     {"kafka_dlt-original-offset", bigEndian64(1000 + i)}, {"kafka_dlt-original-timestamp", bigEndian64(1795700000000LL + i)},
                      {"kafka_dlt-original-consumer-group", "fulfilment"},
                      {"kafka_dlt-exception-fqcn", "org.springframework.kafka.listener.ListenerExecutionFailedException"},
                      {"kafka_dlt-exception-message", "Listener failed; nested exception is java.lang.IllegalStateException: stock 42 missing"},

@@ -3,6 +3,7 @@
 #include "connectors/kafka/rdkafkahandles.h"
 
 #include <QTest>
+#include <QtEndian>
 
 namespace idem::testsupport {
 
@@ -22,6 +23,7 @@ void produce(const QString &bootstrapServers, const QString &topic,
             rd_kafka_header_add(headers, key.constData(), key.size(), value.constData(), value.size());
         const rd_kafka_resp_err_t err = rd_kafka_producev(
             producer->get(), RD_KAFKA_V_TOPIC(name.constData()),
+            RD_KAFKA_V_PARTITION(r.partition < 0 ? RD_KAFKA_PARTITION_UA : r.partition),
             RD_KAFKA_V_KEY(r.key.constData(), size_t(r.key.size())),
             RD_KAFKA_V_VALUE(const_cast<char *>(r.value.constData()), size_t(r.value.size())),
             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
@@ -30,6 +32,20 @@ void produce(const QString &bootstrapServers, const QString &topic,
         QCOMPARE(err, RD_KAFKA_RESP_ERR_NO_ERROR);
     }
     QCOMPARE(rd_kafka_flush(producer->get(), 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+}
+
+QByteArray bigEndian32(qint32 value)
+{
+    QByteArray out(4, '\0');
+    qToBigEndian(value, out.data());
+    return out;
+}
+
+QByteArray bigEndian64(qint64 value)
+{
+    QByteArray out(8, '\0');
+    qToBigEndian(value, out.data());
+    return out;
 }
 
 } // namespace idem::testsupport

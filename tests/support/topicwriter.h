@@ -18,11 +18,17 @@ struct OutgoingRecord
     QByteArray key;
     QByteArray value;
     RecordHeaders headers;
+    int partition = -1; // -1: partitioned by key
 };
 
-// Writes `records` to `topic` (partitioned by key) and waits until the
-// cluster has them. Fails the current test when it cannot.
+// Writes `records` to `topic` and waits until the cluster has them. Fails the
+// current test when it cannot.
 void produce(const QString &bootstrapServers, const QString &topic,
              const QList<OutgoingRecord> &records);
+
+// Big-endian binary integers, as Spring Kafka writes partition, offset and
+// timestamp headers.
+QByteArray bigEndian32(qint32 value);
+QByteArray bigEndian64(qint64 value);
 
 } // namespace idem::testsupport
