@@ -101,7 +101,10 @@ LiveMonitor::LiveMonitor(const models::EnvironmentConfig &environment, std::chro
                 return;
             emit lagSnapshot(snapshot);
             emit health(snapshot.health);
-            for (const models::DeadLetterDigest &digest : tail->poll(snapshot))
+            const QList<models::DeadLetterDigest> digests = tail->poll(snapshot); // up to the tail's timeout
+            if (m_retired)
+                return;
+            for (const models::DeadLetterDigest &digest : digests)
                 emit deadLetters(digest);
             w->lastReportMs = QDateTime::currentMSecsSinceEpoch();
         });
