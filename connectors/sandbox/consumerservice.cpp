@@ -9,6 +9,7 @@
 #include <QHash>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSet>
 #include <QUuid>
 
 #include <deque>
@@ -283,12 +284,20 @@ void ConsumerService::run()
     };
     std::map<QPair<QString, int>, Held> held;
     QHash<QPair<QString, int>, qint64> consumedNext; // offset after the last delivery handled
+    // Retries this group sent itself and has not read back yet, by event and
+    // attempt. The watermarks a consumer caches can be older than its own
+    // newest retry, so they alone cannot say it is caught up.
+    QSet<QPair<QString, qint64>> pendingRetries;
     auto partitionList = [](const QPair<QString, int> &key) {
         PartitionList list(rd_kafka_topic_partition_list_new(1));
         rd_kafka_topic_partition_list_add(list.get(), key.first.toUtf8().constData(), key.second);
         return list;
     };
     auto checkCaughtUp = [&] {
+        if (!pendingRetries.isEmpty()) {
+            log->debug("{}: not caught up: {} retries not read back", name, pendingRetries.size());
+            return false;
+        }
         if (!held.empty()) {
             log->debug("{}: not caught up: {} partitions held back", name, held.size());
             return false;
@@ -352,6 +361,8 @@ void ConsumerService::run()
             const QByteArray v = value.toUtf8();
             rd_kafka_header_add(headers, key, -1, v.constData(), v.size());
         };
+        if (m_spec.retryTopics.contains(topic))
+            pendingRetries.insert({in.eventId, attempt});
         add("event_id", in.eventId);
         add("entity_key", in.entityKey);
         add("event_type", in.eventType);
@@ -565,6 +576,7 @@ void ConsumerService::run()
             const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
             if (dueMs > nowMs)
                 return Clock::now() + std::chrono::milliseconds(dueMs - nowMs);
+            pendingRetries.remove({in.eventId, in.attempt});
         }
         m_caughtUp = false;
         const QString nextTopic = m_spec.retryTopics.value(in.attempt - 1);
