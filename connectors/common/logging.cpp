@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <QDir>
+#include <QFile>
 #include <QtGlobal>
 
 #include <mutex>
@@ -150,6 +151,8 @@ QString setupLogging(const LoggingOptions &options)
                                                  QDir::homePath() + QStringLiteral("/.local/state"))
             + QStringLiteral("/idem/log");
         if (QDir().mkpath(dir)) {
+            // Log lines name stores, topics and users: the directory is the owner's only.
+            (void)::chmod(QFile::encodeName(dir).constData(), 0700);
             logFile = dir + QLatin1Char('/') + options.appName + QStringLiteral(".log");
             spdlog::file_event_handlers handlers;
             handlers.before_open = [](const spdlog::filename_t &name) { restrictToOwner(name); };

@@ -27,6 +27,8 @@
 #include <atomic>
 #include <thread>
 
+#include <signal.h>
+
 using namespace idem;
 using namespace idem::connectors;
 using namespace idem::connectors::postgres;
@@ -196,6 +198,64 @@ private slots:
         QVERIFY(!s.ok());
         QVERIFY2(s.error().contains(QStringLiteral("the poll was cancelled")), qPrintable(s.error()));
         QVERIFY2(elapsed < 1000, qPrintable(QString::number(elapsed)));
+    }
+
+    void silentServerEndsAtDeadlineOrCancel()
+    {
+        // Accepts connections (the kernel does) and never answers: connect_timeout alone would not help.
+        QTcpServer silent;
+        QVERIFY(silent.listen(QHostAddress::LocalHost));
+        PgSessionOptions options{QStringLiteral("store billing"), true, 5000};
+        options.connectTimeoutSeconds = 30;
+        PgSession session(QStringLiteral("host=127.0.0.1 port=%1 dbname=store user=idem").arg(silent.serverPort()),
+                          options);
+        QElapsedTimer timer;
+        timer.start();
+        Status s = session.run(PollControl::within(500ms), [](pqxx::transaction_base &) {});
+        QVERIFY(!s.ok());
+        QVERIFY2(s.error().contains(QStringLiteral("no connection within the time this poll had left")),
+                 qPrintable(s.error()));
+        QVERIFY2(timer.elapsed() < 1000, qPrintable(QString::number(timer.elapsed())));
+
+        PgSession other(QStringLiteral("host=127.0.0.1 port=%1 dbname=store user=idem").arg(silent.serverPort()),
+                        options);
+        QElapsedTimer sinceCancel;
+        std::thread canceller([&] {
+            std::this_thread::sleep_for(300ms);
+            sinceCancel.start();
+            other.cancel();
+        });
+        s = other.connect(PollControl{});
+        const qint64 elapsed = sinceCancel.elapsed();
+        canceller.join();
+        QVERIFY(!s.ok());
+        QVERIFY2(s.error().contains(QStringLiteral("connecting was cancelled")), qPrintable(s.error()));
+        QVERIFY2(elapsed < 1000, qPrintable(QString::number(elapsed)));
+        // A cancelled attempt is not the server's fault: no retry delay.
+        QVERIFY2(!other.state().startsWith(QStringLiteral("retrying")), qPrintable(other.state()));
+    }
+
+    void backendThatIgnoresCancelLosesItsConnection()
+    {
+        PgSession session(conn(), {QStringLiteral("store billing"), true, 0});
+        int pid = 0;
+        QVERIFY(session.run(PollControl::within(10s), [&](pqxx::transaction_base &tx) {
+                           pid = tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+                       }).ok());
+        // A stopped backend answers neither the query nor the cancel request.
+        QCOMPARE(::kill(pid, SIGSTOP), 0);
+        QElapsedTimer timer;
+        timer.start();
+        const Status s = session.run(PollControl::within(500ms), [](pqxx::transaction_base &tx) { tx.exec1("SELECT 1"); });
+        const qint64 elapsed = timer.elapsed();
+        ::kill(pid, SIGCONT);
+        QVERIFY(!s.ok());
+        QVERIFY2(s.error().contains(QStringLiteral("no answer within a second after the query was cancelled")),
+                 qPrintable(s.error()));
+        QVERIFY2(elapsed < 2000, qPrintable(QString::number(elapsed)));
+        QVERIFY(!session.isConnected());
+        // The next call opens a new connection at once.
+        QVERIFY(session.run(PollControl::within(10s), [](pqxx::transaction_base &tx) { tx.exec1("SELECT 1"); }).ok());
     }
 
     void mappingsProbeAndRead_data()

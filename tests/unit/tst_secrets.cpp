@@ -195,6 +195,8 @@ private slots:
         struct stat st {};
         QVERIFY(::stat(logFilePath().toLocal8Bit().constData(), &st) == 0);
         QCOMPARE(st.st_mode & 0777, mode_t(0600));
+        QVERIFY(::stat(QFileInfo(logFilePath()).path().toLocal8Bit().constData(), &st) == 0);
+        QCOMPARE(st.st_mode & 0777, mode_t(0700));
         setupLogging({QStringLiteral("fresh"), QStringLiteral("info"), false, false});
     }
 
