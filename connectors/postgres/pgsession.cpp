@@ -327,6 +327,11 @@ struct PgSession::Impl
     };
 
     // Runs `call` under a Guard and turns what it threw into an error.
+    // The statement timeout of the running transaction (capped by the poll's deadline).
+    int effectiveTimeoutMs = 0;
+    // Why the last guarded call was stopped; empty when nothing stopped it.
+    QString lastStopReason;
+
     Status guarded(const PollControl &control, const std::function<void()> &call)
     {
         std::exception_ptr failure;
@@ -343,6 +348,7 @@ struct PgSession::Impl
             stopReason = guard.reason();
             forced = guard.forced();
         }
+        lastStopReason = stopReason;
         if (!failure)
             return Status::success();
         const bool lost = forced || !handle || PQstatus(handle) != CONNECTION_OK;
@@ -356,6 +362,10 @@ struct PgSession::Impl
             const QString message = oneLine(QString::fromUtf8(e.what()));
             if (e.sqlstate() == "57014" && !stopReason.isEmpty())
                 text = QStringLiteral("the query was stopped because %1").arg(stopReason);
+            else if (e.sqlstate() == "57014"
+                     && (options.statementTimeoutMs <= 0 || effectiveTimeoutMs < options.statementTimeoutMs))
+                text = QStringLiteral("the query did not finish within the %1 ms this poll had left")
+                           .arg(effectiveTimeoutMs);
             else if (e.sqlstate() == "57014")
                 text = QStringLiteral("the query ran longer than the statement timeout of %1 ms and was "
                                       "stopped by the server; raise statement_timeout_ms, or look for locks "
@@ -410,15 +420,28 @@ Status PgSession::run(const PollControl &control, const std::function<void(pqxx:
             return makeError(d->error(QStringLiteral("no time left in this poll to run the query")));
         timeoutMs = timeoutMs > 0 ? int(std::min<qint64>(timeoutMs, left)) : int(std::min<qint64>(left, INT_MAX));
     }
-    return d->guarded(control, [&] {
+    d->effectiveTimeoutMs = timeoutMs;
+    bool workStarted = false;
+    auto transaction = [&] {
         pqxx::work tx(*d->conn);
         if (d->options.readOnly)
             tx.exec0("SET TRANSACTION READ ONLY");
         if (timeoutMs > 0)
             tx.exec0("SET LOCAL statement_timeout = " + std::to_string(timeoutMs));
+        workStarted = true;
         work(tx);
         tx.commit();
-    });
+    };
+    Status status = d->guarded(control, transaction);
+    // A connection the server closed while idle (a restart, pg_terminate_backend)
+    // is found only when used: open a new one and try once more, as the work
+    // itself has not run yet.
+    if (!status && !workStarted && !d->conn && d->lastStopReason.isEmpty() && !control.shouldStop()) {
+        if (auto s = d->ensureConnected(control); !s)
+            return s;
+        status = d->guarded(control, transaction);
+    }
+    return status;
 }
 
 Status PgSession::listen(const QString &channel, const PollControl &control)
