@@ -20,6 +20,10 @@
 // - Errors are returned, never thrown, and name what to do; no error text
 //   holds a registered secret (connectors/common/secrets.h).
 //
+// Known limits: the host name is resolved inside PQconnectStart, which no
+// deadline covers (a hanging resolver blocks the caller); re-LISTENing after
+// a reconnect is not watched by the cancel guard.
+//
 // Threads: one thread at a time calls run(), listen() and
 // waitForNotifications() (the session's worker); cancel() and state() may
 // be called from any thread.
