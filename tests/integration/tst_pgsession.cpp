@@ -305,6 +305,20 @@ private slots:
         QVERIFY(!r.figures);
     }
 
+    void unreadableFiguresAreNotOk()
+    {
+        // The tables are there but a mapped column is not: the store is not shown as healthy.
+        models::StoreConfig s = store(QStringLiteral("processed_events"), QStringLiteral("processing_attempts"));
+        s.attempts.columns.insert(QStringLiteral("at"), QStringLiteral("happened_at"));
+        StoreWatcher watcher(s);
+        const StoreWatcher::Reading r = watcher.poll(PollControl::within(10s));
+        QCOMPARE(r.health.state, models::HealthState::Degraded);
+        QVERIFY2(r.health.detail.contains(QStringLiteral("the figures cannot be read"))
+                     && r.health.detail.contains(QStringLiteral("happened_at")),
+                 qPrintable(r.health.detail));
+        QVERIFY(!r.figures);
+    }
+
     void opsWatcherReportsHealth()
     {
         OpsWatcher ops(models::OpsDatabaseConfig{conn()});
