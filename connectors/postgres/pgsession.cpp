@@ -197,9 +197,8 @@ struct PgSession::Impl
             lastError = scrubbed;
         }
         logger("postgres")->warn("{}: cannot connect: {}", options.label.toStdString(), scrubbed.toStdString());
-        return makeError(error(QStringLiteral("cannot connect: %1 (next attempt in %2 s)")
-                                   .arg(scrubbed)
-                                   .arg((delay + 999) / 1000)));
+        // When the next attempt is due is in state(), and in the error of a call made before then.
+        return makeError(error(QStringLiteral("cannot connect: %1").arg(scrubbed)));
     }
 
     Status ensureConnected(const PollControl &control)
