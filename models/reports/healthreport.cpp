@@ -17,7 +17,7 @@ int HealthReport::down() const
                              [](const ConnectionHealth &c) { return c.state == HealthState::Down; }));
 }
 
-QString connectionKindName(ConnectionHealth::Kind kind)
+QString connectionKindKey(ConnectionHealth::Kind kind)
 {
     switch (kind) {
     case ConnectionHealth::Kind::Cluster:
@@ -34,7 +34,7 @@ QJsonObject toJson(const HealthReport &report)
 {
     QJsonArray connections;
     for (const ConnectionHealth &c : report.connections)
-        connections.append(QJsonObject{{QStringLiteral("kind"), connectionKindName(c.kind)},
+        connections.append(QJsonObject{{QStringLiteral("kind"), connectionKindKey(c.kind)},
                                        {QStringLiteral("name"), c.name},
                                        {QStringLiteral("state"), healthStateName(c.state)},
                                        {QStringLiteral("latency_ms"), jsonCount(c.latencyMs)},

@@ -24,7 +24,8 @@ struct HealthReport
     int down() const; // connections that are down
 };
 
-QString connectionKindName(ConnectionHealth::Kind kind); // "cluster", "store", "ops"
+// The kind as JSON names it: "cluster", "store", "ops".
+QString connectionKindKey(ConnectionHealth::Kind kind);
 
 QJsonObject toJson(const HealthReport &report);
 QString toText(const HealthReport &report);
