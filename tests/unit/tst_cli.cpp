@@ -77,6 +77,18 @@ private slots:
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.contains(QStringLiteral("unknown log level \"loud\"")), qPrintable(r.err));
     }
+
+    // An error quoting text from outside (here a file name) cannot send the
+    // terminal escape sequences or reorder the line.
+    void errorsEscapeControlCharacters()
+    {
+        const QString path = QStringLiteral("/nonexistent/idem\x1b]0;owned\x07") + QChar(0x202e) + QStringLiteral("lmay.");
+        const Run r = run(QStringLiteral("idemctl"), {QStringLiteral("--config"), path, QStringLiteral("lag")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("idem\\x1b]0;owned\\x07\\u202elmay.")), qPrintable(r.err));
+        QVERIFY(!r.err.contains(QChar(0x1b)));
+        QVERIFY(!r.err.contains(QChar(0x202e)));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCli)
