@@ -1,74 +1,116 @@
 // idemctl: Idem on the command line, for scripts and services.
 //
-//   idemctl [--config FILE] [--environment NAME] lag [--flow NAME] [--json]
-//   idemctl [--config FILE] [--environment NAME] health [--json]
-//   idemctl [--config FILE] [--environment NAME] deadletters [--flow NAME]
-//           [--newest N] [--json]
-//   idemctl [--config FILE] [--environment NAME] envelope detect TOPIC
-//           [--cluster NAME | --bootstrap SERVERS] [--samples N] [--json]
+//   idemctl [--config FILE] [--environment NAME] COMMAND [OPTIONS]
+//   idemctl --help | idemctl COMMAND --help | idemctl help COMMAND
 //
-// Exit status: 0 done, 1 a cluster could not be read, 2 bad usage or config.
+// The commands are listed in the table below; each lives in its own file
+// (lagcommand.cpp, …) and renders a report from models/reports/. Exit
+// statuses are the same for every command (commandline.h).
 
 #include "app/common/cli.h"
+#include "app/idemctl/commandline.h"
 #include "app/idemctl/commands.h"
-#include "connectors/config/configfile.h"
+#include "app/idemctl/environment.h"
 
 #include <QCoreApplication>
 
-// Each command lives in its own file (lagcommand.cpp, healthcommand.cpp, …)
-// and renders a report from models/reports/.
+#include <cstdio>
 
 using namespace idem;
+
+QList<ctl::CommandSpec> commandTable();
+
+namespace {
+
+int completionCommand(const QCommandLineParser &parser, const QString &what)
+{
+    if (what == QLatin1String("bash")) {
+        std::fputs(ctl::bashCompletion(commandTable()).toUtf8().constData(), stdout);
+        return ctl::ExitDone;
+    }
+    if (what != QLatin1String("flows") && what != QLatin1String("environments"))
+        return app::fail(QStringLiteral("completion: say bash, flows or environments, not \"%1\"").arg(what), ctl::ExitUsage);
+    auto loaded = ctl::loadEnvironment(parser);
+    if (!loaded)
+        return ctl::ExitUsage; // nothing to complete; completion stays quiet
+    QStringList names;
+    if (what == QLatin1String("flows")) {
+        for (const auto &flow : loaded->environment.flows)
+            names << flow.name;
+    } else {
+        for (const auto &env : loaded->config.environments)
+            names << env.name;
+    }
+    std::fputs((names.join(QLatin1Char('\n')) + QLatin1Char('\n')).toUtf8().constData(), stdout);
+    return ctl::ExitDone;
+}
+
+} // namespace
+
+QList<ctl::CommandSpec> commandTable()
+{
+    using ctl::CommandSpec;
+    auto noArguments = [](int (*run)(const QCommandLineParser &)) {
+        return [run](const QCommandLineParser &parser, const QStringList &) { return run(parser); };
+    };
+    return {
+        CommandSpec{{QStringLiteral("lag")}, {},
+                    QStringLiteral("committed offset, watermarks, lag and status per group and partition; "
+                                   "members per group where the cluster describes its groups"),
+                    {QStringLiteral("flow"), QStringLiteral("polls"), QStringLiteral("interval"), QStringLiteral("json")},
+                    QStringLiteral("flows[]: flow, cluster, notes[], groups[]\n"
+                                   "  groups[]: group, lag, lag_seconds, status, members, state, discovered, partitions[]\n"
+                                   "  partitions[]: topic, partition, committed, low, high, lag, lag_share, lag_seconds, status\n"
+                                   "null where unknown (nothing committed, record not readable)"),
+                    QStringLiteral("0  done\n1  a cluster could not be read\n2  bad usage or configuration"),
+                    QStringLiteral("idemctl lag --flow orders --polls 3 --json"),
+                    noArguments(ctl::lagCommand)},
+        CommandSpec{{QStringLiteral("health")}, {},
+                    QStringLiteral("each connection's state, the four figures of each flow and each store's own figures"),
+                    {QStringLiteral("polls"), QStringLiteral("interval"), QStringLiteral("json")},
+                    QStringLiteral("connections[]: kind (cluster, store, ops), name, state, latency_ms, detail, notes[]\n"
+                                   "flows[]: flow, status, worst_group, lag, retry_share, errors_per_minute, error_share,\n"
+                                   "         dead_letters, window_seconds\n"
+                                   "stores[]: store, processed, duplicates_skipped, retried, failed, dead_lettered, window_seconds"),
+                    QStringLiteral("0  every connection answered\n1  a cluster, store or the ops database is down\n"
+                                   "2  bad usage or configuration"),
+                    QStringLiteral("idemctl --config /etc/idem/idem.yaml health --json"),
+                    noArguments(ctl::healthCommand)},
+        CommandSpec{{QStringLiteral("deadletters")}, {},
+                    QStringLiteral("the newest dead letters of each flow grouped by failure, with decode errors"),
+                    {QStringLiteral("flow"), QStringLiteral("newest"), QStringLiteral("json")},
+                    QStringLiteral("flows[]: flow, topic, read, oldest, decode_errors {messages, failed, by_field, recent[]},\n"
+                                   "         failures[]: failure, basis, exception_class, first_frame, cause, count,\n"
+                                   "                     consumer_groups[], newest, example_event_id, example_error"),
+                    QStringLiteral("0  done\n1  a cluster could not be read\n2  bad usage or configuration"),
+                    QStringLiteral("idemctl deadletters --flow orders --newest 5000"),
+                    noArguments(ctl::deadLettersCommand)},
+        CommandSpec{{QStringLiteral("envelope"), QStringLiteral("detect")}, QStringLiteral("TOPIC"),
+                    QStringLiteral("sample TOPIC and propose its envelope preset, with evidence"),
+                    {QStringLiteral("cluster"), QStringLiteral("bootstrap"), QStringLiteral("samples"), QStringLiteral("json")},
+                    QStringLiteral("topic, sampled, proposals[]: preset, score, sampled, readable, dead_letter, evidence[];\n"
+                                   "pairing {source_topic, retry_topics[], dead_letter_topics[], evidence[]}, observations[]"),
+                    QStringLiteral("0  done\n1  the cluster could not be read\n2  bad usage or configuration"),
+                    QStringLiteral("idemctl --bootstrap localhost:9092 envelope detect orders.dlq --samples 200"),
+                    [](const QCommandLineParser &parser, const QStringList &args) {
+                        return ctl::envelopeDetectCommand(parser, args.first());
+                    }},
+        CommandSpec{{QStringLiteral("completion")}, QStringLiteral("bash|flows|environments"),
+                    QStringLiteral("the bash completion script; or the flow or environment names of the configuration"),
+                    {},
+                    {},
+                    QStringLiteral("0  done\n2  bad usage, or no configuration to name flows from"),
+                    QStringLiteral("idemctl completion bash > ~/.local/share/bash-completion/completions/idemctl"),
+                    [](const QCommandLineParser &parser, const QStringList &args) {
+                        return completionCommand(parser, args.first());
+                    }},
+    };
+}
 
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("idemctl"));
-    QCommandLineParser parser;
-    app::addCommonOptions(parser, QStringLiteral(
-        "Idem on the command line.\n\nCommands:\n"
-        "  lag [--flow NAME]       committed offset, watermarks, lag and status per group and partition;\n"
-        "                          members per group where the cluster describes its groups\n"
-        "  health                  each connection's state and the four figures of each flow\n"
-        "  deadletters [--flow NAME] [--newest N]\n"
-        "                          the newest dead letters of each flow grouped by failure, with decode errors\n"
-        "  envelope detect TOPIC   sample TOPIC and propose its envelope preset, with evidence"));
-    parser.addOptions({
-        {QStringLiteral("config"), QStringLiteral("Configuration file (default: %1).").arg(connectors::defaultConfigPath()),
-         QStringLiteral("FILE")},
-        {QStringLiteral("environment"), QStringLiteral("Environment of the configuration (default: the first)."),
-         QStringLiteral("NAME")},
-        {QStringLiteral("cluster"), QStringLiteral("Kafka cluster of the environment (default: its only one)."),
-         QStringLiteral("NAME")},
-        {QStringLiteral("bootstrap"), QStringLiteral("Talk to this cluster instead of one from the configuration."),
-         QStringLiteral("SERVERS")},
-        {QStringLiteral("samples"), QStringLiteral("Messages to sample (default 50)."), QStringLiteral("N"),
-         QStringLiteral("50")},
-        {QStringLiteral("json"), QStringLiteral("Print JSON instead of text.")},
-        {QStringLiteral("flow"), QStringLiteral("Only this flow (lag, deadletters)."), QStringLiteral("NAME")},
-        {QStringLiteral("newest"), QStringLiteral("Dead letters to read per flow, the newest (default 1000)."),
-         QStringLiteral("N"), QStringLiteral("1000")},
-        {QStringLiteral("polls"), QStringLiteral("Polls to take for lag and health; statuses and rates need two "
-                                                 "(default 2)."),
-         QStringLiteral("N"), QStringLiteral("2")},
-        {QStringLiteral("interval"), QStringLiteral("Seconds between polls (default 2)."), QStringLiteral("SECONDS"),
-         QStringLiteral("2")},
-    });
-    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("What to do (see above)."));
-    app::processCommandLine(parser, app.arguments(), false);
-    const QStringList args = parser.positionalArguments();
-    if (args.isEmpty())
-        parser.showHelp(2);
-    if (args == QStringList{QStringLiteral("lag")})
-        return ctl::lagCommand(parser);
-    if (args == QStringList{QStringLiteral("health")})
-        return ctl::healthCommand(parser);
-    if (args == QStringList{QStringLiteral("deadletters")})
-        return ctl::deadLettersCommand(parser);
-    if (args.value(0) == QLatin1String("envelope") && args.value(1) == QLatin1String("detect")) {
-        if (args.size() != 3)
-            return app::fail(QStringLiteral("usage: idemctl envelope detect TOPIC"), 2);
-        return ctl::envelopeDetectCommand(parser, args[2]);
-    }
-    return app::fail(QStringLiteral("unknown command \"%1\"; try --help").arg(args.join(QLatin1Char(' '))), 2);
+    QCoreApplication::setOrganizationName(QStringLiteral("idem"));
+    return ctl::runCommandLine(commandTable(), app.arguments());
 }
