@@ -48,7 +48,7 @@ void processCommandLine(QCommandLineParser &parser, const QStringList &arguments
         std::exit(2);
     }
     const QString problem = connectors::setupLogging(
-        {QCoreApplication::applicationName(), level, logToFile, true});
+        {QCoreApplication::applicationName(), level, logToFile, true, {}});
     if (!problem.isEmpty())
         connectors::logger("app")->warn("{}", problem.toStdString());
 }

@@ -3,6 +3,7 @@
 #include "app/common/cli.h"
 #include "connectors/common/logging.h"
 #include "connectors/config/configfile.h"
+#include "connectors/kafka/kafkalog.h"
 #include "models/core/version.h"
 
 #include <QCoreApplication>
@@ -265,14 +266,19 @@ int runCommandLine(const QList<CommandSpec> &commands, const QStringList &argume
         return ExitDone;
     }
     QString level = parser.value(QStringLiteral("log-level"));
+    if (level.isEmpty())
+        level = qEnvironmentVariable("IDEM_LOG");
     if (!level.isEmpty() && !connectors::isValidLogLevel(level))
         return usageError(QStringLiteral("unknown log level \"%1\"; expected one of trace, debug, info, warn, error, "
                                          "critical, off")
                               .arg(level),
                           command->name());
-    if (level.isEmpty() && qEnvironmentVariableIsEmpty("IDEM_LOG"))
-        level = QStringLiteral("warn"); // standard error carries idemctl's own messages, not the chatter
-    const QString problem = connectors::setupLogging({QStringLiteral("idemctl"), level, false, true});
+    // Standard error carries idemctl's own messages and warnings; the log
+    // file ($XDG_STATE_HOME/idem/log/idemctl.log) keeps the rest.
+    connectors::LoggingOptions logging;
+    logging.appName = QStringLiteral("idemctl");
+    logging.stderrLevel = level.isEmpty() ? QStringLiteral("warn") : level;
+    const QString problem = connectors::setupLogging(logging);
     if (!problem.isEmpty())
         connectors::logger("app")->warn("{}", problem.toStdString());
 
@@ -280,7 +286,11 @@ int runCommandLine(const QList<CommandSpec> &commands, const QStringList &argume
     const int expected = command->arguments.isEmpty() ? 0 : int(command->arguments.split(QLatin1Char(' ')).size());
     if (rest.size() != expected)
         return usageError(QStringLiteral("usage: %1").arg(usageLine(*command)), command->name());
-    return command->run(parser, rest);
+    const int status = command->run(parser, rest);
+    // What librdkafka repeated since its last summary, into the log.
+    connectors::kafka::flushAllClientLogSummaries();
+    connectors::logger("app")->flush();
+    return status;
 }
 
 QString bashCompletion(const QList<CommandSpec> &commands)

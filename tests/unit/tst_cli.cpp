@@ -3,6 +3,7 @@
 
 #include <QFile>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -195,6 +196,44 @@ private slots:
         QCOMPARE(complete(QStringLiteral("idemctl deadletters --ne"), 2), QStringList{QStringLiteral("--newest")});
         QCOMPARE(complete(QStringLiteral("idemctl --config '%1' lag --flow ''").arg(config), 5),
                  (QStringList{QStringLiteral("orders"), QStringLiteral("payments")}));
+    }
+
+    // Against a cluster that is down, standard error holds idemctl's own
+    // lines only: librdkafka's go through Idem's logger (no "%3|…|FAIL|"
+    // lines), and its repeats are summarised in the log file.
+    void downClusterStderrIsIdemsOwn()
+    {
+        QTemporaryDir dir;
+        const QString config = dir.filePath(QStringLiteral("idem.yaml"));
+        QFile yaml(config);
+        QVERIFY(yaml.open(QIODevice::WriteOnly));
+        yaml.write("version: 1\nenvironments:\n  test:\n    kafka:\n      main:\n        bootstrap.servers: 127.0.0.1:1\n"
+                   "    flows:\n      orders:\n        cluster: main\n        topics: [orders.events]\n"
+                   "        groups:\n          billing: {}\n");
+        yaml.close();
+        QProcess p;
+        auto env = offscreen();
+        env.insert(QStringLiteral("XDG_STATE_HOME"), dir.filePath(QStringLiteral("state")));
+        env.remove(QStringLiteral("IDEM_LOG"));
+        p.setProcessEnvironment(env);
+        p.start(binary(QStringLiteral("idemctl")), {QStringLiteral("--config"), config, QStringLiteral("health"),
+                                                    QStringLiteral("--interval"), QStringLiteral("3")});
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 1);
+        const QStringList lines = QString::fromUtf8(p.readAllStandardError()).split(u'\n', Qt::SkipEmptyParts);
+        QVERIFY(!lines.isEmpty());
+        static const QRegularExpression librdkafka(QStringLiteral("^%\\d\\|"));
+        static const QRegularExpression ours(QStringLiteral("^(idemctl: |\\d{4}-\\d\\d-\\d\\dT[^ ]+ \\w+ +\\[\\w+\\] )"));
+        for (const QString &line : lines) {
+            QVERIFY2(!librdkafka.match(line).hasMatch(), qPrintable(line));
+            QVERIFY2(ours.match(line).hasMatch(), qPrintable(line));
+        }
+        QVERIFY(lines.contains(QStringLiteral("idemctl: main is down: cannot read the cluster's metadata: Local: Broker transport failure")));
+        QFile log(dir.filePath(QStringLiteral("state/idem/log/idemctl.log")));
+        QVERIFY(log.open(QIODevice::ReadOnly));
+        const QString logged = QString::fromUtf8(log.readAll());
+        static const QRegularExpression summary(QStringLiteral("\\[kafka\\] .*Connection refused.* \\(and \\d+ more times in the last \\d+ s\\)"));
+        QVERIFY2(summary.match(logged).hasMatch(), qPrintable(logged));
     }
 
     // An error quoting text from outside (here a file name) cannot send the
