@@ -278,6 +278,7 @@ int runCommandLine(const QList<CommandSpec> &commands, const QStringList &argume
     connectors::LoggingOptions logging;
     logging.appName = QStringLiteral("idemctl");
     logging.stderrLevel = level.isEmpty() ? QStringLiteral("warn") : level;
+    logging.toFile = command->words.first() != QLatin1String("completion"); // runs in builds and shells: no log file
     const QString problem = connectors::setupLogging(logging);
     if (!problem.isEmpty())
         connectors::logger("app")->warn("{}", problem.toStdString());
