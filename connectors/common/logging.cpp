@@ -11,6 +11,7 @@
 #include <QFile>
 #include <QtGlobal>
 
+#include <algorithm>
 #include <mutex>
 #include <vector>
 
@@ -38,6 +39,9 @@ public:
 
     void log(const spdlog::details::log_msg &msg) override
     {
+        // The logger asks the wrapper; the inner sink may have a level of its own.
+        if (!m_inner->should_log(msg.level))
+            return;
         const std::string original(msg.payload.data(), msg.payload.size());
         const std::string scrubbed = scrubSecrets(original);
         if (scrubbed == original) {
@@ -142,8 +146,22 @@ QString setupLogging(const LoggingOptions &options)
     }
 
     std::vector<spdlog::sink_ptr> sinks;
-    if (options.toStderr)
-        sinks.push_back(scrubbing(std::make_shared<spdlog::sinks::stderr_sink_mt>()));
+    if (options.toStderr) {
+        auto stderrSink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+        if (!options.stderrLevel.isEmpty()) {
+            bool ok = false;
+            const auto stderrLevel = parseLevel(options.stderrLevel, &ok);
+            if (ok) {
+                stderrSink->set_level(stderrLevel);
+                level = std::min(level, stderrLevel);
+            } else {
+                problem = QStringLiteral("unknown log level \"%1\"; expected one of trace, debug, "
+                                         "info, warn, error, critical, off")
+                              .arg(options.stderrLevel);
+            }
+        }
+        sinks.push_back(scrubbing(stderrSink));
+    }
     QString logFile;
     if (options.toFile) {
         // The XDG state directory (QStandardPaths has no name for it in Qt 6.4).
