@@ -158,7 +158,7 @@ private slots:
             old.write("old line\n");
         }
         QVERIFY(::chmod(path.toLocal8Bit().constData(), 0644) == 0);
-        const QString problem = setupLogging({QStringLiteral("tstsecrets"), QStringLiteral("info"), true, false});
+        const QString problem = setupLogging({QStringLiteral("tstsecrets"), QStringLiteral("info"), true, false, {}});
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
         QCOMPARE(logFilePath(), path);
         struct stat st {};
@@ -181,7 +181,7 @@ private slots:
         const QString text = QString::fromUtf8(log.readAll());
         QVERIFY2(text.contains(QStringLiteral("password *** refused")), qPrintable(text));
         QVERIFY(!text.contains(secret));
-        setupLogging({QStringLiteral("tstsecrets"), QStringLiteral("info"), false, false});
+        setupLogging({QStringLiteral("tstsecrets"), QStringLiteral("info"), false, false, {}});
     }
 
     void newLogFileIsOwnerOnly()
@@ -189,7 +189,7 @@ private slots:
         QTemporaryDir state;
         qputenv("XDG_STATE_HOME", state.path().toLocal8Bit());
         const mode_t old = ::umask(0022);
-        const QString problem = setupLogging({QStringLiteral("fresh"), QStringLiteral("info"), true, false});
+        const QString problem = setupLogging({QStringLiteral("fresh"), QStringLiteral("info"), true, false, {}});
         ::umask(old);
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
         struct stat st {};
@@ -197,7 +197,7 @@ private slots:
         QCOMPARE(st.st_mode & 0777, mode_t(0600));
         QVERIFY(::stat(QFileInfo(logFilePath()).path().toLocal8Bit().constData(), &st) == 0);
         QCOMPARE(st.st_mode & 0777, mode_t(0700));
-        setupLogging({QStringLiteral("fresh"), QStringLiteral("info"), false, false});
+        setupLogging({QStringLiteral("fresh"), QStringLiteral("info"), false, false, {}});
     }
 
     void tableNames_data()
