@@ -231,7 +231,9 @@ int lagCommand(const QCommandLineParser &parser)
             app::fail(QStringLiteral("cluster %1: %2").arg(snapshot.cluster, snapshot.health.detail));
         }
         QMap<QString, QMap<QString, QJsonArray>> byFlow;
-        QMap<QString, QMap<QString, QPair<qint64, qint64>>> totals; // lag, max lag ms
+        QMap<QString, QMap<QString, qint64>> totals; // lag
+        // lag_seconds follows the source topics, retry topics apart: the rule the console charts.
+        const auto ages = models::groupLagAges(snapshot);
         QHash<QPair<QString, QString>, qint64> groupLag;
         for (const models::GroupLag &g : models::groupTotals(snapshot.partitions))
             groupLag.insert({g.flow, g.group}, g.lag);
@@ -245,9 +247,7 @@ int lagCommand(const QCommandLineParser &parser)
                 {QStringLiteral("lag_share"), share ? QJsonValue(*share) : QJsonValue()},
                 {QStringLiteral("lag_seconds"), p.lagMs < 0 ? QJsonValue() : QJsonValue(p.lagMs / 1000.0)},
                 {QStringLiteral("status"), models::lagStatusName(status)}});
-            auto &t = totals[p.flow][p.group];
-            t.first += p.lag();
-            t.second = std::max(t.second, p.lagMs);
+            totals[p.flow][p.group] += p.lag();
         }
         QHash<QPair<QString, QString>, const models::FlowGroup *> membership;
         for (const auto &g : snapshot.groups)
@@ -255,11 +255,13 @@ int lagCommand(const QCommandLineParser &parser)
         for (auto f = byFlow.cbegin(); f != byFlow.cend(); ++f) {
             QJsonArray groups;
             for (auto g = f->cbegin(); g != f->cend(); ++g) {
-                const auto t = totals[f.key()][g.key()];
+                const qint64 lag = totals[f.key()][g.key()];
+                const models::GroupLagAge age = ages.value({f.key(), g.key()});
                 const models::FlowGroup *m = membership.value({f.key(), g.key()});
                 groups.append(QJsonObject{{QStringLiteral("group"), g.key()},
-                                          {QStringLiteral("lag"), t.first},
-                                          {QStringLiteral("lag_seconds"), t.second < 0 ? QJsonValue() : QJsonValue(t.second / 1000.0)},
+                                          {QStringLiteral("lag"), lag},
+                                          {QStringLiteral("lag_seconds"), age.sourceMs < 0 ? QJsonValue() : QJsonValue(age.sourceMs / 1000.0)},
+                                          {QStringLiteral("retry_lag_seconds"), age.retryMs < 0 ? QJsonValue() : QJsonValue(age.retryMs / 1000.0)},
                                           {QStringLiteral("status"), models::lagStatusName(groupStatus.value({f.key(), g.key()}))},
                                           {QStringLiteral("members"), m && m->members ? QJsonValue(*m->members) : QJsonValue()},
                                           {QStringLiteral("state"), m && !m->state.isEmpty() ? QJsonValue(m->state) : QJsonValue()},
