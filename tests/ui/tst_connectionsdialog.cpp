@@ -8,6 +8,7 @@
 #include "ui/mainwindow.h"
 
 #include <QComboBox>
+#include <QElapsedTimer>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -141,10 +142,18 @@ public:
         : m_answers(std::move(answers))
     {
         m_poll.setInterval(10);
+        m_waited.start();
         connect(&m_poll, &QTimer::timeout, this, [this] {
             auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+            if (box && m_waited.hasExpired(10000)) {
+                // Not the box expected: closed unanswered, so the test fails instead of hanging.
+                asked << QStringLiteral("unexpected: ") + box->objectName();
+                box->reject();
+                return;
+            }
             if (!box || m_answers.isEmpty() || box->objectName() != m_answers.first().first)
                 return;
+            m_waited.restart();
             const auto [name, button] = m_answers.takeFirst();
             asked << name;
             auto *b = box->findChild<QAbstractButton *>(button);
@@ -160,6 +169,7 @@ public:
 private:
     QList<QPair<QString, QString>> m_answers;
     QTimer m_poll;
+    QElapsedTimer m_waited;
 };
 
 QByteArray fileBytes(const QString &path)
