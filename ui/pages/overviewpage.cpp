@@ -182,7 +182,7 @@ void FlowCard::apply(const models::FlowFigures &f)
     m_status->setText(status);
     m_status->setProperty("aboveThreshold", !aboveNames.isEmpty());
     m_status->setToolTip(aboveNames.isEmpty() ? QString()
-                                              : tr("Lag status %1, but %2 above its threshold")
+                                              : tr("Lag status %1; above threshold: %2")
                                                     .arg(models::lagStatusName(f.status), aboveNames.join(QStringLiteral(", "))));
     m_status->setStyleSheet(QStringLiteral("color: white; font-weight: bold; border-radius: 4px; padding: 2px 8px; background: %1;")
                                 .arg(color.name()));
