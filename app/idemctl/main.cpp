@@ -17,6 +17,7 @@
 #include "connectors/postgres/storemetrics.h"
 #include "connectors/postgres/storeprobe.h"
 #include "models/metrics/flowmetrics.h"
+#include "models/core/untrustedtext.h"
 #include "models/envelope/detection.h"
 
 #include <QCoreApplication>
@@ -103,28 +104,35 @@ QJsonObject toJson(const models::EnvelopeDetection &d)
     return out;
 }
 
+// Text read from topics (names, evidence quoting messages, dead letters) for
+// the terminal: control characters and bidi overrides as visible escapes.
+QByteArray tty(const QString &text)
+{
+    return models::escapeForTerminal(text).toLocal8Bit();
+}
+
 void printText(const models::EnvelopeDetection &d)
 {
-    std::printf("%s: %d messages sampled\n", qPrintable(d.topic), d.sampled);
+    std::printf("%s: %d messages sampled\n", tty(d.topic).constData(), d.sampled);
     int rank = 0;
     for (const auto &p : d.proposals) {
-        std::printf("%d. %s (score %.2f, %d of %d read cleanly%s)\n", ++rank, qPrintable(p.preset), p.score,
+        std::printf("%d. %s (score %.2f, %d of %d read cleanly%s)\n", ++rank, tty(p.preset).constData(), p.score,
                     p.readable, p.sampled, p.deadLetter ? ", dead letters" : "");
         for (const auto &e : p.evidence)
-            std::printf("     %s\n", qPrintable(e));
+            std::printf("     %s\n", tty(e).constData());
     }
     if (d.pairing) {
-        std::printf("pairing: source %s", qPrintable(d.pairing->sourceTopic));
+        std::printf("pairing: source %s", tty(d.pairing->sourceTopic).constData());
         if (!d.pairing->retryTopics.isEmpty())
-            std::printf(", retries %s", qPrintable(d.pairing->retryTopics.join(QStringLiteral(", "))));
+            std::printf(", retries %s", tty(d.pairing->retryTopics.join(QStringLiteral(", "))).constData());
         if (!d.pairing->deadLetterTopics.isEmpty())
-            std::printf(", dead letters %s", qPrintable(d.pairing->deadLetterTopics.join(QStringLiteral(", "))));
+            std::printf(", dead letters %s", tty(d.pairing->deadLetterTopics.join(QStringLiteral(", "))).constData());
         std::printf("\n");
         for (const auto &e : d.pairing->evidence)
-            std::printf("     %s\n", qPrintable(e));
+            std::printf("     %s\n", tty(e).constData());
     }
     for (const auto &o : d.observations)
-        std::printf("seen: %s\n", qPrintable(o));
+        std::printf("seen: %s\n", tty(o).constData());
 }
 
 // Polls every cluster of the environment (or one flow's) `polls` times,
@@ -473,6 +481,8 @@ QJsonObject toJson(const models::DeadLetterDigest &d)
                                     {QStringLiteral("cause"), f.group.cause},
                                     {QStringLiteral("count"), f.count},
                                     {QStringLiteral("consumer_groups"), QJsonArray::fromStringList(f.consumerGroups)},
+                                    {QStringLiteral("more_consumer_groups"), qint64(f.otherConsumerGroups())},
+                                    {QStringLiteral("more_consumer_groups_capped"), f.otherConsumerGroupsCapped()},
                                     {QStringLiteral("newest"), utcOrNull(f.newest)},
                                     {QStringLiteral("example_event_id"), f.exampleEventId},
                                     {QStringLiteral("example_error"), f.exampleError}});
@@ -540,22 +550,26 @@ int deadLettersCommand(const QCommandLineParser &parser)
     for (const auto &value : std::as_const(flows)) {
         const QJsonObject f = value.toObject();
         const QJsonObject errors = f.value(QStringLiteral("decode_errors")).toObject();
-        std::printf("%s  %s: %lld dead letters read%s; decode errors: %lld\n", qPrintable(f.value(QStringLiteral("flow")).toString()),
-                    qPrintable(f.value(QStringLiteral("topic")).toString()), f.value(QStringLiteral("read")).toInteger(),
+        std::printf("%s  %s: %lld dead letters read%s; decode errors: %lld\n", tty(f.value(QStringLiteral("flow")).toString()).constData(),
+                    tty(f.value(QStringLiteral("topic")).toString()).constData(), f.value(QStringLiteral("read")).toInteger(),
                     f.value(QStringLiteral("oldest")).isNull()
                         ? ""
                         : qPrintable(QStringLiteral(" since ") + f.value(QStringLiteral("oldest")).toString()),
                     errors.value(QStringLiteral("failed")).toInteger());
         for (const auto &failure : f.value(QStringLiteral("failures")).toArray()) {
             const QJsonObject o = failure.toObject();
+            QString groups = o.value(QStringLiteral("consumer_groups")).toVariant().toStringList().join(QStringLiteral(", "));
+            if (const qint64 more = o.value(QStringLiteral("more_consumer_groups")).toInteger(); more > 0)
+                groups += QStringLiteral(" and %1%2 more")
+                              .arg(o.value(QStringLiteral("more_consumer_groups_capped")).toBool() ? QStringLiteral("more than ") : QString())
+                              .arg(more);
             std::printf("  %8lld  %s  [%s]\n", o.value(QStringLiteral("count")).toInteger(),
-                        qPrintable(o.value(QStringLiteral("failure")).toString()),
-                        qPrintable(o.value(QStringLiteral("consumer_groups")).toVariant().toStringList().join(QStringLiteral(", "))));
+                        tty(o.value(QStringLiteral("failure")).toString()).constData(), tty(groups).constData());
         }
         for (const auto &sample : errors.value(QStringLiteral("recent")).toArray()) {
             const QJsonObject o = sample.toObject();
             std::printf("  decode error at [%d] offset %lld: %s\n", o.value(QStringLiteral("partition")).toInt(),
-                        o.value(QStringLiteral("offset")).toInteger(), qPrintable(o.value(QStringLiteral("problem")).toString()));
+                        o.value(QStringLiteral("offset")).toInteger(), tty(o.value(QStringLiteral("problem")).toString()).constData());
         }
     }
     return unreachable ? 1 : 0;
