@@ -204,8 +204,9 @@ private slots:
         QJsonObject e8 = plant(withSleeper, m_victims, QStringLiteral("t8"));
         e8[QStringLiteral("marker")] = QStringLiteral("another token"); // and keep its directory
         QProcess sleeper;
-        sleeper.start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("sleep 60; :"), QStringLiteral("sh"),
-                                                  QStringLiteral("-D"), withSleeper + QStringLiteral("/data")});
+        // One process (perl-base is in every Debian), so killing it leaves nothing behind.
+        sleeper.start(QStringLiteral("/usr/bin/perl"), {QStringLiteral("-e"), QStringLiteral("sleep 60"), QStringLiteral("--"),
+                                                        QStringLiteral("-D"), withSleeper + QStringLiteral("/data")});
         QVERIFY(sleeper.waitForStarted(5000));
         const pid_t sleeperPid = pid_t(sleeper.processId());
         QTRY_VERIFY(idem::connectors::processCommandLine(sleeperPid).contains(withSleeper + QStringLiteral("/data")));
