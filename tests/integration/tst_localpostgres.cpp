@@ -164,23 +164,22 @@ private slots:
             dirs << dir;
         };
 
-        // A directory of another user (the entry claims it is ours; and one naming that user).
-        const QString foreign = m_victims + QStringLiteral("/idem-pg-Forgn1");
-        const QString foreign2 = m_victims + QStringLiteral("/idem-pg-Forgn2");
-        planted(QStringLiteral("foreign.json"), foreign, plant(foreign, m_victims, QStringLiteral("t1")));
-        QJsonObject e2 = plant(foreign2, m_victims, QStringLiteral("t2"));
-        e2[QStringLiteral("directoryOwner")] = qint64(nobody());
-        planted(QStringLiteral("foreign2.json"), foreign2, e2);
+        // A directory of another user (the entry claims it is ours; and one
+        // naming that user), and an entry file of another user naming a
+        // directory that would pass. Giving files away needs root.
         if (root) {
+            const QString foreign = m_victims + QStringLiteral("/idem-pg-Forgn1");
+            const QString foreign2 = m_victims + QStringLiteral("/idem-pg-Forgn2");
+            planted(QStringLiteral("foreign.json"), foreign, plant(foreign, m_victims, QStringLiteral("t1")));
+            QJsonObject e2 = plant(foreign2, m_victims, QStringLiteral("t2"));
+            e2[QStringLiteral("directoryOwner")] = qint64(nobody());
+            planted(QStringLiteral("foreign2.json"), foreign2, e2);
             QCOMPARE(::chown(QFile::encodeName(foreign).constData(), nobody(), nobody()), 0);
             QCOMPARE(::chown(QFile::encodeName(foreign2).constData(), nobody(), nobody()), 0);
-        }
-
-        // An entry file of another user naming a directory that would pass.
-        const QString byNobody = m_victims + QStringLiteral("/idem-pg-ByNob1");
-        planted(QStringLiteral("bynobody.json"), byNobody, plant(byNobody, m_victims, QStringLiteral("t3")));
-        if (root)
+            const QString byNobody = m_victims + QStringLiteral("/idem-pg-ByNob1");
+            planted(QStringLiteral("bynobody.json"), byNobody, plant(byNobody, m_victims, QStringLiteral("t3")));
             QCOMPARE(::chown(QFile::encodeName(m_registry + QStringLiteral("/bynobody.json")).constData(), nobody(), nobody()), 0);
+        }
 
         // Outside the base: another parent, and a name that is no instance's.
         const QString elsewhere = m_tmp.filePath(QStringLiteral("elsewhere/idem-pg-Outsd1"));
@@ -258,6 +257,7 @@ private slots:
         if (root) {
             QVERIFY2(all.contains(QStringLiteral("belongs to uid %1").arg(nobody())), qPrintable(all));
             QVERIFY2(all.contains(QStringLiteral("recorded owner uid %1").arg(nobody())), qPrintable(all));
+            QVERIFY2(all.contains(QStringLiteral("bynobody.json alone: it belongs to uid %1").arg(nobody())), qPrintable(all));
         }
 
         ::kill(sleeperPid, SIGKILL);
