@@ -144,11 +144,17 @@ private slots:
         // The control for the refusals below: an entry that passes every check is acted on.
         const QString dir = m_victims + QStringLiteral("/idem-pg-Good01");
         writeEntry(QStringLiteral("idem-pg-Good01.json"), plant(dir, m_victims, QStringLiteral("token-good")));
+        // A link inside it is removed, not followed.
+        const QString outside = m_tmp.filePath(QStringLiteral("outside-of-good"));
+        QVERIFY(QDir().mkpath(outside));
+        QVERIFY(writeFile(outside + QStringLiteral("/keep"), "keep me"));
+        QVERIFY(QFile::link(outside, dir + QStringLiteral("/data/link")));
         QStringList report;
         QCOMPARE(LocalPostgres::sweepOrphans(&report), 1);
         QVERIFY2(report.contains(QStringLiteral("removed ") + dir), qPrintable(report.join(u'\n')));
         QVERIFY(!QFileInfo::exists(dir));
         QVERIFY(!QFileInfo::exists(m_registry + QStringLiteral("/idem-pg-Good01.json")));
+        QCOMPARE(readFile(outside + QStringLiteral("/keep")), QByteArray("keep me"));
         struct stat st{};
         QCOMPARE(::lstat(QFile::encodeName(m_registry).constData(), &st), 0);
         QCOMPARE(st.st_mode & 07777, 0700u);
