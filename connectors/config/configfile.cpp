@@ -1,5 +1,6 @@
 #include "connectors/config/configfile.h"
 
+#include "models/config/kafkasafety.h"
 #include "models/envelope/presets.h"
 
 #include <QDir>
@@ -10,7 +11,13 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
@@ -33,7 +40,7 @@ namespace {
 constexpr int kFormatVersion = 1;
 constexpr qsizetype kMaxReported = 20;
 // Far above any real configuration; keeps a wrong path (a log, an image) from being slurped.
-constexpr qint64 kMaxFileSize = 16 * 1024 * 1024;
+constexpr qint64 kMaxFileSize = 4 * 1024 * 1024; // a configuration is a few KiB
 
 QString quoted(const QString &text)
 {
@@ -362,6 +369,11 @@ std::optional<KafkaClusterConfig> Reader::readCluster(const Entry &entry)
         if (!value)
             continue;
         checkVariables(*value, p.valueMark(), what);
+        if (!models::unsafeKafkaPropertiesAllowed()) {
+            const QString why = models::unsafeKafkaPropertyReason(p.key, *value);
+            if (!why.isEmpty())
+                error(p.keyMark(), models::unsafeKafkaPropertyMessage(p.key, why));
+        }
         if (brokers(p) && value->trimmed().isEmpty()) {
             error(p.valueMark(),
                   QStringLiteral("%1 of cluster %2 is empty; expected host:port of its brokers")
@@ -832,21 +844,60 @@ Result<Config> parseConfig(const QByteArray &yaml, const QString &sourceName,
 
 Result<Config> loadConfig(const QString &path, VariableCheck variables)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        return makeError(
-            QStringLiteral("%1: cannot read the configuration: %2").arg(path, file.errorString()));
-    }
-    if (file.size() > kMaxFileSize) {
-        return makeError(QStringLiteral("%1: %2 bytes is too large for an Idem configuration")
+    const auto cannotRead = [&](int err) {
+        return makeError(QStringLiteral("%1: cannot read the configuration: %2")
+                             .arg(path, QString::fromLocal8Bit(strerror(err))));
+    };
+    const auto notAFile = [&] {
+        return makeError(QStringLiteral("%1: not a regular file (a pipe, device or directory); "
+                                        "the configuration is read from a file")
+                             .arg(path));
+    };
+    const auto tooLarge = [&] {
+        return makeError(QStringLiteral("%1: is larger than %2 MiB; a configuration file is small")
                              .arg(path)
-                             .arg(file.size()));
+                             .arg(kMaxFileSize / (1024 * 1024)));
+    };
+    const QByteArray native = QFile::encodeName(path);
+    // Looked at before opening: opening a FIFO for reading waits for a writer.
+    struct stat before{};
+    if (::stat(native.constData(), &before) != 0)
+        return cannotRead(errno);
+    if (!S_ISREG(before.st_mode))
+        return notAFile();
+    if (before.st_size > kMaxFileSize)
+        return tooLarge();
+    // O_NONBLOCK: should the path be swapped for a FIFO meanwhile, open()
+    // returns at once, and fstat() below refuses it.
+    const int fd = ::open(native.constData(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return cannotRead(errno);
+    struct stat opened{};
+    if (::fstat(fd, &opened) != 0 || !S_ISREG(opened.st_mode)) {
+        ::close(fd);
+        return notAFile();
     }
-    const QByteArray text = file.readAll();
-    if (file.error() != QFileDevice::NoError) {
-        return makeError(
-            QStringLiteral("%1: cannot read the configuration: %2").arg(path, file.errorString()));
+    QByteArray text;
+    char buffer[65536];
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            const int err = errno;
+            ::close(fd);
+            return cannotRead(err);
+        }
+        if (n == 0)
+            break;
+        // The file may grow after fstat(): the cap holds for what is read.
+        if (text.size() + n > kMaxFileSize) {
+            ::close(fd);
+            return tooLarge();
+        }
+        text.append(buffer, n);
     }
+    ::close(fd);
     Result<Config> config = parseConfig(text, path, variables);
     if (config)
         config->sourcePath = QFileInfo(path).absoluteFilePath();

@@ -143,7 +143,7 @@ QString toText(const LagReport &report)
     }
     QString text = table.toText();
     for (const auto &[cluster, note] : report.clusterNotes)
-        text += QStringLiteral("note: cluster %1: %2\n").arg(forTerminal(cluster), forTerminal(note));
+        text += QStringLiteral("note: cluster %1: %2\n").arg(escapeForTerminal(cluster), escapeForTerminal(note));
     return text;
 }
 
