@@ -90,6 +90,10 @@ int main(int argc, char *argv[])
     const bool stopWithParent = parser.isSet(QStringLiteral("stop-with-parent"));
     const pid_t parent = ::getppid();
     if (stopWithParent) {
+        // Its standard output is a pipe to the parent: once the parent is
+        // gone, writing the summary must fail quietly, not kill the sandbox
+        // before it has stopped its PostgreSQL and removed its directory.
+        std::signal(SIGPIPE, SIG_IGN);
         ::prctl(PR_SET_PDEATHSIG, SIGTERM); // taken by sigtimedwait below, like a kill
         if (parentGone(parent))
             return idem::app::fail(QStringLiteral("--stop-with-parent: the process that started the sandbox is "

@@ -180,7 +180,6 @@ bool RequestWorker::finish(QDeadlineTimer deadline)
         return true;
     m_finished = true;
     QThread *thread = m_shared->thread; // only this side sets it until it is detached
-    const bool waited = deadline.remainingTime() != 0;
     if (thread->wait(deadline)) {
         {
             QMutexLocker lock(&m_shared->mutex);
@@ -194,10 +193,9 @@ bool RequestWorker::finish(QDeadlineTimer deadline)
         m_shared->detached = true;
         ++s_detached;
     }
-    logger("app")->log(waited ? spdlog::level::warn : spdlog::level::info,
-                       "worker {} is still busy with a request that has not stopped; it is left to "
-                       "finish on its own",
-                       m_name.toStdString());
+    logger("app")->warn("worker {} is still busy with a request that has not stopped; it is left to "
+                        "finish on its own",
+                        m_name.toStdString());
     return false;
 }
 

@@ -320,15 +320,22 @@ private slots:
         ctl.start(QStringLiteral(IDEMCTL), {command, QStringLiteral("--config"), m_configPath, QStringLiteral("--polls"),
                                             QStringLiteral("1"), QStringLiteral("--log-level"), QStringLiteral("error")});
         QVERIFY(ctl.waitForStarted());
-        const bool finished = ctl.waitForFinished(60000);
+        const bool finished = ctl.waitForFinished(30000);
         const qint64 took = clock.elapsed();
         if (!finished) {
             ctl.kill();
             ctl.waitForFinished();
         }
-        qInfo("idemctl %s against a cluster slower than 15 s finished on its own in %lld ms", qPrintable(command),
-              took);
-        QVERIFY2(finished, "idemctl did not finish within 60 s");
+        qInfo("idemctl %s against a cluster slower than 15 s and a stalled store finished on its own in %lld ms",
+              qPrintable(command), took);
+        // idemctl's commands have no deadline of their own yet: `health`
+        // probes the stalled store until its statement timeout (here 600 s).
+        // The persistent store session with a deadline and PQcancel
+        // (StoreWatcher) and one PollControl per command bound it.
+        QEXPECT_FAIL("health", "idemctl health waits for a stalled store's statement timeout until it polls "
+                               "with one deadline (StoreWatcher, PollControl)",
+                     Abort);
+        QVERIFY2(finished, "idemctl did not finish within 30 s");
         QCOMPARE(ctl.exitStatus(), QProcess::NormalExit);
         QVERIFY(ctl.exitCode() != 0); // the cluster did not answer in time: reported, not hidden
     }
