@@ -8,6 +8,7 @@
 
 #include <QAction>
 #include <QCloseEvent>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -143,9 +144,11 @@ void MainWindow::replotVisible()
 
 MainWindow::~MainWindow() = default;
 
-void MainWindow::setSubject(const QString &subject)
+void MainWindow::setSubject(const QString &environment, const QString &configPath)
 {
-    setWindowTitle(tr("Idem — %1").arg(subject));
+    // Ends with the application's name, so the window system does not add it again.
+    setWindowFilePath(configPath);
+    setWindowTitle(tr("%1 — %2 — Idem").arg(environment, QFileInfo(configPath).fileName()));
 }
 
 void MainWindow::setPollInterval(double seconds)

@@ -14,6 +14,7 @@
 #include "connectors/common/requestworker.h"
 #include "connectors/config/configfile.h"
 #include "connectors/kafka/envelopedetectionservice.h"
+#include "connectors/kafka/kafkalog.h"
 #include "connectors/monitor/livemonitor.h"
 #include "ui/dialogs/connectionsdialog.h"
 #include "ui/mainwindow.h"
@@ -153,7 +154,7 @@ int main(int argc, char *argv[])
             return;
         }
         const models::EnvironmentConfig *environment = &selected.value();
-        window.setSubject(QStringLiteral("%1 — %2").arg(environment->name, QDir::toNativeSeparators(path)));
+        window.setSubject(environment->name, QDir::toNativeSeparators(path));
         monitor = std::make_unique<connectors::LiveMonitor>(
             *environment, std::chrono::milliseconds(qRound64(interval * 1000)));
         QObject::connect(monitor.get(), &connectors::LiveMonitor::lagSnapshot, &window, &ui::MainWindow::applySnapshot);
@@ -285,9 +286,15 @@ int main(int argc, char *argv[])
         });
     }
 
+    // librdkafka's repeated lines are summarised once a minute even while it is quiet.
+    QTimer logSummaries;
+    QObject::connect(&logSummaries, &QTimer::timeout, [] { connectors::kafka::flushClientLogSummaries(); });
+    logSummaries.start(std::chrono::minutes(1));
+
     const int rc = app.exec();
     QObject::disconnect(&sandbox, nullptr, &window, nullptr); // its end is expected now
     monitor.reset();
+    connectors::kafka::flushAllClientLogSummaries();
     if (sandbox.state() != QProcess::NotRunning) {
         sandbox.terminate();
         if (!sandbox.waitForFinished(30000))

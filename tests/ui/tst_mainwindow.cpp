@@ -319,6 +319,16 @@ private slots:
     // A flow whose groups keep up (status OK) while a figure is above its
     // threshold: the badge says both, in the warning colour, never a plain
     // green OK beside a red figure.
+    // The title names the environment and the file once each, ending with
+    // the application's name so the window system adds it no second time.
+    void titleNamesEnvironmentAndFileOnce()
+    {
+        ui::MainWindow window;
+        window.setSubject(QStringLiteral("sandbox"), QStringLiteral("/tmp/idem-sandbox-x1/idem.yaml"));
+        QCOMPARE(window.windowTitle(), QStringLiteral("sandbox — idem.yaml — Idem"));
+        QCOMPARE(window.windowFilePath(), QStringLiteral("/tmp/idem-sandbox-x1/idem.yaml"));
+    }
+
     void okStatusBesideAFigureAboveItsThreshold()
     {
         ui::MainWindow window;
