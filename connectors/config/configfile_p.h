@@ -14,6 +14,16 @@
 
 namespace idem::connectors::configfile {
 
+using models::Config;
+using models::ConsumerGroupConfig;
+using models::EnvelopeConfig;
+using models::EnvironmentConfig;
+using models::FlowConfig;
+using models::KafkaClusterConfig;
+using models::OpsDatabaseConfig;
+using models::StoreConfig;
+using models::TableMapping;
+
 inline constexpr int kFormatVersion = 1;
 inline constexpr qsizetype kMaxReported = 20;
 // Far above any real configuration; keeps a wrong path (a log, an image) from being slurped.

@@ -29,16 +29,7 @@
 
 namespace idem::connectors {
 
-using models::Config;
-using models::ConsumerGroupConfig;
-using models::EnvelopeConfig;
-using models::EnvironmentConfig;
-using models::FlowConfig;
-using models::KafkaClusterConfig;
-using models::OpsDatabaseConfig;
-using models::StoreConfig;
-using models::TableMapping;
-using namespace configfile;
+using namespace configfile; // with the models:: names the file speaks of
 
 namespace {
 
