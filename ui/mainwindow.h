@@ -38,8 +38,10 @@ public:
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    // Names what the window looks at, e.g. "sandbox — /tmp/…/idem.yaml".
-    void setSubject(const QString &subject);
+    // Names what the window looks at, once each: "sandbox — idem.yaml — Idem"
+    // (the environment, the configuration file's name; its full path is the
+    // window's file path).
+    void setSubject(const QString &environment, const QString &configPath);
     // Seconds between polls: the metric history keeps a day of points at
     // that rhythm (and the charts' longest range is a day).
     void setPollInterval(double seconds);
@@ -82,6 +84,7 @@ private:
 
     models::MetricsTracker m_tracker;
     models::MetricHistory m_history;
+    models::GroupSeriesRetention m_groupSeries{5 * 60 * 1000}; // the figures' window
     QTimer m_replot;
     models::PartitionTableModel *m_partitions = nullptr;
     models::ConnectionTableModel *m_connections = nullptr;

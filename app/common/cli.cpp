@@ -2,7 +2,7 @@
 
 #include "connectors/common/logging.h"
 #include "models/core/version.h"
-#include "models/reports/reporttext.h"
+#include "models/core/untrustedtext.h"
 
 #include <QCoreApplication>
 
@@ -59,7 +59,7 @@ int fail(const QString &message, int code)
     // file contents): one line at a time, with control characters escaped.
     QStringList lines = message.split(QLatin1Char('\n'));
     for (QString &line : lines)
-        line = models::forTerminal(line);
+        line = models::escapeForTerminal(line);
     std::fprintf(stderr, "%s: %s\n", qPrintable(QCoreApplication::applicationName()),
                  lines.join(QLatin1Char('\n')).toLocal8Bit().constData());
     return code;

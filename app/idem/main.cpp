@@ -2,11 +2,19 @@
 // configuration, starts the live monitor (connectors) and the main window
 // (ui), and wires one to the other. With --demo it first starts idem-sandbox
 // as a child process and opens the console on the world it describes.
+//
+// SIGTERM, SIGINT and SIGHUP (a logout, `kill`, Ctrl-C) quit the event loop
+// like closing the window: the monitor stops within its bounded wait and the
+// sandbox child is stopped. The sandbox also stops by itself when this
+// process dies in any way, SIGKILL included (it is started with
+// --stop-with-parent and PR_SET_PDEATHSIG).
 
 #include "app/common/cli.h"
 #include "connectors/common/logging.h"
+#include "connectors/common/requestworker.h"
 #include "connectors/config/configfile.h"
 #include "connectors/kafka/envelopedetectionservice.h"
+#include "connectors/kafka/kafkalog.h"
 #include "connectors/monitor/livemonitor.h"
 #include "ui/dialogs/connectionsdialog.h"
 #include "ui/mainwindow.h"
@@ -16,12 +24,63 @@
 #include <QFileInfo>
 #include <QMessageBox>
 #include <QProcess>
+#include <QSocketNotifier>
 #include <QTimer>
 
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
 using namespace idem;
+
+namespace {
+
+// The write end of the self-pipe: the handler only writes the signal's
+// number, the event loop does the rest.
+int s_signalPipe[2] = {-1, -1};
+
+extern "C" void onStopSignal(int sig)
+{
+    const int saved = errno;
+    const char byte = char(sig);
+    [[maybe_unused]] const auto n = ::write(s_signalPipe[1], &byte, 1);
+    errno = saved;
+}
+
+// Makes SIGTERM, SIGINT and SIGHUP quit `app`'s event loop. Returns the
+// notifier (owned by the caller) or null when the pipe cannot be made.
+std::unique_ptr<QSocketNotifier> quitOnStopSignals(QCoreApplication &app)
+{
+    if (::pipe2(s_signalPipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        connectors::logger("app")->warn("cannot watch for SIGTERM/SIGINT/SIGHUP: {}", std::strerror(errno));
+        return {};
+    }
+    auto notifier = std::make_unique<QSocketNotifier>(s_signalPipe[0], QSocketNotifier::Read);
+    QObject::connect(notifier.get(), &QSocketNotifier::activated, &app, [&app] {
+        char byte = 0;
+        while (::read(s_signalPipe[0], &byte, 1) == 1)
+            connectors::logger("app")->info("signal {} received: quitting", int(byte));
+        app.quit();
+    });
+    struct sigaction action = {};
+    action.sa_handler = onStopSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    for (int sig : {SIGTERM, SIGINT, SIGHUP})
+        ::sigaction(sig, &action, nullptr);
+    return notifier;
+}
+
+} // namespace
 
 int main(int argc, char *argv[])
 {
@@ -47,6 +106,7 @@ int main(int argc, char *argv[])
     });
     app::processCommandLine(parser, app.arguments());
     auto log = connectors::logger("app");
+    const std::unique_ptr<QSocketNotifier> stopSignals = quitOnStopSignals(app);
 
     bool ok = false;
     const double interval = parser.value(QStringLiteral("interval")).toDouble(&ok);
@@ -94,7 +154,7 @@ int main(int argc, char *argv[])
             return;
         }
         const models::EnvironmentConfig *environment = &selected.value();
-        window.setSubject(QStringLiteral("%1 — %2").arg(environment->name, QDir::toNativeSeparators(path)));
+        window.setSubject(environment->name, QDir::toNativeSeparators(path));
         monitor = std::make_unique<connectors::LiveMonitor>(
             *environment, std::chrono::milliseconds(qRound64(interval * 1000)));
         QObject::connect(monitor.get(), &connectors::LiveMonitor::lagSnapshot, &window, &ui::MainWindow::applySnapshot);
@@ -156,10 +216,8 @@ int main(int argc, char *argv[])
                                      .arg(check.error()));
             return;
         }
-        if (monitor) {
-            monitor->setParent(&app); // deleted with the application if it has not finished by then
-            monitor.release()->retire();
-        }
+        if (monitor)
+            monitor.release()->retire(); // deletes itself at once; its blocked polls end on their own
         window.resetConnections();
         open(watchedPath);
     });
@@ -189,7 +247,19 @@ int main(int argc, char *argv[])
             }
         });
         window.showMessage(QObject::tr("Starting the sandbox world…"));
-        sandbox.start(program, {QStringLiteral("--log-level"), QStringLiteral("warn")});
+        // The sandbox stops when this process dies, however it dies: the
+        // kernel sends it SIGTERM (PR_SET_PDEATHSIG, set between fork and
+        // exec; a parent already gone is caught by comparing the parent pid),
+        // and with --stop-with-parent it also watches its parent and its
+        // standard input, whose pipe closes with this process.
+        const pid_t parent = ::getpid();
+        sandbox.setChildProcessModifier([parent] {
+            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+            if (::getppid() != parent)
+                ::_exit(1);
+        });
+        sandbox.start(program, {QStringLiteral("--log-level"), QStringLiteral("warn"),
+                                QStringLiteral("--stop-with-parent")});
     } else {
         const QString path = parser.isSet(QStringLiteral("config")) ? parser.value(QStringLiteral("config"))
                                                                      : connectors::defaultConfigPath();
@@ -216,9 +286,15 @@ int main(int argc, char *argv[])
         });
     }
 
+    // librdkafka's repeated lines are summarised once a minute even while it is quiet.
+    QTimer logSummaries;
+    QObject::connect(&logSummaries, &QTimer::timeout, [] { connectors::kafka::flushClientLogSummaries(); });
+    logSummaries.start(std::chrono::minutes(1));
+
     const int rc = app.exec();
     QObject::disconnect(&sandbox, nullptr, &window, nullptr); // its end is expected now
     monitor.reset();
+    connectors::kafka::flushAllClientLogSummaries();
     if (sandbox.state() != QProcess::NotRunning) {
         sandbox.terminate();
         if (!sandbox.waitForFinished(30000))
@@ -227,5 +303,14 @@ int main(int argc, char *argv[])
         if (!summary.isEmpty())
             log->info("sandbox: {}", summary.toStdString());
     }
-    return exitCode ? exitCode : rc;
+    const int code = exitCode ? exitCode : rc;
+    if (const int blocked = connectors::RequestWorker::detachedCount(); blocked > 0) {
+        // A worker still blocked in a call that did not stop must not wake up
+        // among static destructors: end here, with the logs written.
+        log->info("{} worker(s) still blocked in a call that has not stopped; exiting without them", blocked);
+        spdlog::apply_all([](const std::shared_ptr<spdlog::logger> &l) { l->flush(); });
+        std::fflush(nullptr);
+        std::_Exit(code);
+    }
+    return code;
 }

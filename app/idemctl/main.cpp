@@ -59,7 +59,8 @@ QList<ctl::CommandSpec> commandTable()
                                    "members per group where the cluster describes its groups"),
                     {QStringLiteral("flow"), QStringLiteral("polls"), QStringLiteral("interval"), QStringLiteral("json")},
                     QStringLiteral("flows[]: flow, cluster, notes[], groups[]\n"
-                                   "  groups[]: group, lag, lag_seconds, status, members, state, discovered, partitions[]\n"
+                                   "  groups[]: group, lag, lag_seconds (source topics), retry_lag_seconds, status, members, state,\n"
+                                   "            discovered, partitions[]\n"
                                    "  partitions[]: topic, partition, committed, low, high, lag, lag_share, lag_seconds, status\n"
                                    "null where unknown (nothing committed, record not readable)"),
                     QStringLiteral("0  done\n1  a cluster could not be read\n2  bad usage or configuration"),

@@ -1,6 +1,10 @@
 // idem-sandbox: a small event-driven world on loopback for demos and tests.
-// Prints "READY <config>" once the world is up; on SIGINT/SIGTERM it stops
-// everything and prints one JSON line of what it observed.
+// Prints "READY <config>" once the world is up; on SIGINT/SIGTERM/SIGHUP it
+// stops everything and prints one JSON line of what it observed. With
+// --stop-with-parent (how `idem --demo` starts it) it also stops, the same
+// way, when the process that started it dies, even by SIGKILL: the kernel
+// sends it SIGTERM (PR_SET_PDEATHSIG), and it watches its parent pid and
+// its standard input (a pipe from the parent) for end of file.
 
 #include "app/common/cli.h"
 #include "connectors/common/logging.h"
@@ -13,7 +17,33 @@
 #include <cstdio>
 #include <ctime>
 
+#include <poll.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
 using namespace idem::connectors::sandbox;
+
+namespace {
+
+// Whether the process that started the sandbox is gone: the parent pid
+// changed (re-parented to init or a subreaper), or standard input reached
+// end of file (the parent held the pipe's other end). Data on standard
+// input is read and ignored.
+bool parentGone(pid_t parent)
+{
+    if (::getppid() != parent)
+        return true;
+    pollfd in{STDIN_FILENO, POLLIN, 0};
+    if (::poll(&in, 1, 0) <= 0)
+        return false;
+    if (in.revents & (POLLERR | POLLNVAL))
+        return false; // not a pipe we can watch
+    char buffer[256];
+    const ssize_t n = ::read(STDIN_FILENO, buffer, sizeof buffer);
+    return n == 0;
+}
+
+} // namespace
 
 int main(int argc, char *argv[])
 {
@@ -23,6 +53,7 @@ int main(int argc, char *argv[])
     sigemptyset(&stopSignals);
     sigaddset(&stopSignals, SIGINT);
     sigaddset(&stopSignals, SIGTERM);
+    sigaddset(&stopSignals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
 
     QCoreApplication app(argc, argv);
@@ -52,8 +83,23 @@ int main(int argc, char *argv[])
          QStringLiteral("LIST"), QStringLiteral("all")},
         {QStringLiteral("retry-delays"), QStringLiteral("Delays of the three retry topics in seconds (default 2,10,30)."),
          QStringLiteral("LIST"), QStringLiteral("2,10,30")},
+        {QStringLiteral("stop-with-parent"), QStringLiteral("Stop when the process that started this one dies, "
+                                                            "or closes this one's standard input.")},
     });
     idem::app::processCommandLine(parser, app.arguments());
+    const bool stopWithParent = parser.isSet(QStringLiteral("stop-with-parent"));
+    const pid_t parent = ::getppid();
+    if (stopWithParent) {
+        // Its standard output is a pipe to the parent: once the parent is
+        // gone, writing the summary must fail quietly, not kill the sandbox
+        // before it has stopped its PostgreSQL and removed its directory.
+        std::signal(SIGPIPE, SIG_IGN);
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM); // taken by sigtimedwait below, like a kill
+        if (parentGone(parent))
+            return idem::app::fail(QStringLiteral("--stop-with-parent: the process that started the sandbox is "
+                                                  "already gone"),
+                                   1);
+    }
 
     SandboxOptions options;
     options.directory = parser.value(QStringLiteral("dir"));
@@ -95,13 +141,20 @@ int main(int argc, char *argv[])
     std::fflush(stdout);
 
     const timespec tick{0, 200'000'000};
+    QString reason;
     for (;;) {
         const int sig = sigtimedwait(&stopSignals, nullptr, &tick);
-        if (sig == SIGINT || sig == SIGTERM)
+        if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+            reason = QStringLiteral("signal %1").arg(sig);
             break;
+        }
+        if (stopWithParent && parentGone(parent)) {
+            reason = QStringLiteral("the process that started it is gone");
+            break;
+        }
         world.tick();
     }
-    idem::connectors::logger("sandbox")->info("stopping");
+    idem::connectors::logger("sandbox")->info("stopping: {}", reason.toStdString());
     world.stopServices();
     std::printf("%s\n", QJsonDocument(world.summary()).toJson(QJsonDocument::Compact).constData());
     std::fflush(stdout);

@@ -208,6 +208,32 @@ QString processCommandLine(pid_t pid)
     return QString::fromLocal8Bit(raw).trimmed();
 }
 
+QStringList processArguments(pid_t pid)
+{
+    QFile file(QStringLiteral("/proc/%1/cmdline").arg(pid));
+    if (pid <= 0 || !file.open(QIODevice::ReadOnly))
+        return {};
+    QByteArray raw = file.read(64 * 1024);
+    if (raw.endsWith('\0'))
+        raw.chop(1);
+    QStringList args;
+    for (const QByteArray &arg : raw.split('\0'))
+        args << QString::fromLocal8Bit(arg);
+    return raw.isEmpty() ? QStringList() : args;
+}
+
+QString processExecutable(pid_t pid)
+{
+    if (pid <= 0)
+        return {};
+    char target[4096];
+    const QByteArray link = QStringLiteral("/proc/%1/exe").arg(pid).toLatin1();
+    const ssize_t n = readlink(link.constData(), target, sizeof target - 1);
+    if (n <= 0)
+        return {};
+    return QString::fromLocal8Bit(target, int(n));
+}
+
 void terminateProcess(pid_t pid, int firstSignal, std::chrono::milliseconds grace)
 {
     if (!processAlive(pid))

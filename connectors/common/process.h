@@ -54,6 +54,12 @@ qint64 processStartTime(pid_t pid);
 // The command line of a process, arguments separated by spaces, or empty.
 QString processCommandLine(pid_t pid);
 
+// The arguments of a process, argv[0] first, or empty (at most 64 KiB read).
+QStringList processArguments(pid_t pid);
+
+// The executable a process runs (/proc/PID/exe), or empty when unknown.
+QString processExecutable(pid_t pid);
+
 // Stops a process: `first` signal, then SIGKILL after `grace`.
 void terminateProcess(pid_t pid, int firstSignal, std::chrono::milliseconds grace);
 

@@ -44,58 +44,49 @@ models::EnvelopeDetectionReply runDetection(quint64 request, const models::Kafka
 
 EnvelopeDetectionService::EnvelopeDetectionService(std::chrono::milliseconds timeout, QObject *parent)
     : models::EnvelopeDetector(parent)
-    , m_worker(new QObject)
     , m_timeout(timeout)
+    , m_worker(QStringLiteral("envelope-detection"))
 {
     qRegisterMetaType<models::EnvelopeDetectionReply>();
-    m_thread.setObjectName(QStringLiteral("envelope-detection"));
-    m_worker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    m_thread.start();
 }
 
-EnvelopeDetectionService::~EnvelopeDetectionService()
-{
-    for (const auto &flag : std::as_const(m_pending))
-        flag->store(true);
-    m_thread.quit();
-    m_thread.wait();
-}
+EnvelopeDetectionService::~EnvelopeDetectionService() = default;
 
 quint64 EnvelopeDetectionService::detect(const models::KafkaClusterConfig &cluster,
                                          const QString &topic, int samples)
 {
-    const quint64 request = ++m_lastRequest;
-    auto cancelled = std::make_shared<std::atomic_bool>(false);
-    m_pending.insert(request, cancelled);
+    // The reply gets its id where it arrives (the work may start before
+    // request() returns it).
+    const quint64 request = m_worker.request<models::EnvelopeDetectionReply>(
+        [cluster, topic, samples, timeout = m_timeout](const PollControl &control) {
+            return runDetection(0, cluster, topic, samples, timeout, control.cancelled);
+        },
+        [this, cluster, topic](quint64 request, Result<models::EnvelopeDetectionReply> reply) {
+            if (reply) {
+                reply->request = request;
+                deliver(reply.value());
+                return;
+            }
+            models::EnvelopeDetectionReply failed; // the work threw: an error reply
+            failed.request = request;
+            failed.cluster = cluster.name;
+            failed.topic = topic;
+            failed.error = reply.error();
+            deliver(failed);
+        });
     logger("kafka")->info("envelope detection {}: sampling {} messages of topic {} on cluster {}",
                           request, samples, topic.toStdString(), cluster.name.toStdString());
-    QMetaObject::invokeMethod(
-        m_worker,
-        [this, request, cluster, topic, samples, timeout = m_timeout, cancelled] {
-            if (cancelled->load())
-                return;
-            const models::EnvelopeDetectionReply reply
-                = runDetection(request, cluster, topic, samples, timeout, cancelled.get());
-            // Posted to the service: dropped with it if it is already gone.
-            QMetaObject::invokeMethod(this, [this, reply] { deliver(reply); }, Qt::QueuedConnection);
-        },
-        Qt::QueuedConnection);
     return request;
 }
 
 void EnvelopeDetectionService::cancel(quint64 request)
 {
-    if (const auto flag = m_pending.take(request)) {
-        flag->store(true);
+    if (m_worker.cancel(request))
         logger("kafka")->info("envelope detection {} cancelled", request);
-    }
 }
 
 void EnvelopeDetectionService::deliver(const models::EnvelopeDetectionReply &reply)
 {
-    if (!m_pending.remove(reply.request))
-        return; // cancelled while it ran
     if (reply.ok()) {
         logger("kafka")->info("envelope detection {}: {} messages of {} sampled, best preset {}",
                               reply.request, reply.detection.sampled, reply.topic.toStdString(),

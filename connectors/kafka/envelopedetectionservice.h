@@ -5,11 +5,9 @@
 // directly) and the connections dialog's "Detect envelope…" (the service,
 // which runs it on its own worker thread).
 
+#include "connectors/common/requestworker.h"
 #include "connectors/kafka/rdkafkahandles.h"
 #include "models/envelope/envelopedetector.h"
-
-#include <QHash>
-#include <QThread>
 
 #include <atomic>
 #include <chrono>
@@ -25,11 +23,12 @@ detectTopicEnvelope(const KafkaProperties &properties, const QString &topic, int
                     std::chrono::milliseconds timeout = std::chrono::seconds(10),
                     const std::atomic_bool *cancelled = nullptr);
 
-// Runs detections one after another on a worker thread it owns, and reports
-// each on the thread it lives in. Expands the cluster's ${NAME} references
-// from the process environment on the worker, at the moment it connects.
-// Destroying it cancels what is queued and waits for the running sample to
-// notice (about half a second).
+// Runs detections one after another on a worker thread it owns (a
+// RequestWorker), and reports each on the thread it lives in. Expands the
+// cluster's ${NAME} references from the process environment on the worker,
+// at the moment it connects. Destroying it cancels what is queued and waits
+// at most RequestWorker::defaultShutdownWait for the running sample to notice;
+// a sample that does not is left to end on its own.
 class EnvelopeDetectionService final : public models::EnvelopeDetector
 {
     Q_OBJECT
@@ -46,13 +45,8 @@ public:
 private:
     void deliver(const models::EnvelopeDetectionReply &reply);
 
-    QThread m_thread;
-    QObject *m_worker = nullptr; // lives on m_thread, deleted when it finishes
-    // Requests not yet reported, with the flag their work looks at. Touched
-    // on the service's own thread only.
-    QHash<quint64, std::shared_ptr<std::atomic_bool>> m_pending;
-    quint64 m_lastRequest = 0;
     std::chrono::milliseconds m_timeout;
+    RequestWorker m_worker;
 };
 
 } // namespace idem::connectors::kafka

@@ -2,6 +2,7 @@
 
 #include "connectors/common/secrets.h"
 #include "connectors/kafka/kafkalog.h"
+#include "models/config/kafkasafety.h"
 
 #include <QStringList>
 
@@ -13,6 +14,15 @@ Result<KafkaHandle> createClient(rd_kafka_type_t type, const KafkaProperties &pr
     KafkaConf conf(rd_kafka_conf_new());
     routeClientLogs(conf.get()); // librdkafka's lines go to the "kafka" logger, not to stderr
     char error[512];
+    // The last gate: no property that loads code or runs a command reaches
+    // librdkafka, whichever way it came (file, dialog, sandbox, a test).
+    if (!models::unsafeKafkaPropertiesAllowed()) {
+        for (const auto &[key, value] : properties) {
+            const QString why = models::unsafeKafkaPropertyReason(key, value);
+            if (!why.isEmpty())
+                return makeError(models::unsafeKafkaPropertyMessage(key, why));
+        }
+    }
     for (const auto &[key, value] : properties) {
         if (rd_kafka_conf_set(conf.get(), key.toUtf8().constData(), value.toUtf8().constData(),
                               error, sizeof error)

@@ -1,51 +1,90 @@
 #include "connectors/monitor/livemonitor.h"
 
 #include "connectors/common/logging.h"
+#include "connectors/common/requestworker.h"
 #include "connectors/kafka/deadlettertail.h"
 #include "connectors/kafka/lagpoller.h"
 #include "connectors/postgres/storemetrics.h"
 #include "connectors/postgres/storeprobe.h"
 
-#include <QPointer>
-#include <QThread>
+#include <QDateTime>
 
+#include <algorithm>
 #include <functional>
+#include <optional>
 
 namespace idem::connectors {
 
 namespace {
 
-// Lives on its worker thread; runs `poll` now and then `interval` after each
-// poll finished, so a slow poll never piles up behind itself.
-class PollLoop final : public QObject
+// ---------------------------------------------------------------------------
+// INTERIM ADAPTER, to be replaced at the merge of the `pgsession` and
+// `kafkaio` branches. They bring connectors/postgres/storewatcher.h
+// (StoreWatcher: one persistent session per store, PQcancel on cancel()) and
+// LagReader::poll(const PollControl &) / DeadLetterTail::poll(const
+// LagSnapshot &, const PollControl &), which look at the deadline and the
+// cancel flag inside every blocking loop. Until then these give today's calls
+// the same shape; they look at the PollControl only between calls.
+namespace interim {
+
+class StoreWatcher
 {
 public:
-    PollLoop(std::function<void()> poll, std::chrono::milliseconds interval)
-        : m_poll(std::move(poll))
-        , m_interval(interval)
+    struct Reading
+    {
+        models::ConnectionHealth health;
+        std::optional<models::StoreFigures> figures;
+    };
+
+    explicit StoreWatcher(models::StoreConfig store)
+        : m_store(std::move(store))
+    {}
+    explicit StoreWatcher(models::OpsDatabaseConfig ops)
+        : m_ops(std::move(ops))
     {}
 
-    void start()
+    Reading poll(const PollControl &control, std::chrono::seconds window = std::chrono::minutes(5))
     {
-        m_timer = new QTimer(this);
-        m_timer->setSingleShot(true);
-        connect(m_timer, &QTimer::timeout, this, &PollLoop::runOnce);
-        runOnce();
+        Reading reading;
+        if (m_ops) {
+            reading.health = postgres::probeOpsDatabase(*m_ops);
+            return reading;
+        }
+        reading.health = postgres::probeStore(*m_store);
+        if (reading.health.state != models::HealthState::Ok || control.shouldStop())
+            return reading;
+        if (auto figures = postgres::readStoreFigures(*m_store, window))
+            reading.figures = std::move(figures.value());
+        else
+            logger("postgres")->warn("{}", figures.error().toStdString());
+        return reading;
     }
+
+    void cancel() {} // today's calls cannot be interrupted
 
 private:
-    void runOnce()
-    {
-        m_poll();
-        m_timer->start(m_interval);
-    }
-
-    std::function<void()> m_poll;
-    std::chrono::milliseconds m_interval;
-    QTimer *m_timer = nullptr;
+    std::optional<models::StoreConfig> m_store;
+    std::optional<models::OpsDatabaseConfig> m_ops;
 };
 
-} // namespace
+models::LagSnapshot pollLag(kafka::LagReader &reader, const PollControl &)
+{
+    return reader.poll();
+}
+
+QList<models::DeadLetterDigest> pollDeadLetters(kafka::DeadLetterTail &tail, const models::LagSnapshot &snapshot,
+                                                const PollControl &control)
+{
+    if (control.shouldStop())
+        return {}; // the next poll reads what this one left
+    return tail.poll(snapshot);
+}
+
+} // namespace interim
+// END OF INTERIM ADAPTER
+// ---------------------------------------------------------------------------
+
+using interim::StoreWatcher;
 
 models::ConnectionHealth unknownHealth(models::ConnectionHealth::Kind kind, const QString &name)
 {
@@ -55,13 +94,60 @@ models::ConnectionHealth unknownHealth(models::ConnectionHealth::Kind kind, cons
     return h;
 }
 
-struct LiveMonitor::Worker
+models::ConnectionHealth failedHealth(models::ConnectionHealth h, const QString &error)
 {
-    QThread thread;
-    PollLoop *loop = nullptr;
-    QList<models::ConnectionHealth> watched; // what it reports on, for the watchdog
-    std::atomic<qint64> lastReportMs{0};
+    h.state = models::HealthState::Down;
+    h.detail = error;
+    h.checkedAt = QDateTime::currentDateTimeUtc();
+    return h;
+}
+
+} // namespace
+
+// One watched connection (or cluster) and the worker that asks it.
+struct LiveMonitor::Source
+{
+    std::unique_ptr<RequestWorker> worker;
+    QTimer next;                              // the next poll, one interval after an answer
+    std::function<void()> poll;               // asks the worker for one poll
+    std::function<void()> cancel;             // interrupts a blocking call in progress (thread-safe)
+    std::shared_ptr<void> clients;            // what the requests use; destroyed on the worker
+    QList<models::ConnectionHealth> watched;  // what it reports on, for the watchdog
+    QDeadlineTimer deadline;                  // of the poll in progress
+    qint64 lastReportMs = 0;
 };
+
+std::chrono::milliseconds LiveMonitor::pollBudget(std::chrono::milliseconds interval)
+{
+    using namespace std::chrono_literals;
+    return std::clamp<std::chrono::milliseconds>(2 * interval, 5s, 30s);
+}
+
+LiveMonitor::Source *LiveMonitor::addSource(const QString &name)
+{
+    auto source = std::make_unique<Source>();
+    source->worker = std::make_unique<RequestWorker>(name);
+    source->next.setSingleShot(true);
+    Source *s = source.get();
+    connect(&s->next, &QTimer::timeout, this, [s] {
+        if (s->poll)
+            s->poll();
+    });
+    m_sources.push_back(std::move(source));
+    return s;
+}
+
+void LiveMonitor::beginPoll(Source *source)
+{
+    source->deadline = QDeadlineTimer(pollBudget(m_interval));
+}
+
+void LiveMonitor::endPoll(Source *source)
+{
+    source->lastReportMs = QDateTime::currentMSecsSinceEpoch();
+    if (!m_retired && !m_shutDown)
+        source->next.start(m_interval);
+}
 
 LiveMonitor::LiveMonitor(const models::EnvironmentConfig &environment, std::chrono::milliseconds interval,
                          QObject *parent)
@@ -72,17 +158,6 @@ LiveMonitor::LiveMonitor(const models::EnvironmentConfig &environment, std::chro
     qRegisterMetaType<models::ConnectionHealth>();
     qRegisterMetaType<models::StoreFigures>();
     qRegisterMetaType<models::DeadLetterDigest>();
-    QPointer<LiveMonitor> self(this);
-    auto makeWorker = [&](const QString &name, std::function<void(Worker *)> body) {
-        auto worker = std::make_unique<Worker>();
-        worker->thread.setObjectName(name);
-        Worker *w = worker.get();
-        w->loop = new PollLoop([body, w] { body(w); }, interval);
-        w->loop->moveToThread(&w->thread);
-        connect(&w->thread, &QThread::finished, w->loop, &QObject::deleteLater);
-        m_workers.push_back(std::move(worker));
-        return w;
-    };
 
     for (const auto &cluster : environment.clusters) {
         QList<models::FlowConfig> flows;
@@ -90,56 +165,95 @@ LiveMonitor::LiveMonitor(const models::EnvironmentConfig &environment, std::chro
             if (flow.cluster == cluster.name)
                 flows << flow;
         }
-        auto reader = std::make_shared<kafka::LagReader>(cluster, flows);
-        auto tail = std::make_shared<kafka::DeadLetterTail>(cluster, flows);
-        for (const QString &problem : tail->problems())
+        struct Clients
+        {
+            Clients(const models::KafkaClusterConfig &cluster, const QList<models::FlowConfig> &flows)
+                : reader(cluster, flows)
+                , tail(cluster, flows)
+            {}
+            kafka::LagReader reader;
+            kafka::DeadLetterTail tail;
+        };
+        auto clients = std::make_shared<Clients>(cluster, flows);
+        for (const QString &problem : clients->tail.problems())
             logger("kafka")->warn("{}", problem.toStdString());
-        Worker *w = makeWorker(QStringLiteral("kafka:") + cluster.name, [this, reader, tail](Worker *w) {
-            const models::LagSnapshot snapshot = reader->poll();
-            w->lastReportMs = QDateTime::currentMSecsSinceEpoch();
-            if (m_retired)
-                return;
-            emit lagSnapshot(snapshot);
-            emit health(snapshot.health);
-            const QList<models::DeadLetterDigest> digests = tail->poll(snapshot); // up to the tail's timeout
-            if (m_retired)
-                return;
-            for (const models::DeadLetterDigest &digest : digests)
-                emit deadLetters(digest);
-            w->lastReportMs = QDateTime::currentMSecsSinceEpoch();
-        });
-        w->watched << unknownHealth(models::ConnectionHealth::Kind::Cluster, cluster.name);
+        Source *s = addSource(QStringLiteral("kafka:") + cluster.name);
+        s->watched << unknownHealth(models::ConnectionHealth::Kind::Cluster, cluster.name);
+        s->clients = clients;
+        // The requests use the clients by pointer: they run on the worker
+        // before the clients are handed to it for destruction.
+        Clients *c = clients.get();
+        const models::ConnectionHealth unknown = s->watched.first();
+        s->poll = [this, s, c, unknown] {
+            beginPoll(s);
+            const QDeadlineTimer deadline = s->deadline;
+            s->worker->request<models::LagSnapshot>(
+                [c](const PollControl &control) { return interim::pollLag(c->reader, control); },
+                [this, s, c, unknown, deadline](quint64, Result<models::LagSnapshot> snapshot) {
+                    if (!snapshot) {
+                        emit health(failedHealth(unknown, snapshot.error()));
+                        endPoll(s);
+                        return;
+                    }
+                    emit lagSnapshot(snapshot.value());
+                    emit health(snapshot->health);
+                    s->lastReportMs = QDateTime::currentMSecsSinceEpoch();
+                    // The dead letters that arrived, within what is left of the poll's deadline.
+                    s->worker->request<QList<models::DeadLetterDigest>>(
+                        [c, read = snapshot.value()](const PollControl &control) {
+                            return interim::pollDeadLetters(c->tail, read, control);
+                        },
+                        [this, s](quint64, Result<QList<models::DeadLetterDigest>> digests) {
+                            if (digests) {
+                                for (const models::DeadLetterDigest &digest : digests.value())
+                                    emit deadLetters(digest);
+                            } else {
+                                logger("kafka")->warn("{}", digests.error().toStdString());
+                            }
+                            endPoll(s);
+                        },
+                        deadline);
+                },
+                deadline);
+        };
     }
-    if (!environment.stores.isEmpty() || environment.ops) {
-        const auto stores = environment.stores;
-        const auto ops = environment.ops;
-        Worker *w = makeWorker(QStringLiteral("postgres"), [this, stores, ops](Worker *w) {
-            for (const auto &store : stores) {
-                const models::ConnectionHealth h = postgres::probeStore(store);
-                if (m_retired)
-                    return;
-                emit health(h);
-                w->lastReportMs = QDateTime::currentMSecsSinceEpoch();
-                if (h.state != models::HealthState::Ok)
-                    continue;
+
+    // One worker per store and one for the ops database: a store that hangs
+    // holds up only itself.
+    auto watchDatabase = [this](const QString &workerName, models::ConnectionHealth unknown,
+                                std::shared_ptr<StoreWatcher> watcher) {
+        Source *s = addSource(workerName);
+        s->watched << unknown;
+        s->clients = watcher;
+        StoreWatcher *w = watcher.get();
+        s->cancel = [w] { w->cancel(); };
+        s->poll = [this, s, w, unknown] {
+            beginPoll(s);
+            s->worker->request<StoreWatcher::Reading>(
                 // The consumer's own figures over the same five minutes as the broker's.
-                if (auto figures = postgres::readStoreFigures(store, std::chrono::minutes(5)))
-                    emit storeFigures(*figures);
-                else
-                    logger("postgres")->warn("{}", figures.error().toStdString());
-            }
-            if (ops) {
-                const models::ConnectionHealth h = postgres::probeOpsDatabase(*ops);
-                if (m_retired)
-                    return;
-                emit health(h);
-                w->lastReportMs = QDateTime::currentMSecsSinceEpoch();
-            }
-        });
-        for (const auto &store : stores)
-            w->watched << unknownHealth(models::ConnectionHealth::Kind::Store, store.name);
-        if (ops)
-            w->watched << unknownHealth(models::ConnectionHealth::Kind::OpsDatabase, QStringLiteral("ops database"));
+                [w](const PollControl &control) { return w->poll(control, std::chrono::minutes(5)); },
+                [this, s, unknown](quint64, Result<StoreWatcher::Reading> reading) {
+                    if (!reading) {
+                        emit health(failedHealth(unknown, reading.error()));
+                    } else {
+                        emit health(reading->health);
+                        if (reading->figures)
+                            emit storeFigures(*reading->figures);
+                    }
+                    endPoll(s);
+                },
+                s->deadline);
+        };
+    };
+    for (const auto &store : environment.stores) {
+        watchDatabase(QStringLiteral("store:") + store.name,
+                      unknownHealth(models::ConnectionHealth::Kind::Store, store.name),
+                      std::make_shared<StoreWatcher>(store));
+    }
+    if (environment.ops) {
+        watchDatabase(QStringLiteral("ops-database"),
+                      unknownHealth(models::ConnectionHealth::Kind::OpsDatabase, QStringLiteral("ops database")),
+                      std::make_shared<StoreWatcher>(*environment.ops));
     }
     m_watchdog.setInterval(interval);
     connect(&m_watchdog, &QTimer::timeout, this, &LiveMonitor::watchdog);
@@ -147,22 +261,37 @@ LiveMonitor::LiveMonitor(const models::EnvironmentConfig &environment, std::chro
 
 LiveMonitor::~LiveMonitor()
 {
-    for (auto &w : m_workers)
-        w->thread.quit();
-    for (auto &w : m_workers) {
-        // A poll in progress finishes within its own timeouts (about 6 s).
-        if (!w->thread.wait(15000))
-            logger("app")->warn("worker {} did not stop in time", w->thread.objectName().toStdString());
+    shutdown(QDeadlineTimer(m_retired ? std::chrono::milliseconds(0) : shutdownWait));
+}
+
+void LiveMonitor::shutdown(QDeadlineTimer deadline)
+{
+    if (m_shutDown)
+        return;
+    m_shutDown = true;
+    m_watchdog.stop();
+    for (auto &s : m_sources) {
+        s->next.stop();
+        s->poll = nullptr;
+        if (s->cancel)
+            s->cancel(); // a query in progress is cancelled on the server
+        s->cancel = nullptr;
+        // Closing a client may block on a slow peer: that happens on the worker.
+        s->worker->hand(std::move(s->clients));
+        s->worker->stop();
     }
+    // One wait for all of them together.
+    for (auto &s : m_sources)
+        s->worker->finish(deadline);
 }
 
 void LiveMonitor::start()
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    for (auto &w : m_workers) {
-        w->lastReportMs = now;
-        w->thread.start();
-        QMetaObject::invokeMethod(w->loop, [loop = w->loop] { loop->start(); }, Qt::QueuedConnection);
+    for (auto &s : m_sources) {
+        s->lastReportMs = now;
+        if (s->poll)
+            s->poll();
     }
     m_watchdog.start();
 }
@@ -170,31 +299,22 @@ void LiveMonitor::start()
 void LiveMonitor::retire()
 {
     m_retired = true;
-    m_watchdog.stop();
-    auto running = std::make_shared<int>(0);
-    for (auto &w : m_workers) {
-        if (!w->thread.isRunning())
-            continue;
-        ++*running;
-        connect(&w->thread, &QThread::finished, this, [this, running] {
-            if (--*running == 0)
-                deleteLater();
-        });
-        w->thread.quit();
-    }
-    if (*running == 0)
-        deleteLater();
+    // Nothing is reported after this: the workers drop every answer, the
+    // polls in progress are cancelled, and a worker still blocked ends on
+    // its own without anyone waiting for it.
+    shutdown(QDeadlineTimer(0));
+    deleteLater();
 }
 
 void LiveMonitor::watchdog()
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    const qint64 limit = 3 * m_interval.count() + 6000;
-    for (auto &w : m_workers) {
-        const qint64 silent = now - w->lastReportMs;
+    const qint64 limit = pollBudget(m_interval).count() + m_interval.count() + 3000;
+    for (auto &s : m_sources) {
+        const qint64 silent = now - s->lastReportMs;
         if (silent <= limit)
             continue;
-        for (models::ConnectionHealth h : w->watched) {
+        for (models::ConnectionHealth h : s->watched) {
             h.state = models::HealthState::Down;
             h.detail = tr("no answer for %1 s: the connection hangs").arg(silent / 1000);
             h.checkedAt = QDateTime::currentDateTimeUtc();

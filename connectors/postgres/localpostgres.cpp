@@ -10,18 +10,23 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QVersionNumber>
 
 #include <libpq-fe.h>
 
 #include <array>
 #include <atomic>
+#include <climits>
+#include <limits>
+#include <optional>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <thread>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <sys/socket.h>
@@ -45,9 +50,140 @@ QString errnoText(int err = errno)
     return QString::fromLocal8Bit(strerror(err));
 }
 
-QString registryDirectory()
+constexpr qint64 kMaxRegistryEntrySize = 64 * 1024;
+const char kMarkerName[] = "idem-localpg.marker";
+
+// Where this user's instances are recorded: $IDEM_LOCALPG_REGISTRY (tests),
+// else $XDG_RUNTIME_DIR/idem-localpg when that directory is ours, else
+// <temp>/idem-localpg-<uid>. Never shared between users.
+QString registryPath()
 {
-    return QDir::tempPath() + QStringLiteral("/idem-localpg");
+    const QString fromEnv = qEnvironmentVariable("IDEM_LOCALPG_REGISTRY");
+    if (!fromEnv.isEmpty())
+        return QDir::cleanPath(QDir(fromEnv).absolutePath());
+    const QString runtime = qEnvironmentVariable("XDG_RUNTIME_DIR");
+    struct stat st{};
+    if (!runtime.isEmpty() && QDir::isAbsolutePath(runtime)
+        && ::lstat(QFile::encodeName(runtime).constData(), &st) == 0 && S_ISDIR(st.st_mode)
+        && st.st_uid == ::geteuid())
+        return QDir::cleanPath(runtime) + QStringLiteral("/idem-localpg");
+    return QDir::tempPath() + QStringLiteral("/idem-localpg-%1").arg(::geteuid());
+}
+
+// The registry directory, created 0700 when missing, and refused unless it
+// is a real directory (not a symbolic link) of this user with mode 0700:
+// whoever can write in it decides which directories are removed.
+Result<QString> registryDirectory()
+{
+    const QString path = registryPath();
+    const QByteArray native = QFile::encodeName(path);
+    if (::mkdir(native.constData(), 0700) != 0 && errno != EEXIST)
+        return makeError(QStringLiteral("cannot create the PostgreSQL instance registry %1: %2")
+                             .arg(path, errnoText()));
+    struct stat st{};
+    if (::lstat(native.constData(), &st) != 0)
+        return makeError(QStringLiteral("cannot look at the PostgreSQL instance registry %1: %2")
+                             .arg(path, errnoText()));
+    const QString refuse = QStringLiteral(
+        "refusing the PostgreSQL instance registry %1: %2; it must be a directory of your own "
+        "(uid %3) with mode 0700. Remove it, and Idem creates it afresh");
+    if (S_ISLNK(st.st_mode))
+        return makeError(refuse.arg(path, QStringLiteral("it is a symbolic link")).arg(::geteuid()));
+    if (!S_ISDIR(st.st_mode))
+        return makeError(refuse.arg(path, QStringLiteral("it is not a directory")).arg(::geteuid()));
+    if (st.st_uid != ::geteuid())
+        return makeError(refuse.arg(path, QStringLiteral("it belongs to uid %1").arg(st.st_uid)).arg(::geteuid()));
+    if ((st.st_mode & 07777) != 0700)
+        return makeError(refuse
+                             .arg(path, QStringLiteral("its mode is %1")
+                                            .arg(uint(st.st_mode & 07777), 4, 8, QLatin1Char('0')))
+                             .arg(::geteuid()));
+    return path;
+}
+
+// Writes `bytes` to a new file `path` (never through a symbolic link, never
+// over an existing file), mode 0600.
+Status writeNewFile(const QString &path, const QByteArray &bytes)
+{
+    const QByteArray native = QFile::encodeName(path);
+    const int fd = ::open(native.constData(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return makeError(QStringLiteral("cannot create %1: %2").arg(path, errnoText()));
+    qsizetype done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.constData() + done, size_t(bytes.size() - done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            const QString err = errnoText();
+            ::close(fd);
+            ::unlink(native.constData());
+            return makeError(QStringLiteral("cannot write %1: %2").arg(path, err));
+        }
+        done += n;
+    }
+    ::close(fd);
+    return {};
+}
+
+// Reads a small regular file of this user without following a symbolic link.
+Result<QByteArray> readOwnFile(const QString &path, qint64 maxBytes)
+{
+    const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return makeError(errno == ELOOP ? QStringLiteral("it is a symbolic link") : errnoText());
+    struct stat st{};
+    QString problem;
+    if (::fstat(fd, &st) != 0)
+        problem = errnoText();
+    else if (!S_ISREG(st.st_mode))
+        problem = QStringLiteral("it is not a regular file");
+    else if (st.st_uid != ::geteuid())
+        problem = QStringLiteral("it belongs to uid %1, not to this user").arg(st.st_uid);
+    else if (st.st_size > maxBytes)
+        problem = QStringLiteral("it is larger than %1 bytes").arg(maxBytes);
+    QByteArray bytes;
+    if (problem.isEmpty()) {
+        bytes.resize(maxBytes + 1);
+        qsizetype got = 0;
+        while (got <= maxBytes) {
+            const ssize_t n = ::read(fd, bytes.data() + got, size_t(maxBytes + 1 - got));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0) {
+                problem = errnoText();
+                break;
+            }
+            if (n == 0)
+                break;
+            got += n;
+        }
+        if (got > maxBytes)
+            problem = QStringLiteral("it is larger than %1 bytes").arg(maxBytes);
+        bytes.truncate(got);
+    }
+    ::close(fd);
+    if (!problem.isEmpty())
+        return makeError(problem);
+    return bytes;
+}
+
+bool isInstanceName(const QString &name)
+{
+    static const QRegularExpression pattern(QStringLiteral("^idem-pg-[A-Za-z0-9]{6}$"));
+    return pattern.match(name).hasMatch();
+}
+
+// The accounts an instance directory may belong to: this user, and as root
+// the `postgres` account it hands the directory to.
+bool isAcceptableDirectoryOwner(uid_t uid)
+{
+    if (uid == ::geteuid())
+        return true;
+    if (::geteuid() != 0)
+        return false;
+    const passwd *pw = ::getpwnam("postgres");
+    return pw && pw->pw_uid == uid;
 }
 
 // Live instances, readable from a signal handler: fixed storage, no locks.
@@ -154,31 +290,149 @@ Result<std::optional<RunAs>> serverAccount()
     return std::optional<RunAs>(RunAs{pw->pw_uid, pw->pw_gid, QStringLiteral("postgres")});
 }
 
-pid_t pidFromPostmasterFile(const QString &dataDir)
+// What the registry knows of one instance.
+struct RegistryEntry
 {
-    QFile file(dataDir + QStringLiteral("/postmaster.pid"));
-    if (!file.open(QIODevice::ReadOnly))
-        return -1;
-    bool ok = false;
-    const pid_t pid = file.readLine().trimmed().toInt(&ok);
-    return ok ? pid : -1;
+    pid_t owner = -1;
+    qint64 ownerStart = -1;
+    pid_t server = -1;
+    qint64 serverStart = -1;
+    QString binDir;
+    QString base;      // the directory the instance directory was made in
+    QString directory; // base/idem-pg-XXXXXX
+    uid_t directoryOwner = 0;
+    QString marker;    // the token in directory/idem-localpg.marker
+    bool removeDirectory = false;
+};
+
+QJsonObject toJson(const RegistryEntry &e)
+{
+    return QJsonObject{
+        {QStringLiteral("version"), 2},
+        {QStringLiteral("owner"), qint64(e.owner)},
+        {QStringLiteral("ownerStart"), e.ownerStart},
+        {QStringLiteral("server"), qint64(e.server)},
+        {QStringLiteral("serverStart"), e.serverStart},
+        {QStringLiteral("binDir"), e.binDir},
+        {QStringLiteral("base"), e.base},
+        {QStringLiteral("directory"), e.directory},
+        {QStringLiteral("directoryOwner"), qint64(e.directoryOwner)},
+        {QStringLiteral("marker"), e.marker},
+        {QStringLiteral("removeDirectory"), e.removeDirectory},
+    };
 }
 
-void writeRegistryEntry(const QString &path, pid_t server, const QString &dir, bool remove)
+Result<RegistryEntry> parseEntry(const QByteArray &bytes)
 {
-    QJsonObject entry{
-        {QStringLiteral("owner"), qint64(getpid())},
-        {QStringLiteral("ownerStart"), processStartTime(getpid())},
-        {QStringLiteral("server"), qint64(server)},
-        {QStringLiteral("directory"), dir},
-        {QStringLiteral("removeDirectory"), remove},
+    QJsonParseError parseError{};
+    const QJsonDocument doc = QJsonDocument::fromJson(bytes, &parseError);
+    if (parseError.error != QJsonParseError::NoError || !doc.isObject())
+        return makeError(QStringLiteral("it is not a JSON object (%1)").arg(parseError.errorString()));
+    const QJsonObject o = doc.object();
+    if (o.value(QStringLiteral("version")).toInt() != 2)
+        return makeError(QStringLiteral("it is not a version 2 entry"));
+    const auto integer = [&](const char *key, qint64 min, qint64 max) -> std::optional<qint64> {
+        const QJsonValue v = o.value(QLatin1String(key));
+        if (!v.isDouble())
+            return std::nullopt;
+        const qint64 n = v.toInteger(min - 1);
+        if (n < min || n > max || double(n) != v.toDouble())
+            return std::nullopt;
+        return n;
     };
-    QFile file(path);
-    if (file.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        file.write(QJsonDocument(entry).toJson(QJsonDocument::Compact));
-    else
-        log()->warn("cannot write the instance registry entry {}: {}", path.toStdString(),
-                    file.errorString().toStdString());
+    const auto text = [&](const char *key) -> std::optional<QString> {
+        const QJsonValue v = o.value(QLatin1String(key));
+        if (!v.isString() || v.toString().size() > 1000)
+            return std::nullopt;
+        return v.toString();
+    };
+    RegistryEntry e;
+    const auto owner = integer("owner", 1, INT_MAX);
+    const auto ownerStart = integer("ownerStart", -1, std::numeric_limits<qint64>::max());
+    const auto server = integer("server", -1, INT_MAX);
+    const auto serverStart = integer("serverStart", -1, std::numeric_limits<qint64>::max());
+    const auto directoryOwner = integer("directoryOwner", 0, std::numeric_limits<uid_t>::max());
+    const auto binDir = text("binDir");
+    const auto base = text("base");
+    const auto directory = text("directory");
+    const auto marker = text("marker");
+    const QJsonValue remove = o.value(QStringLiteral("removeDirectory"));
+    if (!owner || !ownerStart || !server || !serverStart || !directoryOwner || !binDir || !base
+        || !directory || !marker || !remove.isBool())
+        return makeError(QStringLiteral("a field is missing or of the wrong type"));
+    e.owner = pid_t(*owner);
+    e.ownerStart = *ownerStart;
+    e.server = pid_t(*server);
+    e.serverStart = *serverStart;
+    e.directoryOwner = uid_t(*directoryOwner);
+    e.binDir = *binDir;
+    e.base = *base;
+    e.directory = *directory;
+    e.marker = *marker;
+    e.removeDirectory = remove.toBool();
+    return e;
+}
+
+Status writeRegistryEntry(const QString &path, const RegistryEntry &entry)
+{
+    // Written whole under a temporary name, then renamed: a sweep sees the
+    // old entry or the new one, never half of one.
+    const QString temporary = path + QStringLiteral(".tmp");
+    ::unlink(QFile::encodeName(temporary).constData()); // a leftover; unlink never follows a link
+    const Status written = writeNewFile(temporary, QJsonDocument(toJson(entry)).toJson(QJsonDocument::Compact));
+    if (!written)
+        return written;
+    if (::rename(QFile::encodeName(temporary).constData(), QFile::encodeName(path).constData()) != 0) {
+        const QString err = errnoText();
+        ::unlink(QFile::encodeName(temporary).constData());
+        return makeError(QStringLiteral("cannot write the instance registry entry %1: %2").arg(path, err));
+    }
+    return {};
+}
+
+// Why `pid` must not be signalled as the server of `e`; empty when it really
+// is that server: the same program, started when it was, on that data.
+QString notTheServer(const RegistryEntry &e)
+{
+    if (e.server <= 0 || !processAlive(e.server))
+        return QStringLiteral("not running");
+    const QString expected = QFileInfo(e.binDir + QStringLiteral("/postgres")).canonicalFilePath();
+    const QString exe = processExecutable(e.server);
+    if (expected.isEmpty() || exe != expected)
+        return QStringLiteral("runs %1, not %2/postgres").arg(exe.isEmpty() ? QStringLiteral("an unknown program") : exe, e.binDir);
+    if (e.serverStart < 0 || processStartTime(e.server) != e.serverStart)
+        return QStringLiteral("started at another time than the recorded server");
+    const QStringList args = processArguments(e.server);
+    const qsizetype d = args.indexOf(QStringLiteral("-D"));
+    if (d < 0 || args.value(d + 1) != e.directory + QStringLiteral("/data"))
+        return QStringLiteral("serves another data directory");
+    return {};
+}
+
+// Why the directory of `e` must not be removed; empty when it may be.
+QString notOurDirectory(const RegistryEntry &e)
+{
+    const QString dir = e.directory;
+    if (!QDir::isAbsolutePath(e.base) || QDir::cleanPath(e.base) != e.base)
+        return QStringLiteral("its base %1 is not a clean absolute path").arg(e.base);
+    if (!isInstanceName(QFileInfo(dir).fileName()) || dir != e.base + QLatin1Char('/') + QFileInfo(dir).fileName())
+        return QStringLiteral("it is not an idem-pg-XXXXXX directory directly in %1").arg(e.base);
+    if (!isAcceptableDirectoryOwner(e.directoryOwner))
+        return QStringLiteral("its recorded owner uid %1 is neither this user nor the postgres account")
+            .arg(e.directoryOwner);
+    struct stat st{};
+    if (::lstat(QFile::encodeName(dir).constData(), &st) != 0)
+        return QStringLiteral("cannot look at it: %1").arg(errnoText());
+    if (!S_ISDIR(st.st_mode))
+        return QStringLiteral("it is not a directory (a symbolic link or a file)");
+    if (st.st_uid != e.directoryOwner)
+        return QStringLiteral("it belongs to uid %1, not to the recorded uid %2").arg(st.st_uid).arg(e.directoryOwner);
+    auto marker = readOwnFile(dir + QLatin1Char('/') + QLatin1String(kMarkerName), 256);
+    if (!marker)
+        return QStringLiteral("its marker file cannot be read: %1").arg(marker.error());
+    if (e.marker.isEmpty() || QString::fromUtf8(*marker) != e.marker)
+        return QStringLiteral("its marker file does not match the entry");
+    return {};
 }
 
 } // namespace
@@ -228,40 +482,64 @@ Result<QString> LocalPostgres::findBinDirectory()
 
 int LocalPostgres::sweepOrphans(QStringList *report)
 {
-    QDir registry(registryDirectory());
+    auto registry = registryDirectory();
+    if (!registry) {
+        log()->warn("{}", registry.error().toStdString());
+        return 0;
+    }
+    const auto note = [&](const QString &line) {
+        log()->warn("{}", line.toStdString());
+        if (report)
+            *report << line;
+    };
     int cleaned = 0;
-    const auto entries = registry.entryInfoList({QStringLiteral("*.json")}, QDir::Files);
-    for (const auto &info : entries) {
-        QFile file(info.filePath());
-        if (!file.open(QIODevice::ReadOnly))
+    const QStringList names = QDir(*registry).entryList({QStringLiteral("*.json")},
+                                                        QDir::Files | QDir::System | QDir::Hidden);
+    for (const QString &name : names) {
+        const QString path = *registry + QLatin1Char('/') + name;
+        auto bytes = readOwnFile(path, kMaxRegistryEntrySize);
+        if (!bytes) {
+            note(QStringLiteral("leaving the registry entry %1 alone: %2").arg(path, bytes.error()));
             continue;
-        const QJsonObject entry = QJsonDocument::fromJson(file.readAll()).object();
-        file.close();
-        const pid_t owner = pid_t(entry.value(QStringLiteral("owner")).toInteger());
-        const qint64 ownerStart = entry.value(QStringLiteral("ownerStart")).toInteger();
-        if (processAlive(owner) && processStartTime(owner) == ownerStart)
+        }
+        auto parsed = parseEntry(*bytes);
+        if (!parsed) {
+            note(QStringLiteral("leaving the registry entry %1 alone: %2").arg(path, parsed.error()));
             continue;
-        const QString dir = entry.value(QStringLiteral("directory")).toString();
-        const QString dataDir = dir + QStringLiteral("/data");
-        QList<pid_t> candidates{pid_t(entry.value(QStringLiteral("server")).toInteger()),
-                                pidFromPostmasterFile(dataDir)};
-        for (const pid_t server : candidates) {
-            // Only stop a process that really is this instance's server.
-            if (server > 0 && processAlive(server)
-                && processCommandLine(server).contains(dataDir)) {
-                terminateProcess(server, SIGQUIT, 5s);
+        }
+        const RegistryEntry &e = *parsed;
+        if (processAlive(e.owner) && processStartTime(e.owner) == e.ownerStart)
+            continue;
+        bool refused = false;
+        if (processAlive(e.server)) {
+            const QString why = notTheServer(e);
+            if (why.isEmpty()) {
+                terminateProcess(e.server, SIGQUIT, 5s);
                 if (report)
-                    *report << QStringLiteral("stopped orphaned server %1 of %2").arg(server).arg(dir);
+                    *report << QStringLiteral("stopped orphaned server %1 of %2").arg(e.server).arg(e.directory);
+            } else {
+                refused = true;
+                note(QStringLiteral("not signalling process %1 named by %2: it %3").arg(e.server).arg(path, why));
             }
         }
-        if (entry.value(QStringLiteral("removeDirectory")).toBool() && !dir.isEmpty()) {
-            QDir(dir).removeRecursively();
-            if (report)
-                *report << QStringLiteral("removed %1").arg(dir);
+        struct stat st{};
+        if (e.removeDirectory && ::lstat(QFile::encodeName(e.directory).constData(), &st) == 0) {
+            const QString why = notOurDirectory(e);
+            if (why.isEmpty()) {
+                QDir(e.directory).removeRecursively();
+                if (report)
+                    *report << QStringLiteral("removed %1").arg(e.directory);
+            } else {
+                refused = true;
+                note(QStringLiteral("not removing %1 named by %2: %3").arg(e.directory, path, why));
+            }
         }
-        QFile::remove(info.filePath());
+        // An entry something was refused for stays, for a person to look at.
+        if (refused)
+            continue;
+        ::unlink(QFile::encodeName(path).constData());
         log()->info("cleaned orphaned PostgreSQL instance {} (owner pid {} is gone)",
-                    dir.toStdString(), owner);
+                    e.directory.toStdString(), e.owner);
         ++cleaned;
     }
     return cleaned;
@@ -279,6 +557,9 @@ void LocalPostgres::installSignalCleanup()
 
 Result<std::unique_ptr<LocalPostgres>> LocalPostgres::start(const LocalPostgresOptions &options)
 {
+    auto registry = registryDirectory();
+    if (!registry)
+        return makeError(registry.error());
     sweepOrphans();
 
     auto binDir = findBinDirectory();
@@ -293,7 +574,8 @@ Result<std::unique_ptr<LocalPostgres>> LocalPostgres::start(const LocalPostgresO
     if (!QDir().mkpath(base))
         return makeError(QStringLiteral("cannot create the directory %1 for the PostgreSQL data")
                              .arg(base));
-    QByteArray templ = QDir(base).absoluteFilePath(QStringLiteral("idem-pg-XXXXXX")).toLocal8Bit();
+    const QString absoluteBase = QDir::cleanPath(QDir(base).absolutePath());
+    QByteArray templ = QFile::encodeName(absoluteBase + QStringLiteral("/idem-pg-XXXXXX"));
     if (!mkdtemp(templ.data()))
         return makeError(QStringLiteral("cannot create a directory in %1 for the PostgreSQL data: %2")
                              .arg(base, errnoText()));
@@ -308,6 +590,16 @@ Result<std::unique_ptr<LocalPostgres>> LocalPostgres::start(const LocalPostgresO
         if (!options.keepDirectory)
             QDir(pg->m_instanceDir).removeRecursively();
     };
+
+    // The marker says "made by LocalPostgres" to a later sweep; it stays
+    // this user's when the directory is handed to the postgres account.
+    const QString marker = randomSecret();
+    if (const Status written = writeNewFile(pg->m_instanceDir + QLatin1Char('/') + QLatin1String(kMarkerName),
+                                            marker.toUtf8());
+        !written) {
+        cleanupDir();
+        return makeError(written.error());
+    }
 
     if (runAs && chown(templ.constData(), runAs->uid, runAs->gid) != 0) {
         const QString err = errnoText();
@@ -379,12 +671,21 @@ Result<std::unique_ptr<LocalPostgres>> LocalPostgres::start(const LocalPostgresO
             return makeError(QStringLiteral("cannot start postgres: %1").arg(server.error()));
         }
         pg->m_serverPid = *server;
-        QDir().mkpath(registryDirectory());
-        ::chmod(registryDirectory().toLocal8Bit().constData(), 01777);
-        pg->m_registryEntry = registryDirectory() + QLatin1Char('/')
+        RegistryEntry entry;
+        entry.owner = ::getpid();
+        entry.ownerStart = processStartTime(::getpid());
+        entry.server = pg->m_serverPid;
+        entry.serverStart = processStartTime(pg->m_serverPid);
+        entry.binDir = pg->m_binDir;
+        entry.base = absoluteBase;
+        entry.directory = pg->m_instanceDir;
+        entry.directoryOwner = runAs ? runAs->uid : ::geteuid();
+        entry.marker = marker;
+        entry.removeDirectory = !options.keepDirectory;
+        pg->m_registryEntry = *registry + QLatin1Char('/')
             + QFileInfo(pg->m_instanceDir).fileName() + QStringLiteral(".json");
-        writeRegistryEntry(pg->m_registryEntry, pg->m_serverPid, pg->m_instanceDir,
-                           !options.keepDirectory);
+        if (const Status written = writeRegistryEntry(pg->m_registryEntry, entry); !written)
+            log()->warn("{}", written.error().toStdString());
         pg->m_slot = claimSlot(pg->m_serverPid, pg->m_instanceDir, pg->m_registryEntry,
                                !options.keepDirectory);
 

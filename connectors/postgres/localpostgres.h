@@ -12,9 +12,19 @@
 // - with `stopWithOwner` the kernel sends the server SIGQUIT when the thread
 //   that started it dies (PR_SET_PDEATHSIG), so start it from a long-lived
 //   thread;
-// - every instance is recorded in a registry under the temporary directory
-//   (owner pid and start time, server pid, directory); each start() first
-//   stops and removes instances whose owner is gone (e.g. killed with -9);
+// - every instance is recorded in this user's registry (owner pid and start
+//   time, server pid, start time and binary, directory); each start() first
+//   stops and removes instances whose owner is gone (e.g. killed with -9).
+//   The registry is $IDEM_LOCALPG_REGISTRY, else $XDG_RUNTIME_DIR/idem-localpg
+//   when that is ours, else <temp>/idem-localpg-<uid>: a directory of this
+//   user with mode 0700 (anything else, a symbolic link included, is refused).
+//   Entries are written with O_EXCL|O_NOFOLLOW and renamed into place. A sweep
+//   reads only regular files of this user, signals only a process that runs
+//   <bindir>/postgres on the recorded data directory and started when the
+//   recorded server did, and removes only an idem-pg-XXXXXX directory directly
+//   in its recorded base, owned by the recorded account (this user, or
+//   `postgres` as root) and holding the marker file written at its creation;
+//   entries it refuses to act on stay and are logged;
 // - installSignalCleanup() makes SIGINT/SIGTERM stop every live instance and
 //   remove its directory before the process dies.
 

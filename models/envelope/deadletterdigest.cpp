@@ -1,5 +1,7 @@
 #include "models/envelope/deadletterdigest.h"
 
+#include "models/core/untrustedtext.h"
+
 #include <QCoreApplication>
 
 #include <algorithm>
@@ -31,7 +33,7 @@ void DeadLetterDigest::add(const RawMessage &message, const DecodedEnvelope &dec
     if (it == m_failures.end()) {
         FailureCount f;
         f.group = group;
-        f.exampleEventId = decoded.eventId;
+        f.exampleEventId = capUntrusted(decoded.eventId);
         f.exampleError = decoded.error.isEmpty() ? decoded.stackTrace.left(500) : decoded.error.left(500);
         m_failures.append(f);
         it = m_failures.end() - 1;
@@ -39,10 +41,33 @@ void DeadLetterDigest::add(const RawMessage &message, const DecodedEnvelope &dec
     ++it->count;
     if (at.isValid() && (!it->newest.isValid() || at > it->newest))
         it->newest = at;
-    if (!decoded.consumerGroup.isEmpty() && !it->consumerGroups.contains(decoded.consumerGroup)) {
-        it->consumerGroups.append(decoded.consumerGroup);
-        it->consumerGroups.sort();
+    if (!decoded.consumerGroup.isEmpty()) {
+        const QString name = capUntrusted(decoded.consumerGroup);
+        const auto at = std::lower_bound(it->consumerGroups.cbegin(), it->consumerGroups.cend(), name);
+        if (at != it->consumerGroups.cend() && *at == name) {
+            // listed already
+        } else if (it->consumerGroups.size() < MaxConsumerGroupNames) {
+            it->consumerGroups.insert(at - it->consumerGroups.cbegin(), name);
+        } else if (it->moreConsumerGroups.size() < MaxCountedConsumerGroups) {
+            it->moreConsumerGroups.insert(qHash(name));
+        }
     }
+}
+
+bool FailureCount::otherConsumerGroupsCapped() const
+{
+    return moreConsumerGroups.size() >= DeadLetterDigest::MaxCountedConsumerGroups;
+}
+
+QString FailureCount::consumerGroupsText() const
+{
+    QString text = consumerGroups.join(QStringLiteral(", "));
+    if (moreConsumerGroups.isEmpty())
+        return text;
+    const QString more = otherConsumerGroupsCapped()
+        ? QCoreApplication::translate("idem::models::DeadLetterDigest", "%1 and more than %2 more")
+        : QCoreApplication::translate("idem::models::DeadLetterDigest", "%1 and %2 more");
+    return more.arg(text).arg(moreConsumerGroups.size());
 }
 
 QList<FailureCount> DeadLetterDigest::failures() const

@@ -13,6 +13,7 @@
 #include <QDateTime>
 #include <QList>
 #include <QMetaType>
+#include <QSet>
 #include <QString>
 #include <QStringList>
 
@@ -22,10 +23,20 @@ struct FailureCount
 {
     FailureGroup group;
     qint64 count = 0;
-    QStringList consumerGroups; // sorted; the failing group each dead letter names
+    // Sorted; the failing group each dead letter names, the first
+    // DeadLetterDigest::MaxConsumerGroupNames distinct ones, each name capped.
+    QStringList consumerGroups;
+    // Further distinct groups, counted (by hash) up to MaxCountedConsumerGroups.
+    QSet<size_t> moreConsumerGroups;
     QDateTime newest; // timestamp of the newest dead letter in the group, UTC
-    QString exampleEventId;
+    QString exampleEventId; // capped at kMaxUntrustedField characters
     QString exampleError; // the raw error text of that example, at most 500 characters
+
+    // How many distinct groups beyond consumerGroups, and whether there may be more.
+    qsizetype otherConsumerGroups() const { return moreConsumerGroups.size(); }
+    bool otherConsumerGroupsCapped() const;
+    // "a, b, c" or "a, b, c and 12 more" (", and more than N more" when capped).
+    QString consumerGroupsText() const;
 
     bool operator==(const FailureCount &) const = default;
 };
@@ -37,6 +48,10 @@ public:
     // in one last group, so a topic of unique causes cannot grow the digest
     // without bound.
     static constexpr qsizetype MaxFailureGroups = 500;
+    // Consumer group names kept per failure, and further groups counted: a
+    // topic anyone can write to must not grow a failure without bound.
+    static constexpr qsizetype MaxConsumerGroupNames = 20;
+    static constexpr qsizetype MaxCountedConsumerGroups = 1000;
 
     DeadLetterDigest() = default;
     DeadLetterDigest(QString flow, QString topic)

@@ -1,5 +1,6 @@
 #include "models/envelope/failuregroup.h"
 
+#include "models/core/untrustedtext.h"
 #include "models/envelope/envelopetext_p.h"
 
 #include <QList>
@@ -320,22 +321,24 @@ FailureGroup failureGroupOf(QStringView errorClass, QStringView error, QStringVi
     if (!stackTrace.trimmed().isEmpty()) {
         if (const auto summary = summarizeStackTrace(stackTrace)) {
             g.basis = FailureGroup::Basis::StackTrace;
-            g.exceptionClass = summary->exceptionClass;
-            g.firstFrame = summary->firstFrame;
-            g.cause = normalizeErrorCause(
-                summary->message.isEmpty() ? error : QStringView(summary->message));
+            // Whoever writes the dead letter writes these: capped before
+            // they become a key kept for every distinct failure.
+            g.exceptionClass = capUntrusted(summary->exceptionClass);
+            g.firstFrame = capUntrusted(summary->firstFrame);
+            g.cause = capUntrusted(normalizeErrorCause(
+                summary->message.isEmpty() ? error : QStringView(summary->message)));
             g.key = QStringLiteral("trace") + sep + g.exceptionClass + sep + g.firstFrame;
             return g;
         }
     }
     const QStringView cls = errorClass.trimmed();
-    const QString cause = normalizeErrorCause(error);
+    const QString cause = capUntrusted(normalizeErrorCause(error));
     if (cls.isEmpty() && cause.isEmpty()) {
         g.key = QStringLiteral("none");
         return g;
     }
     g.basis = FailureGroup::Basis::ErrorCause;
-    g.exceptionClass = cls.toString();
+    g.exceptionClass = capUntrusted(cls);
     g.cause = cause;
     g.key = QStringLiteral("cause") + sep + g.exceptionClass + sep + g.cause;
     return g;

@@ -1,5 +1,7 @@
 #include "models/envelope/failuretablemodel.h"
 
+#include "models/core/untrustedtext.h"
+
 #include <QLocale>
 
 namespace idem::models {
@@ -73,10 +75,12 @@ QVariant FailureTableModel::data(const QModelIndex &index, int role) const
     if (role == Qt::ToolTipRole) {
         switch (index.column()) {
         case Failure:
-            return f.group.cause.isEmpty() ? f.group.label()
-                                           : QStringLiteral("%1\n%2").arg(f.group.label(), f.group.cause);
+            // Dead letters are written by anyone: shown as text, never as HTML.
+            return plainTextToolTip(f.group.cause.isEmpty()
+                                        ? f.group.label()
+                                        : QStringLiteral("%1\n%2").arg(f.group.label(), f.group.cause));
         case ExampleError:
-            return f.exampleError;
+            return plainTextToolTip(f.exampleError);
         default:
             return {};
         }
@@ -95,7 +99,7 @@ QVariant FailureTableModel::data(const QModelIndex &index, int role) const
     case Share:
         return sort ? QVariant(share) : QVariant(QStringLiteral("%1 %").arg(QLocale().toString(share * 100, 'f', 1)));
     case ConsumerGroups:
-        return f.consumerGroups.join(QStringLiteral(", "));
+        return f.consumerGroupsText();
     case Newest:
         if (sort)
             return f.newest;

@@ -50,6 +50,8 @@ QJsonObject toJson(const DeadLetterDigest &d)
                                     {QStringLiteral("cause"), f.group.cause},
                                     {QStringLiteral("count"), f.count},
                                     {QStringLiteral("consumer_groups"), QJsonArray::fromStringList(f.consumerGroups)},
+                                    {QStringLiteral("more_consumer_groups"), qint64(f.otherConsumerGroups())},
+                                    {QStringLiteral("more_consumer_groups_capped"), f.otherConsumerGroupsCapped()},
                                     {QStringLiteral("newest"), utcOrNull(f.newest)},
                                     {QStringLiteral("example_event_id"), f.exampleEventId},
                                     {QStringLiteral("example_error"), f.exampleError}});
@@ -77,17 +79,22 @@ QString toText(const DeadLettersReport &report)
     QString out;
     for (const DeadLetterDigest &d : report.flows) {
         const TopicDecodeErrors errors = d.decodeErrors().topic(d.topic());
-        out += forTerminal(d.flow()) + QStringLiteral("  ") + forTerminal(d.topic()) + QStringLiteral(": ")
+        out += escapeForTerminal(d.flow()) + QStringLiteral("  ") + escapeForTerminal(d.topic()) + QStringLiteral(": ")
             + QString::number(d.read()) + QStringLiteral(" dead letters read")
             + (d.oldest().isValid() ? QStringLiteral(" since ") + d.oldest().toUTC().toString(Qt::ISODateWithMs) : QString())
             + QStringLiteral("; decode errors: ") + QString::number(errors.failed) + QLatin1Char('\n');
-        for (const FailureCount &f : d.failures())
+        for (const FailureCount &f : d.failures()) {
+            QString groups = f.consumerGroups.join(QStringLiteral(", "));
+            if (f.otherConsumerGroups() > 0)
+                groups += QStringLiteral(" and ") + (f.otherConsumerGroupsCapped() ? QStringLiteral("more than ") : QString())
+                    + QString::number(f.otherConsumerGroups()) + QStringLiteral(" more");
             out += QStringLiteral("  ") + QString::number(f.count).rightJustified(8) + QStringLiteral("  ")
-                + forTerminal(f.group.label()) + QStringLiteral("  [")
-                + forTerminal(f.consumerGroups.join(QStringLiteral(", "))) + QStringLiteral("]\n");
+                + escapeForTerminal(f.group.label()) + QStringLiteral("  [") + escapeForTerminal(groups)
+                + QStringLiteral("]\n");
+        }
         for (const auto &sample : errors.recent)
             out += QStringLiteral("  decode error at [") + QString::number(sample.partition) + QStringLiteral("] offset ")
-                + QString::number(sample.offset) + QStringLiteral(": ") + forTerminal(sample.problem) + QLatin1Char('\n');
+                + QString::number(sample.offset) + QStringLiteral(": ") + escapeForTerminal(sample.problem) + QLatin1Char('\n');
     }
     return out;
 }

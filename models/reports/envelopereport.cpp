@@ -31,29 +31,29 @@ QJsonObject toJson(const EnvelopeDetection &d)
 
 QString toText(const EnvelopeDetection &d)
 {
-    QString out = forTerminal(d.topic) + QStringLiteral(": ") + QString::number(d.sampled)
+    QString out = escapeForTerminal(d.topic) + QStringLiteral(": ") + QString::number(d.sampled)
         + QStringLiteral(" messages sampled\n");
     int rank = 0;
     for (const auto &p : d.proposals) {
-        out += QString::number(++rank) + QStringLiteral(". ") + forTerminal(p.preset) + QStringLiteral(" (score ")
+        out += QString::number(++rank) + QStringLiteral(". ") + escapeForTerminal(p.preset) + QStringLiteral(" (score ")
             + QString::number(p.score, 'f', 2) + QStringLiteral(", ") + QString::number(p.readable)
             + QStringLiteral(" of ") + QString::number(p.sampled) + QStringLiteral(" read cleanly")
             + (p.deadLetter ? QStringLiteral(", dead letters") : QString()) + QStringLiteral(")\n");
         for (const auto &e : p.evidence)
-            out += QStringLiteral("     ") + forTerminal(e) + QLatin1Char('\n');
+            out += QStringLiteral("     ") + escapeForTerminal(e) + QLatin1Char('\n');
     }
     if (d.pairing) {
-        out += QStringLiteral("pairing: source ") + forTerminal(d.pairing->sourceTopic);
+        out += QStringLiteral("pairing: source ") + escapeForTerminal(d.pairing->sourceTopic);
         if (!d.pairing->retryTopics.isEmpty())
-            out += QStringLiteral(", retries ") + forTerminal(d.pairing->retryTopics.join(QStringLiteral(", ")));
+            out += QStringLiteral(", retries ") + escapeForTerminal(d.pairing->retryTopics.join(QStringLiteral(", ")));
         if (!d.pairing->deadLetterTopics.isEmpty())
-            out += QStringLiteral(", dead letters ") + forTerminal(d.pairing->deadLetterTopics.join(QStringLiteral(", ")));
+            out += QStringLiteral(", dead letters ") + escapeForTerminal(d.pairing->deadLetterTopics.join(QStringLiteral(", ")));
         out += QLatin1Char('\n');
         for (const auto &e : d.pairing->evidence)
-            out += QStringLiteral("     ") + forTerminal(e) + QLatin1Char('\n');
+            out += QStringLiteral("     ") + escapeForTerminal(e) + QLatin1Char('\n');
     }
     for (const auto &o : d.observations)
-        out += QStringLiteral("seen: ") + forTerminal(o) + QLatin1Char('\n');
+        out += QStringLiteral("seen: ") + escapeForTerminal(o) + QLatin1Char('\n');
     return out;
 }
 

@@ -79,24 +79,24 @@ QString toText(const HealthReport &report)
     for (const ConnectionHealth &c : report.connections) {
         const QString latency = c.latencyMs < 0 ? QString() : QString::number(c.latencyMs) + QStringLiteral(" ms");
         QString line = pad(healthStateName(c.state), 8);
-        line += pad(forTerminal(c.name), 16);
+        line += pad(escapeForTerminal(c.name), 16);
         line += pad(latency, 9);
-        line += forTerminal(c.detail.section(QLatin1Char('\n'), 0, 0));
+        line += escapeForTerminal(c.detail.section(QLatin1Char('\n'), 0, 0));
         lines << line;
         for (const QString &note : report.notesOf(c))
-            lines << noCells + QStringLiteral("note: ") + forTerminal(note);
+            lines << noCells + QStringLiteral("note: ") + escapeForTerminal(note);
     }
     auto percent = [](double v) { return v < 0 ? QStringLiteral("?") : QString::number(v * 100, 'f', 2) + QLatin1Char('%'); };
     for (const FlowFigures &f : report.flows)
-        lines << QStringLiteral("flow ") + forTerminal(f.flow) + QStringLiteral(": ") + lagStatusName(f.status)
-                + QStringLiteral(" (worst group ") + forTerminal(f.worstGroup) + QStringLiteral("), lag ")
+        lines << QStringLiteral("flow ") + escapeForTerminal(f.flow) + QStringLiteral(": ") + lagStatusName(f.status)
+                + QStringLiteral(" (worst group ") + escapeForTerminal(f.worstGroup) + QStringLiteral("), lag ")
                 + QString::number(f.lag) + QStringLiteral(", retry share ") + percent(f.retryShare)
                 + QStringLiteral(", errors ")
                 + (f.errorsPerMinute < 0 ? QStringLiteral("?") : QString::number(f.errorsPerMinute, 'f', 2))
                 + QStringLiteral("/min (") + percent(f.errorShare) + QStringLiteral(" of source), dead letters ")
                 + (f.deadLetters < 0 ? QStringLiteral("-") : QString::number(f.deadLetters));
     for (const StoreFigures &s : report.stores)
-        lines << QStringLiteral("store ") + forTerminal(s.store) + QStringLiteral(", last ")
+        lines << QStringLiteral("store ") + escapeForTerminal(s.store) + QStringLiteral(", last ")
                 + QString::number(s.windowMs / 1000.0, 'f', 0) + QStringLiteral(" s: ")
                 + QString::number(s.processed) + QStringLiteral(" processed, ") + QString::number(s.duplicatesSkipped)
                 + QStringLiteral(" duplicates skipped, ") + QString::number(s.retried) + QStringLiteral(" retried, ")

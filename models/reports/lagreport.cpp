@@ -37,6 +37,7 @@ LagReport buildLagReport(const QList<LagSnapshot> &snapshots, const MetricsTrack
         QHash<QPair<QString, QString>, qint64> groupLag;
         for (const GroupLag &g : groupTotals(snapshot.partitions))
             groupLag.insert({g.flow, g.group}, g.lag);
+        const auto ages = groupLagAges(snapshot);
         QHash<QPair<QString, QString>, const FlowGroup *> membership;
         for (const auto &g : snapshot.groups)
             membership.insert({g.flow, g.group}, &g);
@@ -48,6 +49,11 @@ LagReport buildLagReport(const QList<LagSnapshot> &snapshots, const MetricsTrack
             if (group.group.isEmpty()) {
                 group.group = p.group;
                 group.status = groupStatus.value({p.flow, p.group});
+                const GroupLagAge age = ages.value({p.flow, p.group});
+                if (age.sourceMs >= 0)
+                    group.lagSeconds = age.sourceMs / 1000.0;
+                if (age.retryMs >= 0)
+                    group.retryLagSeconds = age.retryMs / 1000.0;
                 if (const FlowGroup *m = membership.value({p.flow, p.group})) {
                     group.members = m->members;
                     group.state = m->state;
@@ -66,8 +72,6 @@ LagReport buildLagReport(const QList<LagSnapshot> &snapshots, const MetricsTrack
                 row.lagSeconds = p.lagMs / 1000.0;
             row.status = partitionStatus.value({p.flow, p.group, p.topic, p.partition});
             group.lag += row.lag;
-            if (row.lagSeconds && (!group.lagSeconds || *row.lagSeconds > *group.lagSeconds))
-                group.lagSeconds = row.lagSeconds;
             group.partitions.append(row);
         }
         for (auto f = byFlow.cbegin(); f != byFlow.cend(); ++f) {
@@ -102,6 +106,7 @@ QJsonObject toJson(const LagReport &report)
             groups.append(QJsonObject{{QStringLiteral("group"), g.group},
                                       {QStringLiteral("lag"), g.lag},
                                       {QStringLiteral("lag_seconds"), jsonOptional(g.lagSeconds)},
+                                      {QStringLiteral("retry_lag_seconds"), jsonOptional(g.retryLagSeconds)},
                                       {QStringLiteral("status"), lagStatusName(g.status)},
                                       {QStringLiteral("members"), g.members ? QJsonValue(*g.members) : QJsonValue()},
                                       {QStringLiteral("state"), g.state.isEmpty() ? QJsonValue() : QJsonValue(g.state)},
@@ -138,7 +143,7 @@ QString toText(const LagReport &report)
     }
     QString text = table.toText();
     for (const auto &[cluster, note] : report.clusterNotes)
-        text += QStringLiteral("note: cluster %1: %2\n").arg(forTerminal(cluster), forTerminal(note));
+        text += QStringLiteral("note: cluster %1: %2\n").arg(escapeForTerminal(cluster), escapeForTerminal(note));
     return text;
 }
 

@@ -33,7 +33,8 @@ struct GroupLagRow
 {
     QString group;
     qint64 lag = 0;
-    std::optional<double> lagSeconds;
+    std::optional<double> lagSeconds;      // its source topics (groupLagAges), as the console charts it
+    std::optional<double> retryLagSeconds; // its retry topics, which hold messages back on purpose
     LagStatus status = LagStatus::NotEnoughData;
     std::optional<int> members;
     QString state;

@@ -3,6 +3,8 @@
 // Small pieces every command-line report renders with: JSON values for
 // "unknown", aligned text columns, and text made safe for a terminal.
 
+#include "models/core/untrustedtext.h"
+
 #include <QJsonValue>
 #include <QList>
 #include <QPair>
@@ -19,16 +21,10 @@ QJsonValue jsonOptional(const std::optional<double> &value);
 // A ratio where a negative value means unknown.
 QJsonValue jsonRatio(double value);
 
-// Text from outside Idem (topic names, error texts, payload fields) as it may
-// be printed to a terminal: control characters (C0, DEL, C1) and the bidi
-// controls that reorder what follows are shown as escapes (\x1b, \u202e),
-// never passed through.
-QString forTerminal(const QString &text);
-
 // Columns of text: a positive width pads on the right (left-aligned), a
 // negative one on the left (right-aligned), 0 leaves the column as it is (the
 // last). A cell wider than its column widens it, as printf would. Every cell
-// passes through forTerminal.
+// passes through escapeForTerminal (models/core/untrustedtext.h).
 class TextTable
 {
 public:

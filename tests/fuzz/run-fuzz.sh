@@ -35,6 +35,8 @@ for source in "$root"/models/envelope/*.cpp; do
     fi
     sources+=("$source")
 done
+# Capping of untrusted text, which the failure grouping uses.
+sources+=("$root/models/core/untrustedtext.cpp")
 
 if [ ! -x "$bin" ] || [ -n "$(find "$here/fuzz_envelope.cpp" "$root/models/envelope" \
         "$root/models/core" -newer "$bin" -print -quit)" ]; then

@@ -104,7 +104,7 @@ private slots:
         auto started = MockKafka::start(1);
         QVERIFY(started.ok());
         m_kafka = std::move(started.value());
-        for (const char *t : {"orders", "orders.DLT", "flood.DLT"})
+        for (const char *t : {"orders", "orders.DLT", "flood.DLT", "hostile.DLT"})
             QVERIFY(m_kafka->createTopic(QString::fromLatin1(t), 2).ok());
     }
 
@@ -261,6 +261,53 @@ private slots:
         QCOMPARE(p.exitCode(), 2);
         QCOMPARE(QString::fromUtf8(p.readAllStandardError()).trimmed(),
                  QStringLiteral("idemctl: --newest must be a number of dead letters from 1 to 1000000, not \"0\""));
+    }
+
+    void idemctlEscapesTerminalControls()
+    {
+        // Anyone who can write to a dead-letter topic writes these texts:
+        // ESC sequences (colour, window title), C1 controls and a bidi override.
+        const QByteArray esc = "\x1b[31mred\x1b]0;owned\x07";
+        const QByteArray bidi = "\xe2\x80\xae" "exe.gpj"; // U+202E
+        const QByteArray c1 = "\xc2\x9b" "2J";             // U+009B, CSI
+        Headers headers = springHeaders(0, "x", "y");
+        for (auto &[key, value] : headers) {
+            if (key == "kafka_dlt-exception-fqcn")
+                value = "com.acme.Evil" + esc + "Exception";
+            else if (key == "kafka_dlt-exception-message")
+                value = "order failed " + bidi + " " + c1;
+            else if (key == "kafka_dlt-original-consumer-group")
+                value = "group" + esc;
+        }
+        headers.erase(std::remove_if(headers.begin(), headers.end(),
+                                     [](const auto &h) { return h.first == "kafka_dlt-exception-stacktrace"; }),
+                      headers.end());
+        produce("hostile.DLT", 0, "{\"event_id\":\"evt-1\"}", headers);
+
+        models::Config config;
+        models::EnvironmentConfig environment;
+        environment.name = QStringLiteral("test");
+        environment.clusters = {cluster()};
+        environment.flows = {flow(QStringLiteral("hostile"), QStringLiteral("hostile.DLT"))};
+        config.environments = {environment};
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("idem.yaml"));
+        QVERIFY(connectors::saveConfig(config, path).ok());
+        QProcess p;
+        p.start(QStringLiteral(IDEMCTL), {QStringLiteral("--config"), path, QStringLiteral("deadletters")});
+        QVERIFY(p.waitForFinished(60000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        const QByteArray out = p.readAllStandardOutput();
+        QVERIFY2(out.contains("1 dead letters read"), out.constData());
+        // Nothing reaches the terminal raw...
+        QVERIFY2(!out.contains('\x1b') && !out.contains('\x07'), out.toPercentEncoding(" :[]();,.\n").constData());
+        QVERIFY(!out.contains("\xe2\x80\xae"));
+        QVERIFY(!out.contains("\xc2\x9b"));
+        // ...and all of it shows, as visible escapes.
+        QVERIFY2(out.contains("com.acme.Evil\\x1b[31mred\\x1b]0;owned\\x07Exception"), out.constData());
+        QVERIFY2(out.contains("\\u202eexe.gpj"), out.constData());
+        QVERIFY2(out.contains("\\u009b<n>J"), out.constData()); // the cause is normalised: digits become <n>
+        QVERIFY2(out.contains("[group\\x1b[31mred\\x1b]0;owned\\x07]"), out.constData());
     }
 };
 

@@ -52,7 +52,7 @@ private slots:
         auto started = MockKafka::start(1);
         QVERIFY(started.ok());
         m_kafka = std::move(started.value());
-        for (const char *t : {"invoices", "orders", "orders.DLT", "sink-errors"})
+        for (const char *t : {"invoices", "orders", "orders.DLT", "sink-errors", "hostile"})
             QVERIFY(m_kafka->createTopic(QString::fromLatin1(t), 2).ok());
         for (int i = 0; i < 12; ++i) {
             const QByteArray n = QByteArray::number(i);
@@ -112,6 +112,22 @@ private slots:
         const QJsonObject pairing = detect(QStringLiteral("orders.DLT")).value(QStringLiteral("pairing")).toObject();
         QCOMPARE(pairing.value(QStringLiteral("source_topic")).toString(), QStringLiteral("orders"));
         QCOMPARE(pairing.value(QStringLiteral("dead_letter_topics")).toArray().first().toString(), QStringLiteral("orders.DLT"));
+    }
+
+    void textOutputEscapesTerminalControls()
+    {
+        // Header names are whatever the producer wrote: an escape sequence
+        // and a bidi override reach the terminal only as visible escapes.
+        produce("hostile", "k", "{\"id\":1}", {{"x\x1b[2J\x1b]0;owned\x07y\xe2\x80\xae" "txt", "v"}});
+        QProcess p;
+        p.start(QStringLiteral(IDEMCTL), {QStringLiteral("--bootstrap"), m_kafka->bootstrapServers(), QStringLiteral("envelope"),
+                                          QStringLiteral("detect"), QStringLiteral("hostile")});
+        QVERIFY(p.waitForFinished(30000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        const QByteArray out = p.readAllStandardOutput();
+        QVERIFY2(!out.contains('\x1b') && !out.contains('\x07') && !out.contains("\xe2\x80\xae"),
+                 out.toPercentEncoding(" :[]();,.\n").constData());
+        QVERIFY2(out.contains("x\\x1b[2J\\x1b]0;owned\\x07y\\u202etxt"), out.constData());
     }
 
     void unknownTopicIsAPreciseError()

@@ -21,8 +21,14 @@ private slots:
 
         light.setState(HealthLight::State::Down, QStringLiteral("connection refused"));
         QCOMPARE(light.color(), QColor(0xcf, 0x22, 0x2e));
-        QVERIFY(light.toolTip().startsWith(QStringLiteral("orders store: down")));
+        QVERIFY(light.toolTip().startsWith(QStringLiteral("<qt>orders store: down")));
         QVERIFY(light.toolTip().contains(QStringLiteral("connection refused")));
+
+        // A server's error text is shown as text, not as HTML.
+        light.setState(HealthLight::State::Down, QStringLiteral("refused <img src=x> <b>bold</b>"));
+        QVERIFY2(light.toolTip().contains(QStringLiteral("refused &lt;img src=x&gt; &lt;b&gt;bold&lt;/b&gt;")),
+                 qPrintable(light.toolTip()));
+        QVERIFY(!light.toolTip().contains(QStringLiteral("<img")));
 
         light.setState(HealthLight::State::Ok);
         QCOMPARE(light.color(), QColor(0x2e, 0xa0, 0x43));

@@ -4,6 +4,7 @@
 // and CSV files; the status bar and the Connections page carry each
 // connection's health; the window can save a screenshot of itself.
 
+#include "models/envelope/failuretablemodel.h"
 #include "models/metrics/partitiontablemodel.h"
 #include "ui/charts/metricchart.h"
 #include "ui/mainwindow.h"
@@ -13,6 +14,7 @@
 
 #include <qcustomplot.h>
 
+#include <QLabel>
 #include <QListWidget>
 #include <QTabWidget>
 #include <QTableView>
@@ -67,7 +69,9 @@ private slots:
         // Overview: the card's figures and status.
         ui::FlowCard *card = window.overviewPage()->card(QStringLiteral("orders"));
         QVERIFY(card);
-        QCOMPARE(card->statusText(), QStringLiteral("STALLED")); // shipping stuck at 900
+        // Shipping stuck at 900; lag 705 above its threshold 500: both told.
+        QCOMPARE(card->statusText(), QStringLiteral("STALLED · lag above threshold"));
+        QCOMPARE(card->badgeColor(), ui::statusColor(models::LagStatus::Stalled));
         QCOMPARE(card->figureText(QStringLiteral("lag")), QStringLiteral("705"));
         QCOMPARE(card->figureText(QStringLiteral("errors")), QStringLiteral("6.0")); // 6 dead letters in a minute
         QCOMPARE(card->figureText(QStringLiteral("dead letters")), QStringLiteral("16"));
@@ -179,6 +183,53 @@ private slots:
 
     // The Flows page's dead-letter tab: failure groups of the shown flow,
     // most frequent first, and the topic's decode errors in words.
+    void deadLetterTextIsShownAsPlainText()
+    {
+        ui::MainWindow window;
+        window.resize(1300, 850);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.applySnapshot(snapshot(1'795'700'000'000, 100, 90, 80, 3));
+        window.showPage(1);
+        ui::FlowsPage *flows = window.flowsPage();
+        QCOMPARE(flows->currentFlow(), QStringLiteral("orders"));
+
+        // Whoever writes to the dead-letter topic writes these texts.
+        const QString html = QStringLiteral("<img src=x><b>bold</b>");
+        models::DeadLetterDigest digest(QStringLiteral("orders"), QStringLiteral("orders.dlq"));
+        models::RawMessage raw;
+        raw.topic = QStringLiteral("orders.dlq");
+        raw.offset = 1;
+        raw.timestampMs = 1'795'700'000'000;
+        models::DecodedEnvelope decoded;
+        decoded.eventId = QStringLiteral("evt ") + html;
+        decoded.consumerGroup = html;
+        decoded.errorClass = QStringLiteral("Poison");
+        decoded.error = QStringLiteral("amount ") + html;
+        decoded.problems << models::FieldProblem{models::EnvelopeField::Attempt, QStringLiteral("header ") + html};
+        digest.add(raw, decoded);
+        window.applyDeadLetters(digest);
+
+        auto *label = flows->findChild<QLabel *>(QStringLiteral("decodeErrors"));
+        QVERIFY(label);
+        QCOMPARE(label->textFormat(), Qt::PlainText);
+        QVERIFY2(label->text().contains(QStringLiteral("header ") + html), qPrintable(label->text()));
+        QVERIFY2(label->toolTip().contains(QStringLiteral("header &lt;img src=x&gt;&lt;b&gt;bold&lt;/b&gt;")),
+                 qPrintable(label->toolTip()));
+        QVERIFY(!label->toolTip().contains(QStringLiteral("<img")));
+
+        QAbstractItemModel *model = flows->failuresView()->model();
+        QCOMPARE(model->rowCount(), 1);
+        QVERIFY(model->index(0, models::FailureTableModel::Failure).data().toString().endsWith(html));
+        QCOMPARE(model->index(0, models::FailureTableModel::ConsumerGroups).data().toString(), html);
+        const QString tip = model->index(0, models::FailureTableModel::Failure).data(Qt::ToolTipRole).toString();
+        QVERIFY2(tip.contains(QStringLiteral("&lt;img src=x&gt;")) && !tip.contains(QStringLiteral("<img")), qPrintable(tip));
+
+        // The Overview card quotes the top failure escaped inside its own markup.
+        const QString failure = window.overviewPage()->card(QStringLiteral("orders"))->figureText(QStringLiteral("failure"));
+        QVERIFY2(failure.contains(QStringLiteral("&lt;img src=x&gt;")) && !failure.contains(QStringLiteral("<img")), qPrintable(failure));
+    }
+
     void showsDeadLetterFailuresAndDecodeErrors()
     {
         ui::MainWindow window;
@@ -231,7 +282,7 @@ private slots:
         QVERIFY(model->index(1, 0).data().toString().startsWith(QStringLiteral("TimeoutException")));
         const QString text = flows->decodeErrorsText();
         QVERIFY2(text.contains(QStringLiteral("orders.dlq: 10 dead letters read")), qPrintable(text));
-        QVERIFY2(text.contains(QStringLiteral("Decode errors: 1</b>")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("Decode errors: 1 could not")), qPrintable(text));
         QVERIFY2(text.contains(QStringLiteral("could not read attempt: header attempt is 3 bytes")), qPrintable(text));
         window.grab().save(QDir::temp().filePath(QStringLiteral("idem-flows-failures.png")));
 
@@ -263,6 +314,86 @@ private slots:
         QVERIFY(!window.overviewPage()->card(QStringLiteral("orders")));
         QCOMPARE(flows->currentFlow(), QStringLiteral("purchases"));
         QCOMPARE(flows->partitionsView()->model()->rowCount(), 2);
+    }
+
+    // A flow whose groups keep up (status OK) while a figure is above its
+    // threshold: the badge says both, in the warning colour, never a plain
+    // green OK beside a red figure.
+    // The title names the environment and the file once each, ending with
+    // the application's name so the window system adds it no second time.
+    void titleNamesEnvironmentAndFileOnce()
+    {
+        ui::MainWindow window;
+        window.setSubject(QStringLiteral("sandbox"), QStringLiteral("/tmp/idem-sandbox-x1/idem.yaml"));
+        QCOMPARE(window.windowTitle(), QStringLiteral("sandbox — idem.yaml — Idem"));
+        QCOMPARE(window.windowFilePath(), QStringLiteral("/tmp/idem-sandbox-x1/idem.yaml"));
+    }
+
+    void okStatusBesideAFigureAboveItsThreshold()
+    {
+        ui::MainWindow window;
+        window.setFlowThresholds({{QStringLiteral("orders"), {{QStringLiteral("lag"), 500}, {QStringLiteral("dead_letters"), 10}}}});
+        const qint64 t0 = QDateTime::currentMSecsSinceEpoch() - 60000;
+        // Both groups commit and catch up, still 600 behind.
+        window.applySnapshot(snapshot(t0, 1000, 300, 300, 5));
+        window.applySnapshot(snapshot(t0 + 30000, 1300, 700, 700, 5));
+        window.applySnapshot(snapshot(t0 + 60000, 1600, 1000, 1000, 5));
+        ui::FlowCard *card = window.overviewPage()->card(QStringLiteral("orders"));
+        QVERIFY(card);
+        QVERIFY(card->isAboveThreshold(QStringLiteral("lag")));
+        QCOMPARE(card->statusText(), QStringLiteral("OK · lag above threshold"));
+        QCOMPARE(card->badgeColor(), ui::statusColor(models::LagStatus::Warning));
+        QVERIFY(card->badgeColor() != ui::statusColor(models::LagStatus::Ok));
+
+        // Two figures above: both named.
+        window.applySnapshot(snapshot(t0 + 90000, 1900, 1300, 1300, 20));
+        QCOMPARE(card->statusText(), QStringLiteral("OK · lag, dead letters above threshold"));
+
+        // Caught up and under every threshold: a plain green OK.
+        window.applySnapshot(snapshot(t0 + 120000, 2000, 2000, 2000, 8));
+        window.setFlowThresholds({{QStringLiteral("orders"), {{QStringLiteral("lag"), 500}, {QStringLiteral("dead_letters"), 100}}}});
+        window.applySnapshot(snapshot(t0 + 150000, 2100, 2100, 2100, 8));
+        QVERIFY(!card->isAboveThreshold(QStringLiteral("lag")));
+        QCOMPARE(card->statusText(), QStringLiteral("OK"));
+        QCOMPARE(card->badgeColor(), ui::statusColor(models::LagStatus::Ok));
+    }
+
+    // A group that is gone (a discovered one whose members left) leaves no
+    // trace once absent for longer than the figures' window: no row, no
+    // series, and its points' memory given back.
+    void goneGroupLeavesNoTrace()
+    {
+        ui::MainWindow window;
+        window.setPollInterval(1);
+        const qint64 t0 = QDateTime::currentMSecsSinceEpoch() - 3600000;
+        window.applySnapshot(snapshot(t0, 1000, 990, 900, 10));
+        window.applySnapshot(snapshot(t0 + 500, 1000, 990, 900, 10)); // every flow series made
+        const qsizetype before = window.history().allocatedPoints();
+        const QStringList namesBefore = window.history().names();
+
+        models::LagSnapshot withConsole = snapshot(t0 + 1000, 1000, 990, 900, 10);
+        withConsole.partitions.append({QStringLiteral("orders"), QStringLiteral("console-consumer-1"),
+                                       QStringLiteral("orders.events"), 0, 500, 0, 1000, 2000});
+        window.applySnapshot(withConsole);
+        QVERIFY(window.history().series(QStringLiteral("group/orders/console-consumer-1/lag")));
+        QVERIFY(window.history().allocatedPoints() > before);
+        auto *table = window.flowsPage()->partitionsView()->model();
+        QCOMPARE(table->rowCount(), 3);
+
+        // Gone from the cluster: its row goes at once, its series after the window.
+        window.applySnapshot(snapshot(t0 + 2000, 1000, 990, 900, 10));
+        QCOMPARE(table->rowCount(), 2);
+        QVERIFY(window.history().series(QStringLiteral("group/orders/console-consumer-1/lag")));
+        window.applySnapshot(snapshot(t0 + 1000 + 5 * 60 * 1000, 1000, 990, 900, 10)); // last seen a window ago
+        QVERIFY(window.history().series(QStringLiteral("group/orders/console-consumer-1/lag")));
+        window.applySnapshot(snapshot(t0 + 1001 + 5 * 60 * 1000, 1000, 990, 900, 10));
+        QVERIFY(!window.history().series(QStringLiteral("group/orders/console-consumer-1/lag")));
+        QVERIFY(!window.history().series(QStringLiteral("group/orders/console-consumer-1/lag_seconds")));
+        QCOMPARE(window.history().names(), namesBefore);
+        QCOMPARE(window.history().allocatedPoints(), before);
+        QCOMPARE(table->rowCount(), 2);
+        // The groups still there keep their history.
+        QCOMPARE(window.history().series(QStringLiteral("group/orders/billing/lag"))->size(), 6);
     }
 };
 

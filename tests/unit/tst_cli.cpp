@@ -39,6 +39,22 @@ private:
                 QString::fromUtf8(p.readAllStandardError())};
     }
 
+    // Writes `text` to `dir`/`name` and returns its path (empty on failure).
+    static QString writeFile(const QTemporaryDir &dir, const QString &name, const QByteArray &text)
+    {
+        const QString path = dir.filePath(name);
+        QFile file(path);
+        if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size())
+            return {};
+        return path;
+    }
+
+    // One environment whose cluster nobody listens on.
+    static constexpr const char *kDownCluster
+        = "version: 1\nenvironments:\n  test:\n    kafka:\n      main:\n        bootstrap.servers: 127.0.0.1:1\n"
+          "    flows:\n      orders:\n        cluster: main\n        topics: [orders.events]\n"
+          "        groups:\n          billing: {}\n";
+
 private slots:
     void version_data()
     {
@@ -160,18 +176,10 @@ private slots:
         const Run script = run(QStringLiteral("idemctl"), {QStringLiteral("completion"), QStringLiteral("bash")});
         QCOMPARE(script.exitCode, 0);
         QTemporaryDir dir;
-        const QString path = dir.filePath(QStringLiteral("idemctl.bash"));
-        QFile file(path);
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write(script.out.toUtf8());
-        file.close();
-        const QString config = dir.filePath(QStringLiteral("idem.yaml"));
-        QFile yaml(config);
-        QVERIFY(yaml.open(QIODevice::WriteOnly));
-        yaml.write("version: 1\nenvironments:\n  test:\n    kafka:\n      main:\n        bootstrap.servers: 127.0.0.1:1\n"
-                   "    flows:\n      orders:\n        cluster: main\n        topics: [orders.events]\n"
-                   "      payments:\n        cluster: main\n        topics: [payments]\n");
-        yaml.close();
+        const QString path = writeFile(dir, QStringLiteral("idemctl.bash"), script.out.toUtf8());
+        const QString config = writeFile(dir, QStringLiteral("idem.yaml"),
+                                          QByteArray(kDownCluster) + "      payments:\n        cluster: main\n        topics: [payments]\n");
+        QVERIFY(!path.isEmpty() && !config.isEmpty());
 
         QProcess syntax;
         syntax.start(QStringLiteral("bash"), {QStringLiteral("-n"), path});
@@ -204,13 +212,8 @@ private slots:
     void downClusterStderrIsIdemsOwn()
     {
         QTemporaryDir dir;
-        const QString config = dir.filePath(QStringLiteral("idem.yaml"));
-        QFile yaml(config);
-        QVERIFY(yaml.open(QIODevice::WriteOnly));
-        yaml.write("version: 1\nenvironments:\n  test:\n    kafka:\n      main:\n        bootstrap.servers: 127.0.0.1:1\n"
-                   "    flows:\n      orders:\n        cluster: main\n        topics: [orders.events]\n"
-                   "        groups:\n          billing: {}\n");
-        yaml.close();
+        const QString config = writeFile(dir, QStringLiteral("idem.yaml"), kDownCluster);
+        QVERIFY(!config.isEmpty());
         QProcess p;
         auto env = offscreen();
         env.insert(QStringLiteral("XDG_STATE_HOME"), dir.filePath(QStringLiteral("state")));

@@ -5,13 +5,18 @@
 // example file is valid.
 
 #include "connectors/config/configfile.h"
+#include "connectors/kafka/rdkafkahandles.h"
 #include "models/config/config.h"
+#include "models/config/kafkasafety.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <sys/stat.h>
+#include <sys/types.h>
 
 using namespace idem;
 using namespace idem::models;
@@ -593,6 +598,127 @@ private slots:
         QFile f(path);
         QVERIFY(f.open(QIODevice::ReadOnly));
         QCOMPARE(f.readAll(), before);
+    }
+
+    void unsafeKafkaPropertiesAreRefused_data()
+    {
+        QTest::addColumn<QByteArray>("property");
+        QTest::addColumn<QString>("why");
+        QTest::newRow("plugins") << QByteArray("plugin.library.paths: /tmp/evil.so")
+                                 << "librdkafka property \"plugin.library.paths\" loads a shared library into Idem";
+        QTest::newRow("kinit command") << QByteArray("sasl.kerberos.kinit.cmd: \"touch /tmp/pwned\"")
+                                       << "librdkafka property \"sasl.kerberos.kinit.cmd\" runs a shell command";
+        QTest::newRow("engine") << QByteArray("ssl.engine.location: /tmp/engine.so")
+                                << "librdkafka property \"ssl.engine.location\" loads an OpenSSL engine (a shared library) into Idem";
+        QTest::newRow("providers") << QByteArray("ssl.providers: legacy,/tmp/evil")
+                                   << "librdkafka property \"ssl.providers\" loads OpenSSL providers";
+        QTest::newRow("principal into the kinit shell")
+            << QByteArray("sasl.kerberos.principal: \"idem; touch /tmp/pwned\"")
+            << "librdkafka property \"sasl.kerberos.principal\" is pasted into librdkafka's kinit shell command";
+        QTest::newRow("keytab into the kinit shell")
+            << QByteArray("sasl.kerberos.keytab: \"/tmp/k$(id)\"")
+            << "librdkafka property \"sasl.kerberos.keytab\" is pasted into librdkafka's kinit shell command";
+        QTest::newRow("callback") << QByteArray("error_cb: \"0x401000\"")
+                                  << "librdkafka property \"error_cb\" is a pointer to code or data";
+        QTest::newRow("engine callback data") << QByteArray("ssl_engine_callback_data: \"0x401000\"")
+                                              << "librdkafka property \"ssl_engine_callback_data\" is a pointer";
+    }
+
+    void unsafeKafkaPropertiesAreRefused()
+    {
+        QFETCH(QByteArray, property);
+        QFETCH(QString, why);
+        qunsetenv(models::kAllowUnsafeKafkaPropertiesVariable);
+        const QByteArray yaml = withCluster("        bootstrap.servers: b:9092\n        " + property + "\n");
+        const auto config = connectors::parseConfig(yaml, kSource);
+        QVERIFY(!config.ok());
+        // FILE:LINE:COLUMN of the key, why, and how to allow it.
+        QVERIFY2(config.error().startsWith(QStringLiteral("idem.yaml:7:9: ") + why), qPrintable(config.error()));
+        QVERIFY2(config.error().endsWith(QStringLiteral("Remove it, or set IDEM_ALLOW_UNSAFE_KAFKA_PROPERTIES=1 in "
+                                                        "Idem's environment if you trust this file")),
+                 qPrintable(config.error()));
+        QCOMPARE(config.error().count(u'\n'), 0);
+        // Nor does the dialog's reading let it through.
+        QVERIFY(!connectors::parseConfig(yaml, kSource, VariableCheck::Skipped).ok());
+
+        // The last gate: a client is not created with it, whichever way it came.
+        const QString key = QString::fromUtf8(property.left(property.indexOf(':')));
+        QString value = QString::fromUtf8(property.mid(property.indexOf(':') + 1)).trimmed();
+        if (value.startsWith(u'"'))
+            value = value.mid(1, value.size() - 2);
+        const auto client = connectors::kafka::createClient(
+            RD_KAFKA_CONSUMER, {{QStringLiteral("bootstrap.servers"), QStringLiteral("127.0.0.1:1")}, {key, value}});
+        QVERIFY(!client.ok());
+        QVERIFY2(client.error().startsWith(why), qPrintable(client.error()));
+
+        // Allowed explicitly, the reader accepts it.
+        qputenv(models::kAllowUnsafeKafkaPropertiesVariable, "1");
+        const auto allowed = connectors::parseConfig(yaml, kSource);
+        qunsetenv(models::kAllowUnsafeKafkaPropertiesVariable);
+        QVERIFY2(allowed.ok(), qPrintable(allowed.error()));
+    }
+
+    void safeKafkaPropertiesPass()
+    {
+        qunsetenv(models::kAllowUnsafeKafkaPropertiesVariable);
+        const auto config = connectors::parseConfig(
+            withCluster("        bootstrap.servers: b:9092\n"
+                        "        sasl.mechanisms: GSSAPI\n"
+                        "        sasl.kerberos.principal: \"idem/host.example.com@EXAMPLE.COM\"\n"
+                        "        sasl.kerberos.keytab: \"${IDEM_TEST_SET}\"\n"
+                        "        ssl.ca.location: /etc/ssl/certs/ca.pem\n"),
+            kSource);
+        QVERIFY2(config.ok(), qPrintable(config.error()));
+        QVERIFY(models::unsafeKafkaPropertyReason(QStringLiteral("oauthbearer.method"), QStringLiteral("oidc")).isEmpty());
+        QVERIFY(models::unsafeKafkaPropertyReason(QStringLiteral("sasl.oauthbearer.config"), QStringLiteral("a=b")).isEmpty());
+        // The gate checks the expanded value: a variable may not smuggle a command in.
+        QVERIFY(!models::unsafeKafkaPropertyReason(QStringLiteral("sasl.kerberos.principal"), QStringLiteral("a`id`")).isEmpty());
+    }
+
+    void nonRegularFilesAreRefused_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::newRow("/dev/zero") << QStringLiteral("zero");
+        QTest::newRow("fifo") << QStringLiteral("fifo");
+        QTest::newRow("directory") << QStringLiteral("directory");
+    }
+
+    void nonRegularFilesAreRefused()
+    {
+        QFETCH(QString, kind);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QString path = dir.filePath(QStringLiteral("idem.yaml"));
+        if (kind == u"zero")
+            path = QStringLiteral("/dev/zero");
+        else if (kind == u"fifo")
+            QCOMPARE(::mkfifo(QFile::encodeName(path).constData(), 0600), 0); // nobody ever writes to it
+        else
+            QVERIFY(QDir().mkpath(path));
+        QElapsedTimer timer;
+        timer.start();
+        const auto config = connectors::loadConfig(path);
+        QVERIFY(!config.ok());
+        QCOMPARE(config.error(), path + QStringLiteral(": not a regular file (a pipe, device or directory); "
+                                                       "the configuration is read from a file"));
+        QVERIFY(timer.elapsed() < 5000);
+    }
+
+    void largeFileIsRefused()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(QStringLiteral("idem.yaml"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        QByteArray chunk(1024 * 1024, ' ');
+        chunk.prepend("version: 1\n");
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(file.write(chunk) == chunk.size());
+        file.close();
+        const auto config = connectors::loadConfig(path);
+        QVERIFY(!config.ok());
+        QCOMPARE(config.error(), path + QStringLiteral(": is larger than 4 MiB; a configuration file is small"));
     }
 
     void missingFile()

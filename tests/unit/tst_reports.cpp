@@ -85,29 +85,6 @@ private slots:
         QCOMPARE(unread, QStringLiteral("orders shipping orders.events 0 - 100 100 ? UNKNOWN"));
     }
 
-    void terminalEscapes_data()
-    {
-        QTest::addColumn<QString>("text");
-        QTest::addColumn<QString>("shown");
-        QTest::newRow("plain") << QStringLiteral("billing") << QStringLiteral("billing");
-        QTest::newRow("escape sequence") << QStringLiteral("a\x1b[2Jb") << QStringLiteral("a\\x1b[2Jb");
-        QTest::newRow("newline") << QStringLiteral("a\nb") << QStringLiteral("a\\x0ab");
-        QTest::newRow("del") << QStringLiteral("a\x7f") << QStringLiteral("a\\x7f");
-        QTest::newRow("c1 csi") << QString(QChar(0x9b)) + QStringLiteral("31m") << QStringLiteral("\\u009b31m");
-        QTest::newRow("bidi override") << QString(QChar(0x202e)) + QStringLiteral("gpj.exe")
-                                       << QStringLiteral("\\u202egpj.exe");
-        QTest::newRow("isolate") << QString(QChar(0x2066)) << QStringLiteral("\\u2066");
-        QTest::newRow("tab") << QStringLiteral("a\tb") << QStringLiteral("a b");
-        QTest::newRow("not ascii") << QStringLiteral("Zürich ✓") << QStringLiteral("Zürich ✓");
-    }
-
-    void terminalEscapes()
-    {
-        QFETCH(QString, text);
-        QFETCH(QString, shown);
-        QCOMPARE(forTerminal(text), shown);
-    }
-
     void untrustedTextIsPrintedAsItself()
     {
         // A connection named like a format string, with an escape sequence in its detail.

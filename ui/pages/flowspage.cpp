@@ -1,5 +1,6 @@
 #include "ui/pages/flowspage.h"
 
+#include "models/core/untrustedtext.h"
 #include "models/envelope/failuretablemodel.h"
 #include "models/metrics/partitiontablemodel.h"
 #include "ui/charts/metricchart.h"
@@ -110,7 +111,8 @@ FlowsPage::FlowsPage(models::PartitionTableModel *partitions, const models::Metr
     m_decodeErrors = new QLabel(this);
     m_decodeErrors->setObjectName(QStringLiteral("decodeErrors"));
     m_decodeErrors->setWordWrap(true);
-    m_decodeErrors->setTextFormat(Qt::RichText);
+    // Topic names and decode problems quote dead letters: plain text only.
+    m_decodeErrors->setTextFormat(Qt::PlainText);
     m_decodeErrors->setTextInteractionFlags(Qt::TextSelectableByMouse);
     auto *failuresTab = new QWidget(this);
     auto *failuresLayout = new QVBoxLayout(failuresTab);
@@ -263,18 +265,18 @@ void FlowsPage::updateDeadLetters()
         ? tr(" since %1").arg(locale.toString(d.oldest().toLocalTime(), QStringLiteral("yyyy-MM-dd HH:mm:ss")))
         : QString();
     QString text = tr("%1: %2 dead letters read%3 (the newest when the console started, and every one after). ")
-                       .arg(d.topic().toHtmlEscaped(), locale.toString(d.read()), since);
+                       .arg(d.topic(), locale.toString(d.read()), since);
     QStringList details;
     if (errors.failed == 0) {
         text += tr("Decode errors: none.");
     } else {
-        text += tr("<b>Decode errors: %1</b> could not be fully read through the flow's dead-letter envelope; latest: %2")
-                    .arg(locale.toString(errors.failed), errors.recent.isEmpty() ? QString() : errors.recent.last().problem.toHtmlEscaped());
+        text += tr("Decode errors: %1 could not be fully read through the flow's dead-letter envelope; latest: %2")
+                    .arg(locale.toString(errors.failed), errors.recent.isEmpty() ? QString() : errors.recent.last().problem);
         for (const auto &sample : errors.recent)
             details << tr("[%1] offset %2: %3").arg(sample.partition).arg(sample.offset).arg(sample.problem);
     }
     m_decodeErrors->setText(text);
-    m_decodeErrors->setToolTip(details.join(QLatin1Char('\n')));
+    m_decodeErrors->setToolTip(models::plainTextToolTip(details.join(QLatin1Char('\n'))));
 }
 
 void FlowsPage::setRange(int index)

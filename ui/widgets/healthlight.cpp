@@ -1,5 +1,7 @@
 #include "ui/widgets/healthlight.h"
 
+#include "models/core/untrustedtext.h"
+
 #include <QLocale>
 #include <QPainter>
 
@@ -79,7 +81,8 @@ void HealthLight::updateToolTip()
             + tr("since %1").arg(QLocale().toString(m_since, QStringLiteral("yyyy-MM-dd HH:mm:ss t")));
     if (!m_detail.isEmpty())
         tip += QLatin1Char('\n') + m_detail;
-    setToolTip(tip);
+    // The detail quotes servers' error texts: shown as text, never as HTML.
+    setToolTip(models::plainTextToolTip(tip));
 }
 
 } // namespace idem::ui

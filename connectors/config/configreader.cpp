@@ -1,16 +1,27 @@
-#include "connectors/config/configfile.h"
+// The configuration file's reader: YAML to models::Config, every problem
+// collected with its position instead of stopping at the first. The
+// cross-reference checks are in configchecks.cpp, writing in configwriter.cpp.
 
+#include "connectors/config/configfile.h"
+#include "connectors/config/configfile_p.h"
+
+#include "models/config/kafkasafety.h"
 #include "models/envelope/presets.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
-#include <QSaveFile>
 
 #include <yaml-cpp/yaml.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
@@ -18,37 +29,11 @@
 
 namespace idem::connectors {
 
-using models::Config;
-using models::ConsumerGroupConfig;
-using models::EnvelopeConfig;
-using models::EnvironmentConfig;
-using models::FlowConfig;
-using models::KafkaClusterConfig;
-using models::OpsDatabaseConfig;
-using models::StoreConfig;
-using models::TableMapping;
+using namespace configfile; // with the models:: names the file speaks of
 
 namespace {
 
-constexpr int kFormatVersion = 1;
-constexpr qsizetype kMaxReported = 20;
-// Far above any real configuration; keeps a wrong path (a log, an image) from being slurped.
-constexpr qint64 kMaxFileSize = 16 * 1024 * 1024;
 
-QString quoted(const QString &text)
-{
-    return u'"' + text + u'"';
-}
-
-QString fromYaml(const std::string &text)
-{
-    return QString::fromStdString(text);
-}
-
-std::string toYaml(const QString &text)
-{
-    return text.toStdString();
-}
 
 QString kindOf(const YAML::Node &node)
 {
@@ -66,20 +51,7 @@ QString kindOf(const YAML::Node &node)
     return QStringLiteral("nothing");
 }
 
-QStringList names(const auto &list)
-{
-    QStringList out;
-    for (const auto &item : list)
-        out << item.name;
-    return out;
-}
 
-struct Problem
-{
-    int line = 0; // 1-based
-    int column = 0;
-    QString message;
-};
 
 struct Entry
 {
@@ -115,6 +87,14 @@ public:
             { mark.is_null() ? 1 : mark.line + 1, mark.is_null() ? 1 : mark.column + 1, message });
     }
 
+    // A name defined elsewhere in the environment, checked once it is read.
+    void reference(Reference::Kind kind, const QString &flow, const QString &group, const QString &name,
+                   const YAML::Mark &mark)
+    {
+        m_references.append({kind, flow, group, name, mark.is_null() ? 1 : mark.line + 1,
+                             mark.is_null() ? 1 : mark.column + 1});
+    }
+
 private:
     std::optional<QList<Entry>> entries(const YAML::Node &node, const QString &expected,
                                         const QString &context, const QStringList &allowed = {},
@@ -135,6 +115,7 @@ private:
 
     VariableCheck m_variables;
     QList<Problem> m_problems;
+    QList<Reference> m_references; // of the environment being read
 };
 
 std::optional<QList<Entry>> Reader::entries(const YAML::Node &node, const QString &expected,
@@ -335,6 +316,8 @@ EnvironmentConfig Reader::readEnvironment(const Entry &entry)
                 env.flows.append(std::move(*flow));
         }
     }
+    m_problems += checkReferences(env, m_references);
+    m_references.clear();
     if (const Entry *ops = find(u"ops"))
         env.ops = readOps(*ops);
     return env;
@@ -362,6 +345,11 @@ std::optional<KafkaClusterConfig> Reader::readCluster(const Entry &entry)
         if (!value)
             continue;
         checkVariables(*value, p.valueMark(), what);
+        if (!models::unsafeKafkaPropertiesAllowed()) {
+            const QString why = models::unsafeKafkaPropertyReason(p.key, *value);
+            if (!why.isEmpty())
+                error(p.keyMark(), models::unsafeKafkaPropertyMessage(p.key, why));
+        }
         if (brokers(p) && value->trimmed().isEmpty()) {
             error(p.valueMark(),
                   QStringLiteral("%1 of cluster %2 is empty; expected host:port of its brokers")
@@ -482,13 +470,6 @@ std::optional<FlowConfig> Reader::readFlow(const Entry &entry, const Environment
     if (!settings)
         return std::nullopt;
 
-    const auto defined = [&env](const QStringList &known, const QString &what) {
-        return known.isEmpty()
-            ? QStringLiteral("environment %1 defines no %2").arg(quoted(env.name), what)
-            : QStringLiteral("environment %1 defines only: %2")
-                  .arg(quoted(env.name), known.join(QStringLiteral(", ")));
-    };
-
     bool haveCluster = false;
     bool haveTopics = false;
     for (const Entry &e : *settings) {
@@ -498,12 +479,7 @@ std::optional<FlowConfig> Reader::readFlow(const Entry &entry, const Environment
             if (!cluster)
                 continue;
             flow.cluster = *cluster;
-            if (!env.cluster(*cluster)) {
-                error(e.valueMark(),
-                      QStringLiteral("flow %1 names cluster %2, but %3")
-                          .arg(quoted(flow.name), quoted(*cluster),
-                               defined(names(env.clusters), QStringLiteral("Kafka clusters"))));
-            }
+            reference(Reference::Kind::Cluster, flow.name, {}, *cluster, e.valueMark());
         } else if (e.key == u"topics") {
             haveTopics = true;
             const auto topics = topicList(e, flow.name);
@@ -534,12 +510,7 @@ std::optional<FlowConfig> Reader::readFlow(const Entry &entry, const Environment
                     if (!store)
                         continue;
                     group.store = *store;
-                    if (!env.store(*store)) {
-                        error(s.valueMark(),
-                              QStringLiteral("group %1 of flow %2 names store %3, but %4")
-                                  .arg(quoted(group.name), quoted(flow.name), quoted(*store),
-                                       defined(names(env.stores), QStringLiteral("stores"))));
-                    }
+                    reference(Reference::Kind::Store, flow.name, group.name, *store, s.valueMark());
                 }
                 flow.groups.append(group);
             }
@@ -641,167 +612,6 @@ std::optional<OpsDatabaseConfig> Reader::readOps(const Entry &entry)
     return ops;
 }
 
-QString formatProblems(QList<Problem> problems, const QString &source)
-{
-    std::stable_sort(problems.begin(), problems.end(), [](const Problem &a, const Problem &b) {
-        return std::pair(a.line, a.column) < std::pair(b.line, b.column);
-    });
-    QStringList lines;
-    for (qsizetype i = 0; i < problems.size() && i < kMaxReported; ++i) {
-        const Problem &p = problems.at(i);
-        lines
-            << QStringLiteral("%1:%2:%3: %4").arg(source).arg(p.line).arg(p.column).arg(p.message);
-    }
-    if (problems.size() > kMaxReported) {
-        lines << QStringLiteral("%1: %2 more problems not shown")
-                     .arg(source)
-                     .arg(problems.size() - kMaxReported);
-    }
-    return lines.join(u'\n');
-}
-
-// Writing ----------------------------------------------------------------------------------
-
-YAML::Emitter &operator<<(YAML::Emitter &out, const QString &text)
-{
-    return out << toYaml(text);
-}
-
-void writeList(YAML::Emitter &out, const char *key, const QStringList &items)
-{
-    out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
-    for (const QString &item : items)
-        out << item;
-    out << YAML::EndSeq;
-}
-
-// Only the entries that differ from the defaults, which the reader fills in again.
-void writeDifferences(YAML::Emitter &out, const char *key, const QMap<QString, QString> &values,
-                      const QMap<QString, QString> &defaults)
-{
-    QList<std::pair<QString, QString>> changed;
-    for (auto it = values.cbegin(); it != values.cend(); ++it) {
-        if (defaults.value(it.key()) != it.value())
-            changed.append({ it.key(), it.value() });
-    }
-    if (changed.isEmpty())
-        return;
-    out << YAML::Key << key << YAML::Value << YAML::BeginMap;
-    for (const auto &[k, v] : changed)
-        out << YAML::Key << k << YAML::Value << v;
-    out << YAML::EndMap;
-}
-
-void writeMapping(YAML::Emitter &out, const char *key, const TableMapping &mapping,
-                  const TableMapping &defaults)
-{
-    if (mapping == defaults)
-        return;
-    out << YAML::Key << key << YAML::Value << YAML::BeginMap;
-    if (mapping.table != defaults.table)
-        out << YAML::Key << "table" << YAML::Value << mapping.table;
-    writeDifferences(out, "columns", mapping.columns, defaults.columns);
-    out << YAML::EndMap;
-}
-
-void writeEnvelope(YAML::Emitter &out, const char *key, const EnvelopeConfig &envelope)
-{
-    const EnvelopeConfig defaults;
-    if (envelope == defaults)
-        return;
-    out << YAML::Key << key << YAML::Value << YAML::BeginMap;
-    if (envelope.preset != defaults.preset)
-        out << YAML::Key << "preset" << YAML::Value << envelope.preset;
-    if (!envelope.fields.isEmpty()) {
-        out << YAML::Key << "fields" << YAML::Value << YAML::BeginMap;
-        for (auto it = envelope.fields.cbegin(); it != envelope.fields.cend(); ++it)
-            out << YAML::Key << it.key() << YAML::Value << it.value();
-        out << YAML::EndMap;
-    }
-    out << YAML::EndMap;
-}
-
-void writeStore(YAML::Emitter &out, const StoreConfig &store)
-{
-    const StoreConfig defaults;
-    out << YAML::Key << store.name << YAML::Value << YAML::BeginMap;
-    out << YAML::Key << "connection" << YAML::Value << store.connection;
-    if (store.statementTimeoutMs != defaults.statementTimeoutMs)
-        out << YAML::Key << "statement_timeout_ms" << YAML::Value << store.statementTimeoutMs;
-    writeMapping(out, "registry", store.registry, defaults.registry);
-    writeMapping(out, "attempts", store.attempts, defaults.attempts);
-    writeDifferences(out, "outcomes", store.outcomeValues, defaults.outcomeValues);
-    out << YAML::EndMap;
-}
-
-void writeFlow(YAML::Emitter &out, const FlowConfig &flow)
-{
-    out << YAML::Key << flow.name << YAML::Value << YAML::BeginMap;
-    out << YAML::Key << "cluster" << YAML::Value << flow.cluster;
-    writeList(out, "topics", flow.topics);
-    if (!flow.retryTopics.isEmpty())
-        writeList(out, "retry_topics", flow.retryTopics);
-    if (!flow.deadLetterTopic.isEmpty())
-        out << YAML::Key << "dead_letter_topic" << YAML::Value << flow.deadLetterTopic;
-    if (!flow.groups.isEmpty()) {
-        out << YAML::Key << "groups" << YAML::Value << YAML::BeginMap;
-        for (const ConsumerGroupConfig &group : flow.groups) {
-            out << YAML::Key << group.name << YAML::Value << YAML::Flow << YAML::BeginMap;
-            if (!group.store.isEmpty())
-                out << YAML::Key << "store" << YAML::Value << group.store;
-            out << YAML::EndMap;
-        }
-        out << YAML::EndMap;
-    }
-    writeEnvelope(out, "envelope", flow.envelope);
-    writeEnvelope(out, "dead_letter_envelope", flow.deadLetterEnvelope);
-    if (!flow.thresholds.isEmpty()) {
-        out << YAML::Key << "thresholds" << YAML::Value << YAML::Flow << YAML::BeginMap;
-        for (auto it = flow.thresholds.cbegin(); it != flow.thresholds.cend(); ++it)
-            out << YAML::Key << it.key().toStdString() << YAML::Value << QString::number(it.value(), 'g', 12).toStdString();
-        out << YAML::EndMap;
-    }
-    out << YAML::EndMap;
-}
-
-void writeEnvironment(YAML::Emitter &out, const EnvironmentConfig &env)
-{
-    out << YAML::Key << env.name << YAML::Value;
-    if (env.clusters.isEmpty() && env.stores.isEmpty() && env.flows.isEmpty() && !env.ops) {
-        out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
-        return;
-    }
-    out << YAML::BeginMap;
-    if (!env.clusters.isEmpty()) {
-        out << YAML::Key << "kafka" << YAML::Value << YAML::BeginMap;
-        for (const KafkaClusterConfig &cluster : env.clusters) {
-            out << YAML::Key << cluster.name << YAML::Value << YAML::BeginMap;
-            for (const auto &[key, value] : cluster.properties)
-                out << YAML::Key << key << YAML::Value << value;
-            out << YAML::EndMap;
-        }
-        out << YAML::EndMap;
-    }
-    if (!env.stores.isEmpty()) {
-        out << YAML::Key << "stores" << YAML::Value << YAML::BeginMap;
-        for (const StoreConfig &store : env.stores)
-            writeStore(out, store);
-        out << YAML::EndMap;
-    }
-    if (!env.flows.isEmpty()) {
-        out << YAML::Key << "flows" << YAML::Value << YAML::BeginMap;
-        for (const FlowConfig &flow : env.flows)
-            writeFlow(out, flow);
-        out << YAML::EndMap;
-    }
-    if (env.ops) {
-        out << YAML::Key << "ops" << YAML::Value << YAML::BeginMap;
-        out << YAML::Key << "connection" << YAML::Value << env.ops->connection;
-        out << YAML::EndMap;
-    }
-    out << YAML::EndMap;
-}
-
 } // namespace
 
 Result<Config> parseConfig(const QByteArray &yaml, const QString &sourceName,
@@ -832,21 +642,60 @@ Result<Config> parseConfig(const QByteArray &yaml, const QString &sourceName,
 
 Result<Config> loadConfig(const QString &path, VariableCheck variables)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        return makeError(
-            QStringLiteral("%1: cannot read the configuration: %2").arg(path, file.errorString()));
-    }
-    if (file.size() > kMaxFileSize) {
-        return makeError(QStringLiteral("%1: %2 bytes is too large for an Idem configuration")
+    const auto cannotRead = [&](int err) {
+        return makeError(QStringLiteral("%1: cannot read the configuration: %2")
+                             .arg(path, QString::fromLocal8Bit(strerror(err))));
+    };
+    const auto notAFile = [&] {
+        return makeError(QStringLiteral("%1: not a regular file (a pipe, device or directory); "
+                                        "the configuration is read from a file")
+                             .arg(path));
+    };
+    const auto tooLarge = [&] {
+        return makeError(QStringLiteral("%1: is larger than %2 MiB; a configuration file is small")
                              .arg(path)
-                             .arg(file.size()));
+                             .arg(kMaxFileSize / (1024 * 1024)));
+    };
+    const QByteArray native = QFile::encodeName(path);
+    // Looked at before opening: opening a FIFO for reading waits for a writer.
+    struct stat before{};
+    if (::stat(native.constData(), &before) != 0)
+        return cannotRead(errno);
+    if (!S_ISREG(before.st_mode))
+        return notAFile();
+    if (before.st_size > kMaxFileSize)
+        return tooLarge();
+    // O_NONBLOCK: should the path be swapped for a FIFO meanwhile, open()
+    // returns at once, and fstat() below refuses it.
+    const int fd = ::open(native.constData(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return cannotRead(errno);
+    struct stat opened{};
+    if (::fstat(fd, &opened) != 0 || !S_ISREG(opened.st_mode)) {
+        ::close(fd);
+        return notAFile();
     }
-    const QByteArray text = file.readAll();
-    if (file.error() != QFileDevice::NoError) {
-        return makeError(
-            QStringLiteral("%1: cannot read the configuration: %2").arg(path, file.errorString()));
+    QByteArray text;
+    char buffer[65536];
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            const int err = errno;
+            ::close(fd);
+            return cannotRead(err);
+        }
+        if (n == 0)
+            break;
+        // The file may grow after fstat(): the cap holds for what is read.
+        if (text.size() + n > kMaxFileSize) {
+            ::close(fd);
+            return tooLarge();
+        }
+        text.append(buffer, n);
     }
+    ::close(fd);
     Result<Config> config = parseConfig(text, path, variables);
     if (config)
         config->sourcePath = QFileInfo(path).absoluteFilePath();
@@ -867,79 +716,6 @@ Result<models::EnvironmentConfig> selectEnvironment(const models::Config &config
     return makeError(name.isEmpty() ? QStringLiteral("%1 defines no environment").arg(path)
                                     : QStringLiteral("%1 has no environment \"%2\"; it defines: %3")
                                           .arg(path, name, names.join(QStringLiteral(", "))));
-}
-
-QByteArray writeConfig(const Config &config)
-{
-    YAML::Emitter out;
-    out.SetIndent(2);
-    out << YAML::Comment(
-        "Idem configuration. Idem keeps the keys but not the comments when it writes this file.")
-        << YAML::Newline;
-    out << YAML::BeginMap;
-    out << YAML::Key << "version" << YAML::Value << kFormatVersion;
-    out << YAML::Key << "environments" << YAML::Value;
-    if (config.environments.isEmpty()) {
-        out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
-    } else {
-        out << YAML::BeginMap;
-        for (const EnvironmentConfig &env : config.environments)
-            writeEnvironment(out, env);
-        out << YAML::EndMap;
-    }
-    out << YAML::EndMap;
-    return QByteArray(out.c_str(), qsizetype(out.size())) + '\n';
-}
-
-Status saveConfig(const Config &config, const QString &path)
-{
-    const QByteArray text = writeConfig(config);
-    // Never replace a working file with one Idem itself would reject.
-    if (const auto check = parseConfig(text, path, VariableCheck::Skipped); !check) {
-        return makeError(
-            QStringLiteral("the configuration was not saved because it is not valid:\n")
-            + check.error());
-    }
-
-    const QFileInfo info(path);
-    if (!QDir().mkpath(info.absolutePath())) {
-        return makeError(QStringLiteral("cannot create the folder %1 for the configuration")
-                             .arg(info.absolutePath()));
-    }
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        return makeError(
-            QStringLiteral("cannot write the configuration %1: %2").arg(path, file.errorString()));
-    }
-    // Owner only, even though secrets belong elsewhere: connection strings still reveal hosts and
-    // users.
-    if (!file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
-        file.cancelWriting();
-        return makeError(QStringLiteral("cannot restrict the permissions of %1: %2")
-                             .arg(path, file.errorString()));
-    }
-    if (file.write(text) != text.size() || !file.commit()) {
-        return makeError(
-            QStringLiteral("cannot write the configuration %1: %2").arg(path, file.errorString()));
-    }
-    return Status::success();
-}
-
-QByteArray YamlConfigStorage::text(const Config &config) const
-{
-    return writeConfig(config);
-}
-
-Result<Config> YamlConfigStorage::read(const QByteArray &text, const QString &sourceName) const
-{
-    return parseConfig(text, sourceName, VariableCheck::Skipped);
-}
-
-Status YamlConfigStorage::save(const Config &config)
-{
-    if (config.sourcePath.isEmpty())
-        return makeError(QStringLiteral("the configuration has no file to be saved to"));
-    return saveConfig(config, config.sourcePath);
 }
 
 QString defaultConfigPath()
