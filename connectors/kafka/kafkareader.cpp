@@ -117,6 +117,9 @@ KafkaReader::KafkaReader(KafkaProperties properties, KafkaProperties overrides)
     m_properties.append({QStringLiteral("enable.auto.offset.store"), QStringLiteral("false")});
     m_properties.append({QStringLiteral("enable.partition.eof"), QStringLiteral("true")});
     m_properties.append({QStringLiteral("auto.offset.reset"), QStringLiteral("error")});
+    // A fetch at the end of a partition waits this long for more on the
+    // broker's connection, and a watermark or time request queues behind it.
+    m_properties.append({QStringLiteral("fetch.wait.max.ms"), QStringLiteral("20")});
     m_properties.append({QStringLiteral("log_level"), QStringLiteral("3")});
     m_properties.append(overrides);
 }
@@ -359,11 +362,16 @@ void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const Q
             finishAll(ReadStop::Budget);
             break;
         }
-        const ssize_t got = rd_kafka_consume_batch_queue(queue.get(), int(std::max<qint64>(1, control.slice().count())),
-                                                         batch.data(), batch.size());
+        // What has arrived, at once; else wait for the next message (a batch
+        // call would wait for a full batch or the whole slice).
+        ssize_t got = rd_kafka_consume_batch_queue(queue.get(), 0, batch.data(), batch.size());
+        if (got == 0) {
+            batch[0] = rd_kafka_consume_queue(queue.get(), int(std::max<qint64>(1, control.slice().count())));
+            got = batch[0] ? 1 : 0;
+        }
         for (ssize_t b = 0; b < got; ++b) {
             KafkaMessage m(batch[size_t(b)]); // released at the end of this step, before any destroy
-            if (!m->rkt || open == 0)
+            if (!m->rkt || open == 0 || budget == 0)
                 continue;
             auto nameIt = topicNames.find(m->rkt);
             if (nameIt == topicNames.end())
@@ -388,7 +396,7 @@ void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const Q
                 close(ReadStop::Error, text);
                 continue;
             } else if (m->offset >= o.readTo) {
-                if (m->offset < it->end && budget != 0) {
+                if (m->offset < it->end) {
                     models::RawMessage raw = toRawMessage(m.get());
                     raw.topic = *nameIt;
                     messages.append(std::move(raw));
