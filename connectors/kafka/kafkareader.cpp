@@ -76,10 +76,15 @@ QString ReadResult::describeGaps() const
     return lines.join(QLatin1Char('\n'));
 }
 
-models::RawMessage toRawMessage(const rd_kafka_message_t *message)
+namespace {
+
+// `topic`: the message's topic name where the caller has it already.
+models::RawMessage convert(const rd_kafka_message_t *message, const QString *topic)
 {
     models::RawMessage raw;
-    if (message->rkt)
+    if (topic)
+        raw.topic = *topic;
+    else if (message->rkt)
         raw.topic = QString::fromUtf8(rd_kafka_topic_name(message->rkt));
     raw.partition = message->partition;
     raw.offset = message->offset;
@@ -107,6 +112,13 @@ models::RawMessage toRawMessage(const rd_kafka_message_t *message)
         }
     }
     return raw;
+}
+
+} // namespace
+
+models::RawMessage toRawMessage(const rd_kafka_message_t *message)
+{
+    return convert(message, nullptr);
 }
 
 KafkaReader::KafkaReader(KafkaProperties properties, KafkaProperties overrides)
@@ -351,6 +363,13 @@ void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const Q
         return;
     }
     qsizetype open = wants.size();
+    QHash<QPair<const void *, int>, Want *> byHandle; // pointers into wants, which no longer grows
+    qint64 expected = 0;
+    for (const Want &w : std::as_const(wants))
+        expected += firstOnly ? 1 : w.end - outcomes[w.index].readFrom;
+    if (budget >= 0)
+        expected = std::min(expected, budget);
+    messages.reserve(messages.size() + qsizetype(std::min<qint64>(expected, 10'000'000)));
     KafkaQueue queue(rd_kafka_queue_get_consumer(rk));
     std::vector<rd_kafka_message_t *> batch(kBatch);
     while (open > 0) {
@@ -373,12 +392,21 @@ void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const Q
             KafkaMessage m(batch[size_t(b)]); // released at the end of this step, before any destroy
             if (!m->rkt || open == 0 || budget == 0)
                 continue;
-            auto nameIt = topicNames.find(m->rkt);
-            if (nameIt == topicNames.end())
-                nameIt = topicNames.insert(m->rkt, QString::fromUtf8(rd_kafka_topic_name(m->rkt)));
-            const auto it = wants.find({*nameIt, m->partition});
-            if (it == wants.end() || !it->open)
+            // Looked up by handle first: names are hashed once a partition.
+            Want *want = byHandle.value({m->rkt, m->partition}, nullptr);
+            if (!want) {
+                auto nameIt = topicNames.find(m->rkt);
+                if (nameIt == topicNames.end())
+                    nameIt = topicNames.insert(m->rkt, QString::fromUtf8(rd_kafka_topic_name(m->rkt)));
+                const auto found = wants.find({*nameIt, m->partition});
+                if (found == wants.end())
+                    continue;
+                want = &*found;
+                byHandle.insert({m->rkt, m->partition}, want);
+            }
+            if (!want->open)
                 continue;
+            Want *const it = want;
             RangeOutcome &o = outcomes[it->index];
             auto close = [&](ReadStop why, const QString &error = {}) {
                 it->open = false;
@@ -397,9 +425,7 @@ void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const Q
                 continue;
             } else if (m->offset >= o.readTo) {
                 if (m->offset < it->end) {
-                    models::RawMessage raw = toRawMessage(m.get());
-                    raw.topic = *nameIt;
-                    messages.append(std::move(raw));
+                    messages.append(convert(m.get(), &o.range.topic));
                     if (budget > 0)
                         --budget;
                     o.readTo = m->offset + 1;

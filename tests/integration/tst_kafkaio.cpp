@@ -14,6 +14,7 @@
 #include "connectors/kafka/kafkareader.h"
 #include "connectors/kafka/lagpoller.h"
 #include "connectors/kafka/mockkafka.h"
+#include "connectors/kafka/topicsampler.h"
 #include "tests/support/topicreader.h"
 
 #include <QElapsedTimer>
@@ -372,6 +373,25 @@ private slots:
         }
         // Destroying them does not wait for the cluster either.
         QVERIFY2(timer.elapsed() < 1000, qPrintable(QStringLiteral("destroying took %1 ms").arg(timer.elapsed())));
+
+        // The sampler: one deadline for the whole sample (it used to give
+        // every partition's watermarks 10 s of their own), and a cancel
+        // noticed at once.
+        const KafkaProperties props{{QStringLiteral("bootstrap.servers"), slow->bootstrapServers()}};
+        timer.restart();
+        auto sample = sampleTopic(props, QStringLiteral("orders"), 10, PollControl::within(1500ms));
+        QVERIFY2(timer.elapsed() < 1800, qPrintable(QStringLiteral("the sample took %1 ms").arg(timer.elapsed())));
+        QVERIFY(!sample.ok());
+        std::atomic_bool cancel{false};
+        QElapsedTimer sinceCancel;
+        std::thread worker([&] { sample = sampleTopic(props, QStringLiteral("orders"), 10, PollControl::within(60s, &cancel)); });
+        QTest::qWait(400);
+        sinceCancel.start();
+        cancel = true;
+        worker.join();
+        QVERIFY2(sinceCancel.elapsed() < 300, qPrintable(QStringLiteral("stopped %1 ms after the cancel").arg(sinceCancel.elapsed())));
+        QVERIFY(!sample.ok());
+        QCOMPARE(sample.error(), QStringLiteral("sampling orders was cancelled"));
     }
 };
 
