@@ -359,6 +359,18 @@ private slots:
             const models::LagSnapshot snapshot = reader.poll(PollControl::within(2s));
             QVERIFY2(timer.elapsed() < 2300, qPrintable(QStringLiteral("the poll took %1 ms").arg(timer.elapsed())));
             QVERIFY(snapshot.health.state != models::HealthState::Ok);
+            // A cancel from another thread ends the poll at once.
+            std::atomic_bool cancel{false};
+            models::LagSnapshot cancelled;
+            std::thread worker([&] { cancelled = reader.poll(PollControl::within(60s, &cancel)); });
+            QTest::qWait(400);
+            QElapsedTimer sinceCancel;
+            sinceCancel.start();
+            cancel = true;
+            worker.join();
+            QVERIFY2(sinceCancel.elapsed() < 300, qPrintable(QStringLiteral("stopped %1 ms after the cancel").arg(sinceCancel.elapsed())));
+            QCOMPARE(cancelled.health.state, models::HealthState::Down);
+            QVERIFY2(cancelled.health.detail.contains(QStringLiteral("cancelled")), qPrintable(cancelled.health.detail));
             // The tail, given a snapshot with marks, also keeps to its deadline.
             models::LagSnapshot marks = snapshot;
             marks.health.state = models::HealthState::Ok;
