@@ -369,7 +369,7 @@ void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const Q
         expected += firstOnly ? 1 : w.end - outcomes[w.index].readFrom;
     if (budget >= 0)
         expected = std::min(expected, budget);
-    messages.reserve(messages.size() + qsizetype(std::min<qint64>(expected, 10'000'000)));
+    messages.reserve(messages.size() + qsizetype(std::min<qint64>(expected, 100'000)));
     KafkaQueue queue(rd_kafka_queue_get_consumer(rk));
     std::vector<rd_kafka_message_t *> batch(kBatch);
     while (open > 0) {
@@ -459,16 +459,16 @@ QMap<std::tuple<QString, int, qint64>, models::RawMessage> KafkaReader::readEach
 {
     ReadResult result = readRanges(firsts, -1, control, true);
     QMap<std::tuple<QString, int, qint64>, models::RawMessage> out;
-    for (int i = 0; i < result.ranges.size(); ++i) {
+    QHash<TopicPartition, QHash<qint64, int>> byOffset; // partition -> offset -> index in messages
+    for (int m = 0; m < result.messages.size(); ++m)
+        byOffset[{result.messages[m].topic, result.messages[m].partition}].insert(result.messages[m].offset, m);
+    for (const RangeOutcome &r : std::as_const(result.ranges)) {
         // The record found for a range is the one just before its readTo.
-        const RangeOutcome &r = result.ranges[i];
-        for (const models::RawMessage &raw : std::as_const(result.messages)) {
-            if (raw.topic == r.range.topic && raw.partition == r.range.partition && raw.offset >= r.readFrom
-                && raw.offset + 1 == r.readTo) {
-                out.insert({r.range.topic, r.range.partition, r.range.from}, raw);
-                break;
-            }
-        }
+        if (r.readTo <= r.readFrom)
+            continue;
+        const int m = byOffset.value({r.range.topic, r.range.partition}).value(r.readTo - 1, -1);
+        if (m >= 0)
+            out.insert({r.range.topic, r.range.partition, r.range.from}, result.messages[m]);
     }
     if (outcome)
         *outcome = std::move(result);
