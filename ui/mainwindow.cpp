@@ -209,26 +209,19 @@ void MainWindow::applySnapshot(const models::LagSnapshot &snapshot)
     // History: one point per poll for every figure the charts draw.
     const qint64 t = snapshot.takenAt.toMSecsSinceEpoch();
     const QList<models::GroupFigures> &groups = figures.groups;
-    // A group's lag in seconds follows its source topics: retry topics hold
-    // messages back on purpose.
-    QSet<QString> retryTopics;
-    for (const auto &m : snapshot.topics) {
-        if (m.role == models::TopicPartitionMarks::Role::Retry)
-            retryTopics.insert(m.topic);
-    }
-    QMap<QPair<QString, QString>, qint64> groupLagMs;
-    for (const auto &p : snapshot.partitions) {
-        if (retryTopics.contains(p.topic))
-            continue;
-        auto &ms = groupLagMs[{p.flow, p.group}];
-        ms = std::max(ms, p.lagMs);
-    }
+    // A group's lag in seconds follows its source topics (models::groupLagAges,
+    // the rule idemctl lag reports too): retry topics hold messages back on purpose.
+    const auto ages = models::groupLagAges(snapshot);
+    QList<QPair<QString, QString>> present;
     for (const auto &g : groups) {
-        m_history.append(QStringLiteral("group/%1/%2/lag").arg(g.flow, g.group), t, double(g.lag));
-        const qint64 ms = groupLagMs.value({g.flow, g.group}, -1);
+        m_history.append(models::groupSeriesName(g.flow, g.group, "lag"), t, double(g.lag));
+        const qint64 ms = ages.value({g.flow, g.group}).sourceMs;
         if (ms >= 0)
-            m_history.append(QStringLiteral("group/%1/%2/lag_seconds").arg(g.flow, g.group), t, ms / 1000.0);
+            m_history.append(models::groupSeriesName(g.flow, g.group, "lag_seconds"), t, ms / 1000.0);
+        present.append({g.flow, g.group});
     }
+    // A group gone for longer than the figures' window leaves no series behind.
+    m_groupSeries.update(present, t, m_history);
     const QList<models::FlowFigures> &flows = figures.flows;
     for (const auto &f : flows) {
         m_history.append(QStringLiteral("flow/%1/lag").arg(f.flow), t, double(f.lag));

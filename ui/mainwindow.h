@@ -82,6 +82,7 @@ private:
 
     models::MetricsTracker m_tracker;
     models::MetricHistory m_history;
+    models::GroupSeriesRetention m_groupSeries{5 * 60 * 1000}; // the figures' window
     QTimer m_replot;
     models::PartitionTableModel *m_partitions = nullptr;
     models::ConnectionTableModel *m_connections = nullptr;

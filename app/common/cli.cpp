@@ -2,6 +2,7 @@
 
 #include "connectors/common/logging.h"
 #include "models/core/version.h"
+#include "models/reports/reporttext.h"
 
 #include <QCoreApplication>
 
@@ -47,15 +48,20 @@ void processCommandLine(QCommandLineParser &parser, const QStringList &arguments
         std::exit(2);
     }
     const QString problem = connectors::setupLogging(
-        {QCoreApplication::applicationName(), level, logToFile, true});
+        {QCoreApplication::applicationName(), level, logToFile, true, {}});
     if (!problem.isEmpty())
         connectors::logger("app")->warn("{}", problem.toStdString());
 }
 
 int fail(const QString &message, int code)
 {
+    // Messages quote text from outside Idem (broker errors, topic names,
+    // file contents): one line at a time, with control characters escaped.
+    QStringList lines = message.split(QLatin1Char('\n'));
+    for (QString &line : lines)
+        line = models::forTerminal(line);
     std::fprintf(stderr, "%s: %s\n", qPrintable(QCoreApplication::applicationName()),
-                 qPrintable(message));
+                 lines.join(QLatin1Char('\n')).toLocal8Bit().constData());
     return code;
 }
 

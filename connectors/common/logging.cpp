@@ -7,6 +7,7 @@
 #include <QDir>
 #include <QtGlobal>
 
+#include <algorithm>
 #include <mutex>
 #include <vector>
 
@@ -87,8 +88,22 @@ QString setupLogging(const LoggingOptions &options)
     }
 
     std::vector<spdlog::sink_ptr> sinks;
-    if (options.toStderr)
-        sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    if (options.toStderr) {
+        auto stderrSink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+        if (!options.stderrLevel.isEmpty()) {
+            bool ok = false;
+            const auto stderrLevel = parseLevel(options.stderrLevel, &ok);
+            if (ok) {
+                stderrSink->set_level(stderrLevel);
+                level = std::min(level, stderrLevel);
+            } else {
+                problem = QStringLiteral("unknown log level \"%1\"; expected one of trace, debug, "
+                                         "info, warn, error, critical, off")
+                              .arg(options.stderrLevel);
+            }
+        }
+        sinks.push_back(stderrSink);
+    }
     QString logFile;
     if (options.toFile) {
         // The XDG state directory (QStandardPaths has no name for it in Qt 6.4).

@@ -21,6 +21,9 @@ struct LoggingOptions
     QString level;       // trace|debug|info|warn|error|critical|off; empty = IDEM_LOG or info
     bool toFile = true;  // rotating file under $XDG_STATE_HOME/idem/log
     bool toStderr = true;
+    // When set, standard error shows only this level and above (idemctl:
+    // warn), while the file keeps `level`.
+    QString stderrLevel;
 };
 
 // Sets up the sinks and the level. Returns an error text when the level is

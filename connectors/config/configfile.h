@@ -58,6 +58,9 @@ public:
     QByteArray text(const models::Config &config) const override;
     Result<models::Config> read(const QByteArray &text, const QString &sourceName) const override;
     Status save(const models::Config &config) override;
+    // The file's size, time and SHA-256 (configstamp.cpp); loadConfig with VariableCheck::Skipped.
+    std::optional<models::FileStamp> stamp(const QString &path) const override;
+    Result<models::Config> load(const QString &path) const override;
 };
 
 // $XDG_CONFIG_HOME/idem/idem.yaml, by default ~/.config/idem/idem.yaml.

@@ -1,5 +1,7 @@
 #include "connectors/kafka/rdkafkahandles.h"
 
+#include "connectors/kafka/kafkalog.h"
+
 #include <QStringList>
 
 namespace idem::connectors::kafka {
@@ -8,6 +10,7 @@ Result<KafkaHandle> createClient(rd_kafka_type_t type, const KafkaProperties &pr
                                  const std::function<void(rd_kafka_conf_t *)> &configure)
 {
     KafkaConf conf(rd_kafka_conf_new());
+    routeClientLogs(conf.get()); // librdkafka's lines go to the "kafka" logger, not to stderr
     char error[512];
     for (const auto &[key, value] : properties) {
         if (rd_kafka_conf_set(conf.get(), key.toUtf8().constData(), value.toUtf8().constData(),

@@ -12,7 +12,26 @@
 #include <QByteArray>
 #include <QString>
 
+#include <optional>
+
 namespace idem::models {
+
+// A file's state at one moment: whether it exists, its size, when it was
+// last modified and a SHA-256 of its bytes.
+struct FileStamp
+{
+    bool exists = false;
+    qint64 size = -1;
+    qint64 modifiedMs = -1; // ms since the epoch; -1 unknown
+    QByteArray sha256;
+
+    bool operator==(const FileStamp &) const = default;
+};
+
+// Whether the file's content differs between two stamps: it appeared,
+// vanished, or its size or bytes changed. A file only touched (same bytes,
+// new time) has not changed: saving over it loses nothing.
+bool contentChanged(const FileStamp &before, const FileStamp &now);
 
 class ConfigStorage
 {
@@ -29,6 +48,15 @@ public:
 
     // Saves `config` to its sourcePath; never leaves a half-written file.
     virtual Status save(const Config &config) = 0;
+
+    // What the file at `path` holds now, so an editor can tell whether it
+    // was changed behind its back between loading and saving. Unset where
+    // this storage keeps no file to compare (the default).
+    virtual std::optional<FileStamp> stamp(const QString &path) const;
+
+    // Reads the file at `path` afresh, as loaded for editing (${NAME}
+    // references need not be set), for an editor that reloads it.
+    virtual Result<Config> load(const QString &path) const;
 };
 
 } // namespace idem::models

@@ -1,6 +1,7 @@
 #include "models/metrics/lagsnapshot.h"
 
 #include <QHash>
+#include <QSet>
 
 #include <algorithm>
 
@@ -26,6 +27,22 @@ std::optional<double> lagShare(qint64 partitionLag, qint64 groupLag)
     if (groupLag <= 0)
         return std::nullopt;
     return double(partitionLag) / double(groupLag);
+}
+
+QHash<QPair<QString, QString>, GroupLagAge> groupLagAges(const LagSnapshot &snapshot)
+{
+    QSet<QPair<QString, QString>> retryTopics; // (flow, topic)
+    for (const TopicPartitionMarks &m : snapshot.topics) {
+        if (m.role == TopicPartitionMarks::Role::Retry)
+            retryTopics.insert({m.flow, m.topic});
+    }
+    QHash<QPair<QString, QString>, GroupLagAge> out;
+    for (const PartitionLag &p : snapshot.partitions) {
+        GroupLagAge &age = out[{p.flow, p.group}];
+        qint64 &ms = retryTopics.contains({p.flow, p.topic}) ? age.retryMs : age.sourceMs;
+        ms = std::max(ms, p.lagMs);
+    }
+    return out;
 }
 
 QList<GroupLag> groupTotals(const QList<PartitionLag> &partitions)

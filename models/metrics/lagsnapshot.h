@@ -8,6 +8,7 @@
 #include "models/health/connectionhealth.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QList>
 #include <QMetaType>
 #include <QPair>
@@ -92,6 +93,22 @@ struct GroupLag
     int partitions = 0;
 };
 QList<GroupLag> groupTotals(const QList<PartitionLag> &partitions);
+
+// How far behind in time a group of a flow is, in milliseconds: the oldest
+// record any of its partitions still has to read (PartitionLag::lagMs).
+// This is the group's `lag_seconds` wherever it is shown (the console's
+// charts and thresholds, `idemctl lag`), and it follows the flow's source
+// topics only: a retry topic's consumer holds its messages back on purpose
+// until they are due, so their age says nothing about falling behind (the
+// same rule as the group's lag status). The retry topics' own age is
+// reported apart, as `retryMs` (`retry_lag_seconds`). -1 where no partition
+// of that kind has a known age (none, or none could be read).
+struct GroupLagAge
+{
+    qint64 sourceMs = -1;
+    qint64 retryMs = -1;
+};
+QHash<QPair<QString, QString>, GroupLagAge> groupLagAges(const LagSnapshot &snapshot); // by (flow, group)
 
 // A partition's share of its group's lag, 0..1; unset when the group has no lag.
 std::optional<double> lagShare(qint64 partitionLag, qint64 groupLag);

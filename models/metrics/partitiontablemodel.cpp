@@ -93,6 +93,13 @@ void PartitionTableModel::updateGroupLag()
     m_groupLag.clear();
     for (const auto &row : std::as_const(m_rows))
         m_groupLag[{row.second.flow, row.second.group}] += row.second.lag();
+    // A group with no row left leaves no membership text behind.
+    for (auto it = m_membership.begin(); it != m_membership.end();) {
+        if (m_groupLag.contains(it.key()))
+            ++it;
+        else
+            it = m_membership.erase(it);
+    }
 }
 
 int PartitionTableModel::rowCount(const QModelIndex &parent) const

@@ -33,6 +33,7 @@ public:
     static QString membershipText(const GroupFigures &group);
     void clear();
     const PartitionLag &row(int row) const { return m_rows.at(row).second; }
+    qsizetype knownGroups() const { return m_membership.size(); } // groups with a membership text
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;

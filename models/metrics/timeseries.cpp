@@ -174,4 +174,43 @@ const TimeSeries *MetricHistory::series(const QString &name) const
     return it == m_series.cend() ? nullptr : &*it;
 }
 
+bool MetricHistory::remove(const QString &name)
+{
+    return m_series.remove(name) > 0;
+}
+
+qsizetype MetricHistory::allocatedPoints() const
+{
+    qsizetype points = 0;
+    for (const TimeSeries &series : m_series)
+        points += series.capacity();
+    return points;
+}
+
+QString groupSeriesName(const QString &flow, const QString &group, const char *metric)
+{
+    return QStringLiteral("group/%1/%2/%3").arg(flow, group, QLatin1String(metric));
+}
+
+QList<QPair<QString, QString>> GroupSeriesRetention::update(const QList<QPair<QString, QString>> &present, qint64 t,
+                                                            MetricHistory &history)
+{
+    for (const auto &group : present) {
+        qint64 &seen = m_lastSeen[group];
+        seen = std::max(seen, t);
+    }
+    QList<QPair<QString, QString>> freed;
+    for (auto it = m_lastSeen.begin(); it != m_lastSeen.end();) {
+        if (t - it.value() > m_afterMs) {
+            for (const char *metric : groupMetrics)
+                history.remove(groupSeriesName(it.key().first, it.key().second, metric));
+            freed.append(it.key());
+            it = m_lastSeen.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    return freed;
+}
+
 } // namespace idem::models

@@ -97,10 +97,42 @@ public:
     qsizetype capacity() const { return m_capacity; }
     const TimeSeries *series(const QString &name) const;
     QStringList names() const { return m_series.keys(); }
+    // Frees a series and its points; false when there is none of that name.
+    bool remove(const QString &name);
+    // Points allocated over every series (each series allocates its
+    // capacity when created).
+    qsizetype allocatedPoints() const;
 
 private:
     qsizetype m_capacity;
     QMap<QString, TimeSeries> m_series;
+};
+
+// The history's series of a consumer group of a flow: "group/<flow>/<group>/<metric>".
+inline constexpr const char *groupMetrics[] = {"lag", "lag_seconds"};
+QString groupSeriesName(const QString &flow, const QString &group, const char *metric);
+
+// Frees the series of groups that are gone. Each series allocates a day of
+// points when created, and discovered groups come and go (a consumer run
+// under a fresh group id each deploy), so a group absent from the figures
+// for longer than `after` has its series removed from the history; one that
+// comes back later starts new series.
+class GroupSeriesRetention
+{
+public:
+    explicit GroupSeriesRetention(qint64 afterMs)
+        : m_afterMs(afterMs)
+    {}
+
+    // `present` are the (flow, group) pairs the figures show at time `t`
+    // (ms since the epoch). Returns the groups whose series were freed.
+    QList<QPair<QString, QString>> update(const QList<QPair<QString, QString>> &present, qint64 t,
+                                          MetricHistory &history);
+    qsizetype trackedGroups() const { return m_lastSeen.size(); }
+
+private:
+    qint64 m_afterMs;
+    QMap<QPair<QString, QString>, qint64> m_lastSeen;
 };
 
 } // namespace idem::models

@@ -8,9 +8,13 @@
 #include "ui/mainwindow.h"
 
 #include <QComboBox>
+#include <QElapsedTimer>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMessageBox>
+#include <QTemporaryDir>
+#include <QTimer>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QTabWidget>
@@ -127,6 +131,57 @@ void typeIntoCell(QTableWidget *table, int row, int column, const QString &text)
     QTest::keyClick(editor, Qt::Key_Return);
     // The view commits and closes its editor from the event loop.
     QTRY_VERIFY(!table->indexWidget(table->model()->index(row, column)));
+}
+
+// Answers the message boxes opened next, in order: each (box, button) by
+// object name, as a person clicks. `asked` lists the boxes answered.
+class Answers final : public QObject
+{
+public:
+    explicit Answers(QList<QPair<QString, QString>> answers)
+        : m_answers(std::move(answers))
+    {
+        m_poll.setInterval(10);
+        m_waited.start();
+        connect(&m_poll, &QTimer::timeout, this, [this] {
+            auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+            if (box && m_waited.hasExpired(10000)) {
+                // Not the box expected: closed unanswered, so the test fails instead of hanging.
+                asked << QStringLiteral("unexpected: ") + box->objectName();
+                box->reject();
+                return;
+            }
+            if (!box || m_answers.isEmpty() || box->objectName() != m_answers.first().first)
+                return;
+            m_waited.restart();
+            const auto [name, button] = m_answers.takeFirst();
+            asked << name;
+            auto *b = box->findChild<QAbstractButton *>(button);
+            if (!b)
+                qFatal("no button %s in %s", qPrintable(button), qPrintable(name));
+            b->click();
+        });
+        m_poll.start();
+    }
+
+    QStringList asked;
+
+private:
+    QList<QPair<QString, QString>> m_answers;
+    QTimer m_poll;
+    QElapsedTimer m_waited;
+};
+
+QByteArray fileBytes(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+bool writeFile(const QString &path, const QByteArray &bytes)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(bytes) == bytes.size();
 }
 
 } // namespace
@@ -399,6 +454,93 @@ private slots:
         retype(child<QLineEdit>(&dialog, "flowTopics"), QStringLiteral("payments.events"));
         dialog.validate();
         QVERIFY(dialog.problems().isEmpty());
+    }
+
+    // The file is changed on disk while the dialog is open (by hand, or by
+    // another Idem): Save asks before overwriting it, and offers to reload
+    // it instead, discarding the dialog's edits once confirmed.
+    void fileChangedOnDiskIsNotOverwrittenUnasked_data()
+    {
+        QTest::addColumn<QString>("answer");
+        QTest::addColumn<QString>("confirm"); // of the reload; empty: not asked
+        QTest::newRow("overwrite") << QStringLiteral("overwrite") << QString();
+        QTest::newRow("reload") << QStringLiteral("reload") << QStringLiteral("discard");
+        QTest::newRow("reload declined") << QStringLiteral("reload") << QStringLiteral("cancel");
+        QTest::newRow("cancel") << QStringLiteral("cancel") << QString();
+    }
+    void fileChangedOnDiskIsNotOverwrittenUnasked()
+    {
+        QFETCH(QString, answer);
+        QFETCH(QString, confirm);
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("idem.yaml"));
+        QVERIFY(writeFile(path, kConfig));
+        auto config = connectors::loadConfig(path, connectors::VariableCheck::Skipped);
+        QVERIFY2(config, qPrintable(config.error()));
+        connectors::YamlConfigStorage storage;
+        ui::ConnectionsDialog dialog(config.value(), QStringLiteral("sandbox"), &storage);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowActive(&dialog));
+        child<QTabWidget>(&dialog, "connectionsTabs")->setCurrentIndex(2);
+        retype(child<QLineEdit>(&dialog, "flowTopics"), QStringLiteral("orders.events, orders.more"));
+        auto *save = child<QPushButton>(&dialog, "save");
+        QTRY_VERIFY(save->isEnabled());
+
+        // Behind the dialog's back, someone raises the lag threshold.
+        QByteArray handEdited = kConfig;
+        handEdited.replace("thresholds: { lag: 500 }", "thresholds: { lag: 900 }");
+        QVERIFY(handEdited != kConfig);
+        QVERIFY(writeFile(path, handEdited));
+
+        QList<QPair<QString, QString>> answers{{QStringLiteral("fileChangedOnDisk"), answer}};
+        if (!confirm.isEmpty())
+            answers.append({QStringLiteral("confirmReload"), confirm});
+        Answers answering(answers);
+        QTest::mouseClick(save, Qt::LeftButton);
+        QStringList expectedAsked{QStringLiteral("fileChangedOnDisk")};
+        if (!confirm.isEmpty())
+            expectedAsked << QStringLiteral("confirmReload");
+        QCOMPARE(answering.asked, expectedAsked);
+
+        const QStringList edited{QStringLiteral("orders.events"), QStringLiteral("orders.more")};
+        if (answer == QLatin1String("overwrite")) {
+            // Overwritten on purpose: the file holds the dialog's edits.
+            QCOMPARE(dialog.result(), int(QDialog::Accepted));
+            auto saved = connectors::loadConfig(path, connectors::VariableCheck::Skipped);
+            QVERIFY2(saved, qPrintable(saved.error()));
+            QCOMPARE(saved->environments[0].flows[0].topics, edited);
+            QCOMPARE(saved->environments[0].flows[0].thresholds.value(QStringLiteral("lag")), 500.0);
+            return;
+        }
+        // Otherwise nothing was written, and the dialog stays open.
+        QVERIFY(dialog.isVisible());
+        QCOMPARE(fileBytes(path), handEdited);
+        if (confirm != QLatin1String("discard")) {
+            // Every edit is kept.
+            QVERIFY(dialog.isModified());
+            QCOMPARE(dialog.config().environments[0].flows[0].topics, edited);
+            QCOMPARE(dialog.config().environments[0].flows[0].thresholds.value(QStringLiteral("lag")), 500.0);
+            return;
+        }
+        // Reloaded: the dialog shows the file as it is now, and has no edits.
+        QVERIFY(!dialog.isModified());
+        QVERIFY(!save->isEnabled());
+        QCOMPARE(dialog.config().environments[0].flows[0].thresholds.value(QStringLiteral("lag")), 900.0);
+        QCOMPARE(dialog.config().environments[0].flows[0].topics, QStringList{QStringLiteral("orders.events")});
+        QCOMPARE(child<QLineEdit>(&dialog, "flowTopics")->text(), QStringLiteral("orders.events"));
+        QCOMPARE(child<QLineEdit>(&dialog, "threshold_lag")->text(), QStringLiteral("900"));
+        QCOMPARE(dialog.config().environments.size(), 2);
+        // Edited again from there, it saves without asking: the file is as reloaded.
+        retype(child<QLineEdit>(&dialog, "flowTopics"), QStringLiteral("orders.events, orders.more"));
+        QTRY_VERIFY(save->isEnabled());
+        Answers none({});
+        QTest::mouseClick(save, Qt::LeftButton);
+        QCOMPARE(dialog.result(), int(QDialog::Accepted));
+        QVERIFY(none.asked.isEmpty());
+        auto saved = connectors::loadConfig(path, connectors::VariableCheck::Skipped);
+        QVERIFY2(saved, qPrintable(saved.error()));
+        QCOMPARE(saved->environments[0].flows[0].topics, edited);
+        QCOMPARE(saved->environments[0].flows[0].thresholds.value(QStringLiteral("lag")), 900.0);
     }
 };
 

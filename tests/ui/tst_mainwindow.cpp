@@ -67,7 +67,9 @@ private slots:
         // Overview: the card's figures and status.
         ui::FlowCard *card = window.overviewPage()->card(QStringLiteral("orders"));
         QVERIFY(card);
-        QCOMPARE(card->statusText(), QStringLiteral("STALLED")); // shipping stuck at 900
+        // Shipping stuck at 900; lag 705 above its threshold 500: both told.
+        QCOMPARE(card->statusText(), QStringLiteral("STALLED · lag above threshold"));
+        QCOMPARE(card->badgeColor(), ui::statusColor(models::LagStatus::Stalled));
         QCOMPARE(card->figureText(QStringLiteral("lag")), QStringLiteral("705"));
         QCOMPARE(card->figureText(QStringLiteral("errors")), QStringLiteral("6.0")); // 6 dead letters in a minute
         QCOMPARE(card->figureText(QStringLiteral("dead letters")), QStringLiteral("16"));
@@ -123,7 +125,9 @@ private slots:
         flows->setFollowing(false);
         const double upper = lag->plot()->xAxis->range().upper;
         window.applySnapshot(snapshot(t0 + 90000, 1900, 1900, 900, 16));
-        QTest::qWait(120);
+        flows->replotIfDirty(); // what the window's replot timer runs: paused, the page leaves its charts alone
+        QCOMPARE(lag->plot()->xAxis->range().upper, upper);
+        lag->replotIfDirty(); // and a paused chart redrawn for its new data keeps its range
         QCOMPARE(lag->plot()->xAxis->range().upper, upper);
         flows->setFollowing(true);
         flows->setRange(0);
@@ -261,6 +265,76 @@ private slots:
         QVERIFY(!window.overviewPage()->card(QStringLiteral("orders")));
         QCOMPARE(flows->currentFlow(), QStringLiteral("purchases"));
         QCOMPARE(flows->partitionsView()->model()->rowCount(), 2);
+    }
+
+    // A flow whose groups keep up (status OK) while a figure is above its
+    // threshold: the badge says both, in the warning colour, never a plain
+    // green OK beside a red figure.
+    void okStatusBesideAFigureAboveItsThreshold()
+    {
+        ui::MainWindow window;
+        window.setFlowThresholds({{QStringLiteral("orders"), {{QStringLiteral("lag"), 500}, {QStringLiteral("dead_letters"), 10}}}});
+        const qint64 t0 = QDateTime::currentMSecsSinceEpoch() - 60000;
+        // Both groups commit and catch up, still 600 behind.
+        window.applySnapshot(snapshot(t0, 1000, 300, 300, 5));
+        window.applySnapshot(snapshot(t0 + 30000, 1300, 700, 700, 5));
+        window.applySnapshot(snapshot(t0 + 60000, 1600, 1000, 1000, 5));
+        ui::FlowCard *card = window.overviewPage()->card(QStringLiteral("orders"));
+        QVERIFY(card);
+        QVERIFY(card->isAboveThreshold(QStringLiteral("lag")));
+        QCOMPARE(card->statusText(), QStringLiteral("OK · lag above threshold"));
+        QCOMPARE(card->badgeColor(), ui::statusColor(models::LagStatus::Warning));
+        QVERIFY(card->badgeColor() != ui::statusColor(models::LagStatus::Ok));
+
+        // Two figures above: both named.
+        window.applySnapshot(snapshot(t0 + 90000, 1900, 1300, 1300, 20));
+        QCOMPARE(card->statusText(), QStringLiteral("OK · lag, dead letters above threshold"));
+
+        // Caught up and under every threshold: a plain green OK.
+        window.applySnapshot(snapshot(t0 + 120000, 2000, 2000, 2000, 8));
+        window.setFlowThresholds({{QStringLiteral("orders"), {{QStringLiteral("lag"), 500}, {QStringLiteral("dead_letters"), 100}}}});
+        window.applySnapshot(snapshot(t0 + 150000, 2100, 2100, 2100, 8));
+        QVERIFY(!card->isAboveThreshold(QStringLiteral("lag")));
+        QCOMPARE(card->statusText(), QStringLiteral("OK"));
+        QCOMPARE(card->badgeColor(), ui::statusColor(models::LagStatus::Ok));
+    }
+
+    // A group that is gone (a discovered one whose members left) leaves no
+    // trace once absent for longer than the figures' window: no row, no
+    // series, and its points' memory given back.
+    void goneGroupLeavesNoTrace()
+    {
+        ui::MainWindow window;
+        window.setPollInterval(1);
+        const qint64 t0 = QDateTime::currentMSecsSinceEpoch() - 3600000;
+        window.applySnapshot(snapshot(t0, 1000, 990, 900, 10));
+        window.applySnapshot(snapshot(t0 + 500, 1000, 990, 900, 10)); // every flow series made
+        const qsizetype before = window.history().allocatedPoints();
+        const QStringList namesBefore = window.history().names();
+
+        models::LagSnapshot withConsole = snapshot(t0 + 1000, 1000, 990, 900, 10);
+        withConsole.partitions.append({QStringLiteral("orders"), QStringLiteral("console-consumer-1"),
+                                       QStringLiteral("orders.events"), 0, 500, 0, 1000, 2000});
+        window.applySnapshot(withConsole);
+        QVERIFY(window.history().series(QStringLiteral("group/orders/console-consumer-1/lag")));
+        QVERIFY(window.history().allocatedPoints() > before);
+        auto *table = window.flowsPage()->partitionsView()->model();
+        QCOMPARE(table->rowCount(), 3);
+
+        // Gone from the cluster: its row goes at once, its series after the window.
+        window.applySnapshot(snapshot(t0 + 2000, 1000, 990, 900, 10));
+        QCOMPARE(table->rowCount(), 2);
+        QVERIFY(window.history().series(QStringLiteral("group/orders/console-consumer-1/lag")));
+        window.applySnapshot(snapshot(t0 + 1000 + 5 * 60 * 1000, 1000, 990, 900, 10)); // last seen a window ago
+        QVERIFY(window.history().series(QStringLiteral("group/orders/console-consumer-1/lag")));
+        window.applySnapshot(snapshot(t0 + 1001 + 5 * 60 * 1000, 1000, 990, 900, 10));
+        QVERIFY(!window.history().series(QStringLiteral("group/orders/console-consumer-1/lag")));
+        QVERIFY(!window.history().series(QStringLiteral("group/orders/console-consumer-1/lag_seconds")));
+        QCOMPARE(window.history().names(), namesBefore);
+        QCOMPARE(window.history().allocatedPoints(), before);
+        QCOMPARE(table->rowCount(), 2);
+        // The groups still there keep their history.
+        QCOMPARE(window.history().series(QStringLiteral("group/orders/billing/lag"))->size(), 6);
     }
 };
 

@@ -55,6 +55,42 @@ private slots:
         QCOMPARE(totals[1].lag, 1);
     }
 
+    void groupLagSecondsFollowSourceTopics()
+    {
+        // One rule for the console's charts and idemctl lag: a group's
+        // lag_seconds is the oldest unread record of its source topics; its
+        // retry topics, held back on purpose, are reported apart.
+        LagSnapshot s;
+        s.topics = {{QStringLiteral("orders"), QStringLiteral("orders.events"), TopicPartitionMarks::Role::Source, 0, 0, 10},
+                    {QStringLiteral("orders"), QStringLiteral("orders.retry.1m"), TopicPartitionMarks::Role::Retry, 0, 0, 3},
+                    {QStringLiteral("orders"), QStringLiteral("orders.dlt"), TopicPartitionMarks::Role::DeadLetter, 0, 0, 1}};
+        auto part = [](const char *group, const char *topic, int partition, qint64 lagMs) {
+            PartitionLag p{QStringLiteral("orders"), QString::fromLatin1(group), QString::fromLatin1(topic), partition, 0, 0, 10};
+            p.lagMs = lagMs;
+            return p;
+        };
+        s.partitions = {part("billing", "orders.events", 0, 4000), part("billing", "orders.events", 1, 9000),
+                        part("billing", "orders.events", 2, -1), part("billing", "orders.retry.1m", 0, 600000),
+                        part("shipping", "orders.events", 0, 0), part("audit", "orders.retry.1m", 0, 120000),
+                        part("unknown", "orders.events", 0, -1)};
+        // The same topic name in another flow is that flow's source topic.
+        PartitionLag other{QStringLiteral("returns"), QStringLiteral("billing"), QStringLiteral("orders.retry.1m"), 0, 0, 0, 10};
+        other.lagMs = 7000;
+        s.partitions << other;
+
+        const auto ages = groupLagAges(s);
+        QCOMPARE(ages.size(), 5);
+        QCOMPARE(ages.value({QStringLiteral("orders"), QStringLiteral("billing")}).sourceMs, 9000);
+        QCOMPARE(ages.value({QStringLiteral("orders"), QStringLiteral("billing")}).retryMs, 600000);
+        QCOMPARE(ages.value({QStringLiteral("orders"), QStringLiteral("shipping")}).sourceMs, 0);
+        QCOMPARE(ages.value({QStringLiteral("orders"), QStringLiteral("shipping")}).retryMs, -1);
+        QCOMPARE(ages.value({QStringLiteral("orders"), QStringLiteral("audit")}).sourceMs, -1);
+        QCOMPARE(ages.value({QStringLiteral("orders"), QStringLiteral("audit")}).retryMs, 120000);
+        QCOMPARE(ages.value({QStringLiteral("orders"), QStringLiteral("unknown")}).sourceMs, -1);
+        QCOMPARE(ages.value({QStringLiteral("returns"), QStringLiteral("billing")}).sourceMs, 7000);
+        QCOMPARE(ages.value({QStringLiteral("returns"), QStringLiteral("billing")}).retryMs, -1);
+    }
+
     void partitionTable()
     {
         PartitionTableModel model;
@@ -112,6 +148,28 @@ private slots:
         billing.state.clear();
         billing.discovered = false;
         QVERIFY(PartitionTableModel::membershipText(billing).startsWith(QStringLiteral("members unknown: ")));
+    }
+
+    void goneGroupLeavesNoRow()
+    {
+        // A discovered group whose members left: once the cluster's snapshot
+        // no longer has it, the table has no row nor membership of it.
+        PartitionTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        LagSnapshot s;
+        s.cluster = QStringLiteral("main");
+        s.partitions = {{QStringLiteral("orders"), QStringLiteral("billing"), QStringLiteral("orders.events"), 0, 5, 0, 10},
+                        {QStringLiteral("orders"), QStringLiteral("console-1"), QStringLiteral("orders.events"), 0, 1, 0, 10}};
+        const GroupFigures billing{QStringLiteral("orders"), QStringLiteral("billing"), 5, LagStatus::Ok, 1, QStringLiteral("Stable"), false};
+        const GroupFigures console{QStringLiteral("orders"), QStringLiteral("console-1"), 9, LagStatus::Ok, 1, QStringLiteral("Stable"), true};
+        model.applySnapshot(s, {}, {billing, console});
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(model.knownGroups(), 2);
+        s.partitions.removeLast();
+        model.applySnapshot(s, {}, {billing});
+        QCOMPARE(model.rowCount(), 1);
+        QCOMPARE(model.data(model.index(0, PartitionTableModel::Group)).toString(), QStringLiteral("billing"));
+        QCOMPARE(model.knownGroups(), 1);
     }
 
     void connectionTable()

@@ -22,7 +22,7 @@ private slots:
         QTemporaryDir state;
         qputenv("XDG_STATE_HOME", state.path().toLocal8Bit());
         qputenv("IDEM_LOG", "warn");
-        const QString problem = idem::connectors::setupLogging({QStringLiteral("tst"), {}, true, false});
+        const QString problem = idem::connectors::setupLogging({QStringLiteral("tst"), {}, true, false, {}});
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
         const QString file = idem::connectors::logFilePath();
         QCOMPARE(file, state.path() + QStringLiteral("/idem/log/tst.log"));
@@ -46,7 +46,7 @@ private slots:
     {
         QTemporaryDir state;
         qputenv("XDG_STATE_HOME", state.path().toLocal8Bit());
-        const QString problem = idem::connectors::setupLogging({QStringLiteral("tst"), QStringLiteral("loud"), false, false});
+        const QString problem = idem::connectors::setupLogging({QStringLiteral("tst"), QStringLiteral("loud"), false, false, {}});
         QCOMPARE(problem, QStringLiteral("unknown log level \"loud\"; expected one of trace, debug, info, warn, error, critical, off"));
         QVERIFY(idem::connectors::isValidLogLevel(QStringLiteral("DEBUG")));
         QVERIFY(!idem::connectors::isValidLogLevel(QStringLiteral("verbose")));

@@ -147,6 +147,50 @@ private slots:
         QCOMPARE(h.series(QStringLiteral("orders/lag"))->capacity(), 10);
         QVERIFY(!h.series(QStringLiteral("nope")));
     }
+
+    void goneGroupsSeriesAreFreed()
+    {
+        // A day of points per series; a discovered group that is gone frees
+        // its series once absent for longer than the window.
+        MetricHistory h(86400);
+        GroupSeriesRetention retention(5 * 60 * 1000);
+        const QPair<QString, QString> billing{QStringLiteral("orders"), QStringLiteral("billing")};
+        const QPair<QString, QString> gone{QStringLiteral("orders"), QStringLiteral("console-consumer-4711")};
+        auto poll = [&](qint64 t, const QList<QPair<QString, QString>> &present) {
+            for (const auto &g : present) {
+                h.append(groupSeriesName(g.first, g.second, "lag"), t, 1);
+                h.append(groupSeriesName(g.first, g.second, "lag_seconds"), t, 0.5);
+            }
+            return retention.update(present, t, h);
+        };
+        h.append(QStringLiteral("flow/orders/lag"), 0, 1);
+        poll(0, {billing});
+        const qsizetype before = h.allocatedPoints();
+        QCOMPARE(before, 3 * 86400);
+        const QStringList namesBefore = h.names();
+
+        poll(1000, {billing, gone});
+        QCOMPARE(h.allocatedPoints(), before + 2 * 86400);
+        QVERIFY(h.series(QStringLiteral("group/orders/console-consumer-4711/lag")));
+        QCOMPARE(retention.trackedGroups(), 2);
+        // Absent, but within the window: kept (a group can miss a poll).
+        QVERIFY(poll(1000 + 5 * 60 * 1000, {billing}).isEmpty());
+        QVERIFY(h.series(QStringLiteral("group/orders/console-consumer-4711/lag_seconds")));
+        // Past the window: its series are gone, and their memory with them.
+        QCOMPARE(poll(1001 + 5 * 60 * 1000, {billing}), (QList<QPair<QString, QString>>{gone}));
+        QVERIFY(!h.series(QStringLiteral("group/orders/console-consumer-4711/lag")));
+        QVERIFY(!h.series(QStringLiteral("group/orders/console-consumer-4711/lag_seconds")));
+        QCOMPARE(h.names(), namesBefore);
+        QCOMPARE(h.allocatedPoints(), before);
+        QCOMPARE(retention.trackedGroups(), 1);
+        // The flow's own series and the present group's are untouched.
+        QCOMPARE(h.series(QStringLiteral("group/orders/billing/lag"))->size(), 4);
+        QCOMPARE(h.series(QStringLiteral("flow/orders/lag"))->size(), 1);
+        // A group that comes back starts new series.
+        poll(2000 + 5 * 60 * 1000, {billing, gone});
+        QCOMPARE(h.series(QStringLiteral("group/orders/console-consumer-4711/lag"))->size(), 1);
+        QVERIFY(!h.remove(QStringLiteral("nope")));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestTimeSeries)

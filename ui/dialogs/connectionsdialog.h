@@ -4,7 +4,9 @@
 // clusters (librdkafka properties), stores (connection, statement timeout,
 // table and column mapping, outcome values), the ops database and its flows
 // (cluster, topics, groups and their stores, retry and dead-letter topics,
-// envelopes, thresholds). Other environments are kept as they are.
+// envelopes, thresholds). Other environments are kept as they are. Each tab
+// is its own widget (clusterstab.h, storestab.h with opsdatabasebox.h,
+// flowstab.h, yamltab.h) editing the one environment this dialog holds.
 //
 // Every edit is checked by the reader Idem itself uses: the text that would
 // be saved is read back through the ConfigStorage, and its file:line:column
@@ -12,41 +14,44 @@
 // disabled while there is any; a refused or failed save keeps every edit.
 // The dialog writes nothing itself: Save calls ConfigStorage::save.
 //
+// A file changed on disk since the dialog opened (by hand, or by another
+// Idem) is not overwritten unasked: Save compares the file's stamp with the
+// one taken when the dialog opened (ConfigStorage::stamp: size and SHA-256)
+// and offers to reload it (discarding the dialog's edits, once confirmed) or
+// to overwrite it.
+//
 // Secrets: values of secret-looking keys (models::isSecretKey) are masked in
-// the tables and in the YAML preview, and a literal secret is pointed out:
-// secrets belong in ${NAME} references or libpq's .pgpass, not in the file.
+// the tables and in the YAML preview (models/config/secretmasking.h), and a
+// literal secret is pointed out: secrets belong in ${NAME} references or
+// libpq's .pgpass, not in the file.
 //
 // Known limits: comments of a hand-written file are not kept (see
 // configfile.h); environments themselves are not added or renamed here.
 
 #include "models/config/config.h"
+#include "models/config/configstorage.h"
 
 #include <QDialog>
-#include <QHash>
 #include <QTimer>
 
-class QComboBox;
+#include <optional>
+
 class QLabel;
-class QLineEdit;
 class QListWidget;
-class QPlainTextEdit;
 class QPushButton;
-class QSpinBox;
 class QTabWidget;
-class QTableWidget;
 
 namespace idem::models {
-class ConfigStorage;
 class EnvelopeDetector;
 }
 
 namespace idem::ui {
 
-struct EnvelopeChoice;
-
 namespace connections_detail {
-class PairTable;
-class EnvelopeEditor;
+class ClustersTab;
+class FlowsTab;
+class StoresTab;
+class YamlTab;
 }
 
 class ConnectionsDialog final : public QDialog
@@ -74,37 +79,30 @@ public:
     void validate();
 
 public slots:
-    void accept() override; // saves; stays open when the edits are invalid or saving fails
+    // Saves; stays open when the edits are invalid, saving fails, or the file
+    // changed on disk and the answer was not to overwrite it.
+    void accept() override;
     void reject() override; // asks before discarding edits
 
 private:
-    QWidget *buildClustersTab();
-    QWidget *buildStoresTab();
-    QWidget *buildFlowsTab();
-    QWidget *buildYamlTab();
+    enum class OnDiskChange { Overwrite, Reload, Cancel };
 
     void edited();
-    void loadCluster(int row);
-    void loadStore(int row);
-    void loadFlow(int row);
-    void renameCluster(const QString &name);
-    void renameStore(const QString &name);
-    void renameFlow(const QString &name);
     void commitNames();
-    void readGroups();
-    void readThresholds();
-    void updateDetectButtons();
-    void detectEnvelope(bool deadLetter);
-    void applyDetection(const QString &flow, const EnvelopeChoice &choice);
-    void updateSecretWarnings();
+    void populate();
     void showProblemLine(int line);
+    void updateSecretWarnings();
     QString sourceName() const;
+    bool changedOnDisk() const;
+    OnDiskChange askAboutChange();
+    // Reads the file again after confirming; false when it was not reloaded.
+    bool reloadFromDisk();
 
     models::Config m_config; // every environment as given; m_env replaces one of them
     int m_envIndex = 0;
     models::EnvironmentConfig m_env;
     models::ConfigStorage *m_storage = nullptr;
-    models::EnvelopeDetector *m_detector = nullptr;
+    std::optional<models::FileStamp> m_loadedStamp; // the file as the edits started from it
     QStringList m_problems;
     bool m_modified = false;
     bool m_loading = false;
@@ -114,41 +112,10 @@ private:
     QLabel *m_status = nullptr;
     QListWidget *m_problemList = nullptr;
     QPushButton *m_save = nullptr;
-    QPlainTextEdit *m_yaml = nullptr;
-
-    QListWidget *m_clusterList = nullptr;
-    QWidget *m_clusterEditor = nullptr;
-    QLineEdit *m_clusterName = nullptr;
-    connections_detail::PairTable *m_properties = nullptr;
-    QLabel *m_secretWarning = nullptr;
-
-    QListWidget *m_storeList = nullptr;
-    QWidget *m_storeEditor = nullptr;
-    QLineEdit *m_storeName = nullptr;
-    QLineEdit *m_storeConnection = nullptr;
-    QLabel *m_connectionWarning = nullptr;
-    QSpinBox *m_statementTimeout = nullptr;
-    QLineEdit *m_registryTable = nullptr;
-    QLineEdit *m_attemptsTable = nullptr;
-    QTableWidget *m_registryColumns = nullptr;
-    QTableWidget *m_attemptsColumns = nullptr;
-    QTableWidget *m_outcomes = nullptr;
-    QLineEdit *m_opsConnection = nullptr;
-
-    QListWidget *m_flowList = nullptr;
-    QWidget *m_flowEditor = nullptr;
-    QLineEdit *m_flowName = nullptr;
-    QComboBox *m_flowCluster = nullptr;
-    QLineEdit *m_topics = nullptr;
-    QLineEdit *m_retryTopics = nullptr;
-    QLineEdit *m_deadLetterTopic = nullptr;
-    QPushButton *m_detectSource = nullptr;
-    QPushButton *m_detectDeadLetter = nullptr;
-    QLabel *m_flowNote = nullptr;
-    QTableWidget *m_groups = nullptr;
-    connections_detail::EnvelopeEditor *m_envelope = nullptr;
-    connections_detail::EnvelopeEditor *m_deadLetterEnvelope = nullptr;
-    QHash<QString, QLineEdit *> m_thresholds;
+    connections_detail::ClustersTab *m_clusters = nullptr;
+    connections_detail::StoresTab *m_stores = nullptr;
+    connections_detail::FlowsTab *m_flows = nullptr;
+    connections_detail::YamlTab *m_yaml = nullptr;
 };
 
 } // namespace idem::ui

@@ -141,10 +141,6 @@ void FlowCard::applyDeadLetters(const models::DeadLetterDigest &digest)
 
 void FlowCard::apply(const models::FlowFigures &f)
 {
-    const QColor color = statusColor(f.status);
-    m_status->setText(models::lagStatusName(f.status));
-    m_status->setStyleSheet(QStringLiteral("color: white; font-weight: bold; border-radius: 4px; padding: 2px 8px; background: %1;")
-                                .arg(color.name()));
     m_figures[QStringLiteral("lag")]->setText(QLocale().toString(f.lag));
     m_figures[QStringLiteral("retry")]->setText(percent(f.retryShare));
     m_figures[QStringLiteral("errors")]->setText(f.errorsPerMinute < 0 ? tr("…")
@@ -160,6 +156,7 @@ void FlowCard::apply(const models::FlowFigures &f)
                                       {QStringLiteral("retry"), QStringLiteral("retry_share")},
                                       {QStringLiteral("errors"), QStringLiteral("errors_per_minute")},
                                       {QStringLiteral("dead letters"), QStringLiteral("dead_letters")}};
+    QStringList aboveNames;
     for (const auto &[name, value] : checked) {
         const auto limit = m_thresholds.constFind(keys.value(name));
         const bool above = limit != m_thresholds.cend() && value >= 0 && value > *limit;
@@ -168,7 +165,27 @@ void FlowCard::apply(const models::FlowFigures &f)
                                              : QStringLiteral("font-size: 13pt;"));
         m_figures[name]->setToolTip(limit == m_thresholds.cend() ? QString()
                                                                  : tr("threshold %1").arg(QLocale().toString(*limit)));
+        if (above)
+            aboveNames << name;
     }
+    // The badge tells both facts: the groups' lag status, and any figure
+    // above its threshold. A status that reads well beside a red figure
+    // takes the warning colour, so nobody reads the flow as healthy.
+    QColor color = statusColor(f.status);
+    QString status = models::lagStatusName(f.status);
+    if (!aboveNames.isEmpty()) {
+        status += QStringLiteral(" · ") + tr("%1 above threshold").arg(aboveNames.join(QStringLiteral(", ")));
+        if (models::lagStatusSeverity(f.status) < models::lagStatusSeverity(models::LagStatus::Warning))
+            color = statusColor(models::LagStatus::Warning);
+    }
+    m_badgeColor = color;
+    m_status->setText(status);
+    m_status->setProperty("aboveThreshold", !aboveNames.isEmpty());
+    m_status->setToolTip(aboveNames.isEmpty() ? QString()
+                                              : tr("Lag status %1; above threshold: %2")
+                                                    .arg(models::lagStatusName(f.status), aboveNames.join(QStringLiteral(", "))));
+    m_status->setStyleSheet(QStringLiteral("color: white; font-weight: bold; border-radius: 4px; padding: 2px 8px; background: %1;")
+                                .arg(color.name()));
     m_figures[QStringLiteral("worst")]->setText(
         f.worstGroup.isEmpty() ? QString()
                                : tr("Worst group: <b>%1</b> · error share %2 · window %3 s")

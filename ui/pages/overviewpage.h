@@ -9,6 +9,7 @@
 #include "models/metrics/flowmetrics.h"
 #include "models/metrics/timeseries.h"
 
+#include <QColor>
 #include <QMap>
 #include <QWidget>
 
@@ -31,7 +32,9 @@ public:
     QString flow() const { return m_flow; }
     // Whether a figure ("lag", "retry", "errors", "dead letters") is above its threshold.
     bool isAboveThreshold(const QString &name) const;
+    // "OK", or "OK · lag above threshold" where a figure is above its threshold.
     QString statusText() const;
+    QColor badgeColor() const { return m_badgeColor; } // the status badge's background
     // "lag", "retry", "errors", "dead letters", "worst", "failure"
     QString figureText(const QString &name) const;
     MetricChart *chart() const { return m_chart; } // the lag sparkline
@@ -49,6 +52,7 @@ private:
     QString m_flow;
     QMap<QString, double> m_thresholds;
     QLabel *m_status = nullptr;
+    QColor m_badgeColor;
     QMap<QString, QLabel *> m_figures;
     MetricChart *m_chart = nullptr;
     QList<MetricChart *> m_charts;

@@ -1,0 +1,150 @@
+#include "models/reports/lagreport.h"
+
+#include "models/reports/reporttext.h"
+
+#include <QHash>
+#include <QJsonArray>
+#include <QMap>
+
+namespace idem::models {
+
+QString GroupLagRow::membership() const
+{
+    QString text = members ? QStringLiteral("%1 members").arg(*members) : QStringLiteral("members unknown");
+    if (!state.isEmpty())
+        text += QStringLiteral(", ") + state;
+    if (discovered)
+        text += QStringLiteral(", discovered");
+    return text;
+}
+
+LagReport buildLagReport(const QList<LagSnapshot> &snapshots, const MetricsTracker::Figures &figures)
+{
+    QMap<std::tuple<QString, QString, QString, int>, LagStatus> partitionStatus;
+    for (const auto &p : figures.partitions)
+        partitionStatus.insert({p.partition.flow, p.partition.group, p.partition.topic, p.partition.partition}, p.status);
+    QHash<QPair<QString, QString>, LagStatus> groupStatus;
+    for (const auto &g : figures.groups)
+        groupStatus.insert({g.flow, g.group}, g.status);
+
+    LagReport report;
+    for (const LagSnapshot &snapshot : snapshots) {
+        if (snapshot.health.state == HealthState::Down)
+            report.unreachable.append({snapshot.cluster, snapshot.health.detail});
+        for (const QString &note : snapshot.notes)
+            report.clusterNotes.append({snapshot.cluster, note});
+
+        QHash<QPair<QString, QString>, qint64> groupLag;
+        for (const GroupLag &g : groupTotals(snapshot.partitions))
+            groupLag.insert({g.flow, g.group}, g.lag);
+        const auto ages = groupLagAges(snapshot);
+        QHash<QPair<QString, QString>, const FlowGroup *> membership;
+        for (const auto &g : snapshot.groups)
+            membership.insert({g.flow, g.group}, &g);
+
+        // Flows and groups in name order, partitions in poll order.
+        QMap<QString, QMap<QString, GroupLagRow>> byFlow;
+        for (const PartitionLag &p : snapshot.partitions) {
+            GroupLagRow &group = byFlow[p.flow][p.group];
+            if (group.group.isEmpty()) {
+                group.group = p.group;
+                group.status = groupStatus.value({p.flow, p.group});
+                const GroupLagAge age = ages.value({p.flow, p.group});
+                if (age.sourceMs >= 0)
+                    group.lagSeconds = age.sourceMs / 1000.0;
+                if (age.retryMs >= 0)
+                    group.retryLagSeconds = age.retryMs / 1000.0;
+                if (const FlowGroup *m = membership.value({p.flow, p.group})) {
+                    group.members = m->members;
+                    group.state = m->state;
+                    group.discovered = m->discovered;
+                }
+            }
+            PartitionLagRow row;
+            row.topic = p.topic;
+            row.partition = p.partition;
+            row.committed = p.committed;
+            row.low = p.low;
+            row.high = p.high;
+            row.lag = p.lag();
+            row.lagShare = lagShare(row.lag, groupLag.value({p.flow, p.group}));
+            if (p.lagMs >= 0)
+                row.lagSeconds = p.lagMs / 1000.0;
+            row.status = partitionStatus.value({p.flow, p.group, p.topic, p.partition});
+            group.lag += row.lag;
+            group.partitions.append(row);
+        }
+        for (auto f = byFlow.cbegin(); f != byFlow.cend(); ++f) {
+            FlowLagRow flow;
+            flow.flow = f.key();
+            flow.cluster = snapshot.cluster;
+            flow.groups = f->values();
+            flow.notes = snapshot.notes;
+            report.flows.append(flow);
+        }
+    }
+    return report;
+}
+
+QJsonObject toJson(const LagReport &report)
+{
+    QJsonArray flows;
+    for (const FlowLagRow &f : report.flows) {
+        QJsonArray groups;
+        for (const GroupLagRow &g : f.groups) {
+            QJsonArray partitions;
+            for (const PartitionLagRow &p : g.partitions)
+                partitions.append(QJsonObject{{QStringLiteral("topic"), p.topic},
+                                              {QStringLiteral("partition"), p.partition},
+                                              {QStringLiteral("committed"), jsonCount(p.committed)},
+                                              {QStringLiteral("low"), jsonCount(p.low)},
+                                              {QStringLiteral("high"), jsonCount(p.high)},
+                                              {QStringLiteral("lag"), p.lag},
+                                              {QStringLiteral("lag_share"), jsonOptional(p.lagShare)},
+                                              {QStringLiteral("lag_seconds"), jsonOptional(p.lagSeconds)},
+                                              {QStringLiteral("status"), lagStatusName(p.status)}});
+            groups.append(QJsonObject{{QStringLiteral("group"), g.group},
+                                      {QStringLiteral("lag"), g.lag},
+                                      {QStringLiteral("lag_seconds"), jsonOptional(g.lagSeconds)},
+                                      {QStringLiteral("retry_lag_seconds"), jsonOptional(g.retryLagSeconds)},
+                                      {QStringLiteral("status"), lagStatusName(g.status)},
+                                      {QStringLiteral("members"), g.members ? QJsonValue(*g.members) : QJsonValue()},
+                                      {QStringLiteral("state"), g.state.isEmpty() ? QJsonValue() : QJsonValue(g.state)},
+                                      {QStringLiteral("discovered"), g.discovered},
+                                      {QStringLiteral("partitions"), partitions}});
+        }
+        flows.append(QJsonObject{{QStringLiteral("flow"), f.flow},
+                                 {QStringLiteral("cluster"), f.cluster},
+                                 {QStringLiteral("groups"), groups},
+                                 {QStringLiteral("notes"), QJsonArray::fromStringList(f.notes)}});
+    }
+    return QJsonObject{{QStringLiteral("flows"), flows}};
+}
+
+QString toText(const LagReport &report)
+{
+    auto seconds = [](const std::optional<double> &s) {
+        return s ? QString::number(*s, 'f', 1) : QStringLiteral("?");
+    };
+    TextTable table({{QStringLiteral("FLOW"), 10}, {QStringLiteral("GROUP"), 12}, {QStringLiteral("TOPIC"), 20},
+                     {QStringLiteral("PART"), -4}, {QStringLiteral("COMMITTED"), -12}, {QStringLiteral("HIGH"), -12},
+                     {QStringLiteral("LAG"), -10}, {QStringLiteral("LAG S"), -9}, {QStringLiteral("STATUS"), 0}});
+    for (const FlowLagRow &f : report.flows) {
+        for (const GroupLagRow &g : f.groups) {
+            for (const PartitionLagRow &p : g.partitions)
+                table.addRow({f.flow, g.group, p.topic, QString::number(p.partition),
+                              p.committed < 0 ? QStringLiteral("-") : QString::number(p.committed),
+                              QString::number(p.high), QString::number(p.lag), seconds(p.lagSeconds),
+                              lagStatusName(p.status)});
+            table.addRow({f.flow, g.group, QStringLiteral("(total)"), QString(), QString(), QString(),
+                          QString::number(g.lag), seconds(g.lagSeconds),
+                          lagStatusName(g.status) + QStringLiteral("  (") + g.membership() + QLatin1Char(')')});
+        }
+    }
+    QString text = table.toText();
+    for (const auto &[cluster, note] : report.clusterNotes)
+        text += QStringLiteral("note: cluster %1: %2\n").arg(forTerminal(cluster), forTerminal(note));
+    return text;
+}
+
+} // namespace idem::models
