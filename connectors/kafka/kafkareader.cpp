@@ -498,7 +498,9 @@ ReadResult KafkaReader::readRanges(const QList<OffsetRange> &ranges, qint64 mess
         partitions.append({r.topic, r.partition});
     const auto marks = watermarks(partitions, control);
     if (!marks) {
-        if (control.shouldStop())
+        // A call's own timeout ends just before the deadline (callWithin):
+        // timed out that close to it is the deadline's doing.
+        if (control.shouldStop() || (!control.deadline.isForever() && control.remaining() < std::chrono::milliseconds(300)))
             return failAll(stopFor(control), marks.error());
         return failAll(ReadStop::Error, marks.error());
     }
