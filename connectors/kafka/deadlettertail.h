@@ -7,10 +7,13 @@
 // reads every one that arrives, at most `perPoll` a poll so that a flood
 // never makes a poll slow; the rest follows in later polls. Watermarks come
 // from the lag snapshot of the same poll, so the tail asks the cluster for
-// nothing but the messages. Never joins a group, never commits.
+// nothing but the messages. Never joins a group, never commits. A topic that
+// several flows name as their dead-letter topic is read once, and each of its
+// messages is decoded into every one of those flows.
 //
 // Blocking; call it from the cluster's worker thread after LagReader::poll.
 
+#include "connectors/common/pollcontrol.h"
 #include "connectors/kafka/rdkafkahandles.h"
 #include "models/config/config.h"
 #include "models/envelope/deadletterdigest.h"
@@ -20,8 +23,11 @@
 #include <QMap>
 
 #include <chrono>
+#include <memory>
 
 namespace idem::connectors::kafka {
+
+class KafkaReader;
 
 class DeadLetterTail final
 {
@@ -37,10 +43,15 @@ public:
     DeadLetterTail(models::KafkaClusterConfig cluster, const QList<models::FlowConfig> &flows)
         : DeadLetterTail(std::move(cluster), flows, Limits{})
     {}
+    ~DeadLetterTail();
 
     // Reads up to the high watermarks of `snapshot`; returns the digest of
     // every flow with a dead-letter topic, whether or not anything arrived.
-    // A snapshot whose cluster is down reads nothing.
+    // A snapshot whose cluster is down reads nothing. Returns by the
+    // deadline of `control`, or soon after it is cancelled, with what was
+    // read by then (the rest is read by later polls).
+    QList<models::DeadLetterDigest> poll(const models::LagSnapshot &snapshot, const PollControl &control);
+    // Within the limits' timeout.
     QList<models::DeadLetterDigest> poll(const models::LagSnapshot &snapshot);
 
     // Flows whose dead-letter envelope could not be built, with the reason;
@@ -48,22 +59,27 @@ public:
     QStringList problems() const { return m_problems; }
 
 private:
+    // A flow's view of its dead-letter topic.
     struct Tail
     {
         QString flow;
         QString topic;
         models::EnvelopeSpec spec;
         models::DeadLetterDigest digest;
+    };
+    // A dead-letter topic, read once for every flow that names it.
+    struct TopicTail
+    {
+        QList<int> tails; // into m_tails
         QMap<int, qint64> next; // partition -> next offset to read
     };
-
-    Status ensureClient();
 
     models::KafkaClusterConfig m_cluster;
     Limits m_limits;
     QList<Tail> m_tails;
+    QMap<QString, TopicTail> m_topics;
     QStringList m_problems;
-    KafkaHandle m_consumer;
+    std::unique_ptr<KafkaReader> m_reader;
 };
 
 } // namespace idem::connectors::kafka

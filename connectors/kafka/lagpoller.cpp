@@ -2,6 +2,8 @@
 
 #include "connectors/common/logging.h"
 #include "connectors/common/secrets.h"
+#include "connectors/kafka/blockingcall.h"
+#include "connectors/kafka/kafkareader.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -25,12 +27,6 @@ constexpr std::chrono::milliseconds kFailedRetry = std::chrono::minutes(1);
 // after this long.
 constexpr std::chrono::milliseconds kUnrelatedRecheck = std::chrono::minutes(5);
 
-struct TopicPartitions
-{
-    QString topic;
-    int partitions = 0;
-};
-
 } // namespace
 
 LagReader::LagReader(models::KafkaClusterConfig cluster, QList<models::FlowConfig> flows,
@@ -39,6 +35,8 @@ LagReader::LagReader(models::KafkaClusterConfig cluster, QList<models::FlowConfi
     , m_flows(std::move(flows))
     , m_timeout(timeout)
 {}
+
+LagReader::~LagReader() = default;
 
 Status LagReader::ensureClient()
 {
@@ -57,11 +55,19 @@ Status LagReader::ensureClient()
     auto client = createClient(RD_KAFKA_PRODUCER, properties);
     if (!client)
         return makeError(client.error());
-    m_client = std::move(client.value());
+    m_client = std::shared_ptr<rd_kafka_t>(client.value().release(), [](rd_kafka_t *rk) { rd_kafka_destroy(rk); });
+    // Single records are read with a small fetch size: one record is wanted.
+    m_reader = std::make_unique<KafkaReader>(properties, KafkaProperties{{QStringLiteral("max.partition.fetch.bytes"),
+                                                                          QStringLiteral("65536")}});
     return {};
 }
 
 models::LagSnapshot LagReader::poll()
+{
+    return poll(PollControl::within(m_timeout));
+}
+
+models::LagSnapshot LagReader::poll(const PollControl &control)
 {
     QElapsedTimer timer;
     timer.start();
@@ -83,27 +89,46 @@ models::LagSnapshot LagReader::poll()
     if (auto ready = ensureClient(); !ready)
         return finish(models::HealthState::Down, ready.error());
     rd_kafka_t *rk = m_client.get();
-    const int timeoutMs = int(m_timeout.count());
+    // Admin requests are given the time left when they are sent.
+    const auto timeLeftMs = [&control] { return int(std::max<qint64>(1, control.remaining().count())); };
 
     // Partition counts of every topic the flows name.
-    QList<TopicPartitions> topics;
     QHash<QString, int> partitionCount;
-    const rd_kafka_metadata_t *metadata = nullptr;
-    const auto err = rd_kafka_metadata(rk, 1, nullptr, &metadata, timeoutMs);
-    if (err)
+    struct Metadata
+    {
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        int brokers = 0;
+        QHash<QString, int> partitions;
+    };
+    const auto metadata = callWithin<Metadata>(control, [client = m_client](int timeoutMs) {
+        Metadata out;
+        const rd_kafka_metadata_t *metadata = nullptr;
+        out.err = rd_kafka_metadata(client.get(), 1, nullptr, &metadata, timeoutMs);
+        if (out.err)
+            return out;
+        out.brokers = metadata->broker_cnt;
+        for (int i = 0; i < metadata->topic_cnt; ++i) {
+            if (!metadata->topics[i].err)
+                out.partitions.insert(QString::fromUtf8(metadata->topics[i].topic), metadata->topics[i].partition_cnt);
+        }
+        rd_kafka_metadata_destroy(metadata);
+        return out;
+    });
+    if (!metadata)
         return finish(models::HealthState::Down,
-                      QStringLiteral("cannot read the cluster's metadata: %1").arg(QString::fromUtf8(rd_kafka_err2str(err))));
-    const int brokers = metadata->broker_cnt;
-    for (int i = 0; i < metadata->topic_cnt; ++i) {
-        if (!metadata->topics[i].err)
-            partitionCount.insert(QString::fromUtf8(metadata->topics[i].topic), metadata->topics[i].partition_cnt);
-    }
-    rd_kafka_metadata_destroy(metadata);
+                      QStringLiteral("cannot read the cluster's metadata: %1")
+                          .arg(control.isCancelled() ? QStringLiteral("cancelled")
+                                                     : QStringLiteral("no answer within %1 ms").arg(timer.elapsed())));
+    if (metadata->err)
+        return finish(models::HealthState::Down,
+                      QStringLiteral("cannot read the cluster's metadata: %1").arg(QString::fromUtf8(rd_kafka_err2str(metadata->err))));
+    const int brokers = metadata->brokers;
+    partitionCount = metadata->partitions;
 
     // Watermarks, once per topic partition, read below in two batched
     // requests per leader (earliest and latest offsets).
     QHash<QPair<QString, int>, QPair<qint64, qint64>> marks;
-    PartitionList marksWanted(rd_kafka_topic_partition_list_new(64));
+    QList<TopicPartition> marksWanted;
     auto watermarks = [&](const QString &topic) {
         const int count = partitionCount.value(topic, 0);
         if (count == 0) {
@@ -114,32 +139,26 @@ models::LagSnapshot LagReader::poll()
             if (marks.contains({topic, p}))
                 continue;
             marks.insert({topic, p}, {-1, -1});
-            rd_kafka_topic_partition_list_add(marksWanted.get(), topic.toUtf8().constData(), p);
+            marksWanted.append({topic, p});
         }
     };
     auto readWatermarks = [&] {
-        if (marksWanted->cnt == 0)
+        if (marksWanted.isEmpty())
             return;
-        for (const bool latest : {false, true}) {
-            PartitionList list(rd_kafka_topic_partition_list_copy(marksWanted.get()));
-            for (int i = 0; i < list->cnt; ++i)
-                list->elems[i].offset = latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
-            if (const auto e = rd_kafka_offsets_for_times(rk, list.get(), timeoutMs)) {
-                snapshot.problems << QStringLiteral("cannot read watermarks: %1").arg(QString::fromUtf8(rd_kafka_err2str(e)));
-                return;
+        const auto read = m_reader->watermarks(marksWanted, control);
+        if (!read) {
+            snapshot.problems << read.error();
+            return;
+        }
+        for (const PartitionWatermarks &w : read.value()) {
+            if (!w.error.isEmpty()) {
+                snapshot.problems << QStringLiteral("%1[%2]: cannot read watermarks: %3")
+                                         .arg(w.partition.topic)
+                                         .arg(w.partition.partition)
+                                         .arg(w.error);
+                continue;
             }
-            for (int i = 0; i < list->cnt; ++i) {
-                const auto &el = list->elems[i];
-                auto &m = marks[{QString::fromUtf8(el.topic), el.partition}];
-                if (el.err) {
-                    snapshot.problems << QStringLiteral("%1[%2]: cannot read watermarks: %3")
-                                             .arg(QString::fromUtf8(el.topic))
-                                             .arg(el.partition)
-                                             .arg(QString::fromUtf8(rd_kafka_err2str(el.err)));
-                    continue;
-                }
-                (latest ? m.second : m.first) = el.offset;
-            }
+            marks[{w.partition.topic, w.partition.partition}] = {w.low, w.high};
         }
     };
 
@@ -162,11 +181,11 @@ models::LagSnapshot LagReader::poll()
     if (m_askDiscoveryAgain.hasExpired()) {
         discoveryTime.start();
         discovery = Discovery::Listing;
-        discoveryDeadline.setRemainingTime(timeoutMs);
+        discoveryDeadline = control.deadline;
         std::unique_ptr<rd_kafka_AdminOptions_t, KafkaDeleter> options(
             rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS));
         char errstr[256];
-        rd_kafka_AdminOptions_set_request_timeout(options.get(), timeoutMs, errstr, sizeof errstr);
+        rd_kafka_AdminOptions_set_request_timeout(options.get(), timeLeftMs(), errstr, sizeof errstr);
         rd_kafka_ListConsumerGroups(rk, options.get(), queue.get());
     }
 
@@ -191,7 +210,7 @@ models::LagSnapshot LagReader::poll()
         std::unique_ptr<rd_kafka_AdminOptions_t, KafkaDeleter> options(
             rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS));
         char errstr[256];
-        rd_kafka_AdminOptions_set_request_timeout(options.get(), timeoutMs, errstr, sizeof errstr);
+        rd_kafka_AdminOptions_set_request_timeout(options.get(), timeLeftMs(), errstr, sizeof errstr);
         rd_kafka_ListConsumerGroupOffsets(rk, &request, 1, options.get(), queue.get());
         rd_kafka_ListConsumerGroupOffsets_destroy(request);
         ++sent;
@@ -348,13 +367,13 @@ models::LagSnapshot LagReader::poll()
     int answered = 0;
     qint64 onlyDiscoveryMs = 0; // waited for discovery alone: not the cluster's slowness at serving offsets
     for (;;) {
-        const bool offsetsDue = answered < sent && waited.elapsed() < timeoutMs + 1000;
+        const bool offsetsDue = answered < sent && !control.shouldStop();
         const bool discoveryDue = (discovery == Discovery::Listing || discovery == Discovery::Describing)
-            && !discoveryDeadline.hasExpired();
+            && !discoveryDeadline.hasExpired() && !control.shouldStop();
         QElapsedTimer step;
         step.start();
         // Past the deadlines, take only what has already arrived.
-        KafkaEvent event(rd_kafka_queue_poll(queue.get(), offsetsDue || discoveryDue ? 100 : 0));
+        KafkaEvent event(rd_kafka_queue_poll(queue.get(), offsetsDue || discoveryDue ? int(control.slice().count()) : 0));
         if (!offsetsDue && discoveryDue)
             onlyDiscoveryMs += step.elapsed();
         if (!event) {
@@ -380,12 +399,13 @@ models::LagSnapshot LagReader::poll()
         }
     }
     if (answered < sent)
-        snapshot.problems << QStringLiteral("%1 of %2 offset requests did not answer within %3 ms")
+        snapshot.problems << QStringLiteral("%1 of %2 offset requests did not answer within %3 ms%4")
                                  .arg(sent - answered)
                                  .arg(sent)
-                                 .arg(timeoutMs);
+                                 .arg(waited.elapsed())
+                                 .arg(control.isCancelled() ? QStringLiteral(" (cancelled)") : QString());
     if (discovery == Discovery::Listing || discovery == Discovery::Describing)
-        refuse(QStringLiteral("no answer within %1 ms").arg(timeoutMs), kFailedRetry);
+        refuse(QStringLiteral("no answer within %1 ms").arg(discoveryTime.elapsed()), kFailedRetry);
     if (discovery == Discovery::Refused) {
         m_askDiscoveryAgain.setRemainingTime(askAgainAfter);
         m_discoveryRefusal = refusal;
@@ -436,7 +456,7 @@ models::LagSnapshot LagReader::poll()
             }
         }
     }
-    readLagTimes(snapshot);
+    readLagTimes(snapshot, control);
     const QString detail = QStringLiteral("%1 brokers, %2 partitions read in %3 ms")
                                .arg(brokers)
                                .arg(snapshot.partitions.size())
@@ -483,7 +503,7 @@ QStringList LagReader::groupsToDescribe(const QHash<QString, bool> &listed) cons
     return out;
 }
 
-void LagReader::readLagTimes(models::LagSnapshot &snapshot)
+void LagReader::readLagTimes(models::LagSnapshot &snapshot, const PollControl &control)
 {
     using Key = std::tuple<QString, int, qint64>;
     auto nextOffset = [](const models::PartitionLag &p) { return std::max(p.committed, std::max<qint64>(p.low, 0)); };
@@ -504,52 +524,25 @@ void LagReader::readLagTimes(models::LagSnapshot &snapshot)
     }
     m_timestamps = keep;
     if (!wanted.isEmpty()) {
-        if (!m_fetcher) {
-            KafkaProperties props = m_properties;
-            props.append({QStringLiteral("group.id"), QStringLiteral("idem-lag-reader")}); // never joined
-            props.append({QStringLiteral("enable.auto.commit"), QStringLiteral("false")});
-            props.append({QStringLiteral("enable.auto.offset.store"), QStringLiteral("false")});
-            props.append({QStringLiteral("max.partition.fetch.bytes"), QStringLiteral("65536")});
-            auto fetcher = createClient(RD_KAFKA_CONSUMER, props);
-            if (!fetcher) {
-                snapshot.problems << QStringLiteral("cannot read lag times: %1").arg(fetcher.error());
-                return;
-            }
-            m_fetcher = std::move(fetcher.value());
-        }
-        PartitionList assignment(rd_kafka_topic_partition_list_new(wanted.size()));
-        int missing = 0;
+        // All at once; a partition wanted at several offsets is read in rounds.
+        QList<OffsetRange> firsts;
         for (auto it = wanted.cbegin(); it != wanted.cend(); ++it) {
-            rd_kafka_topic_partition_list_add(assignment.get(), it.key().first.toUtf8().constData(), it.key().second)
-                ->offset = *std::min_element(it->cbegin(), it->cend());
-            missing += int(it->size());
+            for (const qint64 o : *it)
+                firsts.append({it.key().first, it.key().second, o, o});
         }
-        rd_kafka_assign(m_fetcher.get(), assignment.get());
-        QElapsedTimer timer;
-        timer.start();
-        while (missing > 0 && timer.elapsed() < m_timeout.count()) {
-            KafkaMessage m(rd_kafka_consumer_poll(m_fetcher.get(), 50));
-            if (!m || m->err)
-                continue;
-            auto it = wanted.find({QString::fromUtf8(rd_kafka_topic_name(m->rkt)), m->partition});
-            if (it == wanted.end())
-                continue;
-            // A compacted or deleted offset is answered by the first record after it.
-            for (auto o = it->begin(); o != it->end();) {
-                if (*o <= m->offset) {
-                    m_timestamps.insert({it.key().first, it.key().second, *o}, rd_kafka_message_timestamp(m.get(), nullptr));
-                    o = it->erase(o);
-                    --missing;
-                } else {
-                    ++o;
-                }
-            }
-        }
-        rd_kafka_assign(m_fetcher.get(), nullptr);
-        if (missing > 0)
-            snapshot.problems << QStringLiteral("%1 records at committed offsets could not be read within %2 ms")
-                                     .arg(missing)
-                                     .arg(m_timeout.count());
+        ReadResult outcome;
+        const auto found = m_reader->readEach(firsts, control, &outcome);
+        // A compacted or deleted offset is answered by the first record after it.
+        for (auto it = found.cbegin(); it != found.cend(); ++it)
+            m_timestamps.insert(it.key(), it->timestampMs);
+        const qsizetype missing = firsts.size() - found.size();
+        qsizetype notThere = 0; // nothing at or after the offset any more
+        for (const RangeOutcome &o : outcome.ranges)
+            notThere += o.stop == ReadStop::None && o.readTo <= o.readFrom ? 1 : 0;
+        if (missing > notThere)
+            snapshot.problems << QStringLiteral("%1 records at committed offsets could not be read in time (%2)")
+                                     .arg(missing - notThere)
+                                     .arg(control.isCancelled() ? QStringLiteral("cancelled") : QStringLiteral("deadline"));
     }
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (auto &p : snapshot.partitions) {

@@ -27,6 +27,7 @@
 // it; a group discovered for the first time is read in the same poll but a
 // group found unrelated is looked at again only after 5 minutes.
 
+#include "connectors/common/pollcontrol.h"
 #include "connectors/kafka/rdkafkahandles.h"
 #include "models/config/config.h"
 #include "models/metrics/groupdiscovery.h"
@@ -37,24 +38,33 @@
 #include <QMap>
 
 #include <chrono>
+#include <memory>
 
 namespace idem::connectors::kafka {
+
+class KafkaReader;
 
 class LagReader final
 {
 public:
     LagReader(models::KafkaClusterConfig cluster, QList<models::FlowConfig> flows,
               std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    ~LagReader();
 
     // One poll. Never throws; a cluster that cannot be reached gives a
-    // snapshot whose health is Down with the reason.
+    // snapshot whose health is Down with the reason. Every step shares the
+    // deadline of `control` (a cluster that answers slowly gives a snapshot
+    // with what arrived in time, and problems naming what did not) and stops
+    // soon after it is cancelled.
+    models::LagSnapshot poll(const PollControl &control);
+    // One poll within the reader's timeout.
     models::LagSnapshot poll();
 
 private:
     Status ensureClient();
     // Fills lagMs: reads the record at each lagging partition's committed
     // offset (all partitions at once), caching timestamps by offset.
-    void readLagTimes(models::LagSnapshot &snapshot);
+    void readLagTimes(models::LagSnapshot &snapshot, const PollControl &control);
     // The groups to describe once the cluster has listed `listed` (group ->
     // may have members).
     QStringList groupsToDescribe(const QHash<QString, bool> &listed) const;
@@ -62,8 +72,8 @@ private:
     models::KafkaClusterConfig m_cluster;
     QList<models::FlowConfig> m_flows;
     std::chrono::milliseconds m_timeout;
-    KafkaHandle m_client;
-    KafkaHandle m_fetcher; // a consumer that never joins a group: it reads single records
+    std::shared_ptr<rd_kafka_t> m_client; // shared with a metadata request still waiting on the cluster
+    std::unique_ptr<KafkaReader> m_reader; // watermarks and single records
     KafkaProperties m_properties;
     QMap<std::tuple<QString, int, qint64>, qint64> m_timestamps; // (topic, partition, offset) -> timestamp ms
 

@@ -67,19 +67,6 @@ private:
     std::optional<models::OpsDatabaseConfig> m_ops;
 };
 
-models::LagSnapshot pollLag(kafka::LagReader &reader, const PollControl &)
-{
-    return reader.poll();
-}
-
-QList<models::DeadLetterDigest> pollDeadLetters(kafka::DeadLetterTail &tail, const models::LagSnapshot &snapshot,
-                                                const PollControl &control)
-{
-    if (control.shouldStop())
-        return {}; // the next poll reads what this one left
-    return tail.poll(snapshot);
-}
-
 } // namespace interim
 // END OF INTERIM ADAPTER
 // ---------------------------------------------------------------------------
@@ -188,7 +175,7 @@ LiveMonitor::LiveMonitor(const models::EnvironmentConfig &environment, std::chro
             beginPoll(s);
             const QDeadlineTimer deadline = s->deadline;
             s->worker->request<models::LagSnapshot>(
-                [c](const PollControl &control) { return interim::pollLag(c->reader, control); },
+                [c](const PollControl &control) { return c->reader.poll(control); },
                 [this, s, c, unknown, deadline](quint64, Result<models::LagSnapshot> snapshot) {
                     if (!snapshot) {
                         emit health(failedHealth(unknown, snapshot.error()));
@@ -201,7 +188,7 @@ LiveMonitor::LiveMonitor(const models::EnvironmentConfig &environment, std::chro
                     // The dead letters that arrived, within what is left of the poll's deadline.
                     s->worker->request<QList<models::DeadLetterDigest>>(
                         [c, read = snapshot.value()](const PollControl &control) {
-                            return interim::pollDeadLetters(c->tail, read, control);
+                            return c->tail.poll(read, control);
                         },
                         [this, s](quint64, Result<QList<models::DeadLetterDigest>> digests) {
                             if (digests) {

@@ -1,7 +1,8 @@
 #include "connectors/sandbox/consumerservice.h"
 
 #include "connectors/common/logging.h"
-#include "connectors/kafka/rdkafkahandles.h"
+#include "connectors/kafka/kafkaproducer.h"
+#include "connectors/kafka/kafkareader.h"
 
 #include <pqxx/pqxx>
 
@@ -56,28 +57,27 @@ struct Incoming
     QString parseError;
 };
 
-QString headerValue(rd_kafka_headers_t *headers, const char *name)
+// The last value of a header, as text ("" where absent or without a value).
+QString headerValue(const models::RawMessage &raw, const char *name)
 {
-    const void *value = nullptr;
-    size_t size = 0;
-    if (!headers || rd_kafka_header_get_last(headers, name, &value, &size) || !value)
-        return {};
-    return QString::fromUtf8(static_cast<const char *>(value), qsizetype(size));
+    for (auto it = raw.headers.crbegin(); it != raw.headers.crend(); ++it) {
+        if (it->name == name)
+            return it->value ? QString::fromUtf8(*it->value) : QString();
+    }
+    return {};
 }
 
-Incoming readIncoming(rd_kafka_message_t *msg)
+Incoming readIncoming(const rd_kafka_message_t *msg)
 {
+    const models::RawMessage raw = kafka::toRawMessage(msg);
+    const models::RawMessage *headers = &raw;
     Incoming in;
-    in.topic = QString::fromUtf8(rd_kafka_topic_name(msg->rkt));
-    in.partition = msg->partition;
-    in.offset = msg->offset;
-    in.timestampMs = rd_kafka_message_timestamp(msg, nullptr);
-    if (msg->key)
-        in.key = QByteArray(static_cast<const char *>(msg->key), qsizetype(msg->key_len));
-    if (msg->payload)
-        in.payload = QByteArray(static_cast<const char *>(msg->payload), qsizetype(msg->len));
-    rd_kafka_headers_t *headers = nullptr;
-    rd_kafka_message_headers(msg, &headers);
+    in.topic = raw.topic;
+    in.partition = raw.partition;
+    in.offset = raw.offset;
+    in.timestampMs = raw.timestampMs;
+    in.key = raw.key.value_or(QByteArray());
+    in.payload = raw.value.value_or(QByteArray());
 
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(in.payload, &error);
@@ -91,28 +91,28 @@ Incoming readIncoming(rd_kafka_message_t *msg)
         in.json = doc.object();
 
     auto pick = [&](const char *header, const QString &field) {
-        const QString fromHeader = headerValue(headers, header);
+        const QString fromHeader = headerValue(*headers, header);
         return fromHeader.isEmpty() ? in.json.value(field).toVariant().toString() : fromHeader;
     };
     in.eventId = pick("event_id", QStringLiteral("event_id"));
     in.eventType = pick("event_type", QStringLiteral("event_type"));
     const QString version = pick("event_version", QStringLiteral("event_version"));
     in.version = version.isEmpty() ? 1 : version.toInt();
-    in.entityKey = headerValue(headers, "entity_key");
+    in.entityKey = headerValue(*headers, "entity_key");
     if (in.entityKey.isEmpty())
         in.entityKey = in.json.value(QStringLiteral("order_id")).toString(
             in.json.value(QStringLiteral("payment_id")).toString(QString::fromUtf8(in.key)));
-    const QString attempt = headerValue(headers, "attempt");
+    const QString attempt = headerValue(*headers, "attempt");
     in.attempt = attempt.isEmpty() ? 1 : std::max(1, attempt.toInt());
-    in.targetGroup = headerValue(headers, "consumer_group");
-    in.originalTopic = headerValue(headers, "original_topic");
+    in.targetGroup = headerValue(*headers, "consumer_group");
+    in.originalTopic = headerValue(*headers, "original_topic");
     if (in.originalTopic.isEmpty()) {
         in.originalTopic = in.topic;
         in.originalPartition = in.partition;
         in.originalOffset = in.offset;
     } else {
-        in.originalPartition = headerValue(headers, "original_partition").toInt();
-        in.originalOffset = headerValue(headers, "original_offset").toLongLong();
+        in.originalPartition = headerValue(*headers, "original_partition").toInt();
+        in.originalOffset = headerValue(*headers, "original_offset").toLongLong();
     }
     // A consumer that cannot read the id still has to record the message:
     // it names it by where it was first produced.
@@ -229,23 +229,15 @@ void ConsumerService::run()
     if (!connect())
         return;
 
-    int deliveryErrors = 0;
-    auto producerResult = kafka::createClient(
-        RD_KAFKA_PRODUCER,
-        {{QStringLiteral("bootstrap.servers"), m_bootstrap}, {QStringLiteral("linger.ms"), QStringLiteral("0")},
-         {QStringLiteral("log_level"), QStringLiteral("3")}},
-        [&](rd_kafka_conf_t *conf) {
-            rd_kafka_conf_set_opaque(conf, &deliveryErrors);
-            rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t *, const rd_kafka_message_t *m, void *opaque) {
-                if (m->err)
-                    ++*static_cast<int *>(opaque);
-            });
-        });
+    // Not idempotent across restarts anyway: a retry or dead letter sent
+    // twice is what an at-least-once service does.
+    auto producerResult = kafka::KafkaProducer::create({{QStringLiteral("bootstrap.servers"), m_bootstrap}},
+                                                       {{QStringLiteral("linger.ms"), QStringLiteral("0")}});
     if (!producerResult) {
         log->error("{}: {}", name, s(producerResult.error()));
         return;
     }
-    KafkaHandle producer = std::move(producerResult.value());
+    std::unique_ptr<kafka::KafkaProducer> producer = std::move(producerResult.value());
 
     auto makeConsumer = [&]() -> KafkaHandle {
         auto consumer = kafka::createClient(
@@ -355,12 +347,11 @@ void ConsumerService::run()
     const bool redelivery = m_faults.enabled(Fault::Redelivery);
 
     auto publish = [&](const Incoming &in, const QString &topic, int attempt, const QString &error) {
-        const QByteArray t = topic.toUtf8();
-        rd_kafka_headers_t *headers = rd_kafka_headers_new(12);
-        auto add = [&](const char *key, const QString &value) {
-            const QByteArray v = value.toUtf8();
-            rd_kafka_header_add(headers, key, -1, v.constData(), v.size());
-        };
+        models::RawMessage out;
+        out.topic = topic;
+        out.key = in.key;
+        out.value = in.payload;
+        auto add = [&](const char *key, const QString &value) { out.headers.append({QByteArray(key), value.toUtf8()}); };
         if (m_spec.retryTopics.contains(topic))
             pendingRetries.insert({in.eventId, attempt});
         add("event_id", in.eventId);
@@ -374,18 +365,11 @@ void ConsumerService::run()
         add("error", error);
         add("failed_at", QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
         add("consumer_group", m_spec.name);
-        const int errorsBefore = deliveryErrors;
-        const auto err = rd_kafka_producev(
-            producer.get(), RD_KAFKA_V_TOPIC(t.constData()),
-            RD_KAFKA_V_KEY(in.key.constData(), size_t(in.key.size())),
-            RD_KAFKA_V_VALUE(const_cast<char *>(in.payload.constData()), size_t(in.payload.size())),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
-        if (err) {
-            rd_kafka_headers_destroy(headers);
-            throw std::runtime_error("cannot publish to " + t.toStdString() + ": " + rd_kafka_err2str(err));
-        }
-        if (rd_kafka_flush(producer.get(), 10000) || deliveryErrors != errorsBefore)
-            throw std::runtime_error("publishing to " + t.toStdString() + " was not acknowledged");
+        const auto delivered = producer->produceAndWait(out, PollControl::within(10s));
+        if (!delivered)
+            throw std::runtime_error("cannot publish to " + s(topic) + ": " + s(delivered.error()));
+        if (!delivered->ok())
+            throw std::runtime_error("publishing to " + s(topic) + " was not acknowledged: " + s(delivered->error));
     };
 
     auto business = [&](pqxx::subtransaction &tx, const Incoming &in) -> QString {
@@ -656,7 +640,8 @@ void ConsumerService::run()
     }
     held.clear(); // messages must be gone before the consumer is destroyed
     rd_kafka_consumer_close(consumer.get());
-    rd_kafka_flush(producer.get(), 5000);
+    if (const auto flushed = producer->flush(PollControl::within(5s)); !flushed)
+        log->warn("{}: {}", name, s(flushed.error()));
 }
 
 } // namespace idem::connectors::sandbox

@@ -1,7 +1,7 @@
 #include "connectors/sandbox/eventproducer.h"
 
 #include "connectors/common/logging.h"
-#include "connectors/kafka/rdkafkahandles.h"
+#include "connectors/kafka/kafkaproducer.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -14,7 +14,6 @@
 namespace idem::connectors::sandbox {
 
 using namespace std::chrono_literals;
-using kafka::KafkaHandle;
 
 namespace {
 
@@ -80,15 +79,15 @@ void EventProducer::stop()
 void EventProducer::run()
 {
     auto log = logger("sandbox");
-    auto client = kafka::createClient(RD_KAFKA_PRODUCER,
-                                      {{QStringLiteral("bootstrap.servers"), m_bootstrap},
-                                       {QStringLiteral("linger.ms"), QStringLiteral("5")},
-                                       {QStringLiteral("log_level"), QStringLiteral("3")}});
+    auto client = kafka::KafkaProducer::create({{QStringLiteral("bootstrap.servers"), m_bootstrap}},
+                                               {{QStringLiteral("linger.ms"), QStringLiteral("5")}});
     if (!client) {
         log->error("producer: {}", client.error().toStdString());
         return;
     }
-    KafkaHandle producer = std::move(client.value());
+    std::unique_ptr<kafka::KafkaProducer> producer = std::move(client.value());
+    // Waits while the local queue is full (a broker down), until stopped.
+    const PollControl untilStopped{QDeadlineTimer(QDeadlineTimer::Forever), &m_stop};
 
     std::mt19937_64 rng(m_options.seed);
     std::uniform_real_distribution<double> unit(0.0, 1.0);
@@ -99,25 +98,16 @@ void EventProducer::run()
     const bool schemaBump = m_faults.enabled(Fault::SchemaBump);
 
     auto send = [&](const OutMessage &m) {
-        rd_kafka_headers_t *headers = rd_kafka_headers_new(m.headers.size());
+        models::RawMessage raw;
+        raw.topic = QString::fromUtf8(m.topic);
+        raw.key = m.key;
+        raw.value = m.payload;
         for (const auto &[name, value] : m.headers)
-            rd_kafka_header_add(headers, name.constData(), name.size(), value.constData(), value.size());
-        for (;;) {
-            const auto err = rd_kafka_producev(
-                producer.get(), RD_KAFKA_V_TOPIC(m.topic.constData()),
-                RD_KAFKA_V_KEY(m.key.constData(), size_t(m.key.size())),
-                RD_KAFKA_V_VALUE(const_cast<char *>(m.payload.constData()), size_t(m.payload.size())),
-                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
-            if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-                ++m_counters.produced;
-                return; // the message owns the headers now
-            }
-            if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || m_stop) {
-                log->warn("producer: cannot send to {}: {}", m.topic.constData(), rd_kafka_err2str(err));
-                rd_kafka_headers_destroy(headers);
-                return;
-            }
-            rd_kafka_poll(producer.get(), 50);
+            raw.headers.append({name, value});
+        if (const auto sent = producer->produce(raw, untilStopped); sent) {
+            ++m_counters.produced;
+        } else if (!m_stop) {
+            log->warn("producer: {}", sent.error().toStdString());
         }
     };
 
@@ -218,7 +208,11 @@ void EventProducer::run()
         send(m);
         if (duplicates && unit(rng) < 0.01)
             send(m); // the at-least-once producer retried after a lost acknowledgement
-        rd_kafka_poll(producer.get(), 0);
+        producer->serve();
+        for (const kafka::Delivery &d : producer->takeDeliveries()) {
+            if (!d.ok())
+                log->debug("producer: a message was not delivered: {}", d.error.toStdString());
+        }
         auto now = std::chrono::steady_clock::now();
         if (now - next > 1s)
             next = now; // fell behind (broker down): do not try to catch up in one burst
@@ -227,8 +221,8 @@ void EventProducer::run()
             now = std::chrono::steady_clock::now();
         }
     }
-    if (rd_kafka_flush(producer.get(), 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
-        log->warn("producer: {} messages were still undelivered at stop", rd_kafka_outq_len(producer.get()));
+    if (const auto flushed = producer->flush(PollControl::within(10s)); !flushed)
+        log->warn("producer: {} at stop", flushed.error().toStdString());
 }
 
 } // namespace idem::connectors::sandbox

@@ -104,7 +104,7 @@ private slots:
         auto started = MockKafka::start(1);
         QVERIFY(started.ok());
         m_kafka = std::move(started.value());
-        for (const char *t : {"orders", "orders.DLT", "flood.DLT", "hostile.DLT"})
+        for (const char *t : {"orders", "orders.DLT", "flood.DLT", "hostile.DLT", "shared.DLT"})
             QVERIFY(m_kafka->createTopic(QString::fromLatin1(t), 2).ok());
     }
 
@@ -182,6 +182,30 @@ private slots:
         for (const auto &f : failures)
             total += f.count;
         QCOMPARE(total, 20);
+    }
+
+    void twoFlowsSharingADeadLetterTopicBothCountEveryMessage()
+    {
+        // Both flows name shared.DLT: it is read once, and every message is
+        // counted into each flow's digest (before, the second flow's read of
+        // the same partitions took the first one's place).
+        produceDeadLetters("shared.DLT", 0, 10);
+        models::FlowConfig other = flow(QStringLiteral("payments"), QStringLiteral("shared.DLT"));
+        other.topics = {QStringLiteral("orders")};
+        const QList<models::FlowConfig> flows{flow(QStringLiteral("orders"), QStringLiteral("shared.DLT")), other};
+        LagReader reader(cluster(), flows);
+        DeadLetterTail tail(cluster(), flows);
+        QList<models::DeadLetterDigest> digests = pollOnce(reader, tail);
+        QCOMPARE(digests.size(), 2);
+        QCOMPARE(digests[0].flow(), QStringLiteral("orders"));
+        QCOMPARE(digests[1].flow(), QStringLiteral("payments"));
+        QCOMPARE(digests[0].read(), 10);
+        QCOMPARE(digests[1].read(), 10);
+        QCOMPARE(digests[0].failures(), digests[1].failures());
+        produceDeadLetters("shared.DLT", 10, 4);
+        digests = pollOnce(reader, tail);
+        QCOMPARE(digests[0].read(), 14);
+        QCOMPARE(digests[1].read(), 14);
     }
 
     void aFlowWithABadEnvelopeIsNamed()

@@ -1,8 +1,11 @@
 #pragma once
 
-// Test support: writes records to a topic with a plain librdkafka producer,
-// byte for byte as the test gives them (key, value, headers), the way the
-// producers and dead-letter handlers Idem reads would have written them.
+// Test support: writes records to a topic with Idem's producer
+// (connectors/kafka/kafkaproducer.h), byte for byte as the test gives them
+// (key, value, headers), the way the producers and dead-letter handlers Idem
+// reads would have written them.
+
+#include "models/envelope/rawmessage.h"
 
 #include <QByteArray>
 #include <QList>
@@ -15,9 +18,9 @@ using RecordHeaders = QList<QPair<QByteArray, QByteArray>>;
 
 struct OutgoingRecord
 {
-    QByteArray key;
+    QByteArray key; // null: a null key
     QByteArray value;
-    RecordHeaders headers;
+    RecordHeaders headers; // a null header value is written as a header without a value
     int partition = -1; // -1: partitioned by key
 };
 
@@ -25,6 +28,10 @@ struct OutgoingRecord
 // current test when it cannot.
 void produce(const QString &bootstrapServers, const QString &topic,
              const QList<OutgoingRecord> &records);
+
+// Writes `records` (each to its own topic and partition) as they are: null
+// keys, tombstones, null header values, timestamps.
+void produce(const QString &bootstrapServers, const QList<models::RawMessage> &records);
 
 // Big-endian binary integers, as Spring Kafka writes partition, offset and
 // timestamp headers.

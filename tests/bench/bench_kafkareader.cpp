@@ -1,0 +1,139 @@
+// Benchmark: KafkaReader reading a whole topic (default 1 000 000 small JSON
+// messages with an event_id header over 24 partitions) from the mock cluster
+// over TCP, side by side with kcat reading the same topic
+// (kcat -C -e -o beginning -f '%h %k\n' -q | grep -c ID) when kcat is
+// installed. Prints figures; no gates.
+//
+//   bench_kafkareader [--messages N] [--partitions P]
+
+#include "connectors/kafka/kafkaproducer.h"
+#include "connectors/kafka/kafkareader.h"
+#include "connectors/kafka/mockkafka.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QStandardPaths>
+
+#include <cstdio>
+
+using namespace idem;
+using namespace idem::connectors;
+using namespace idem::connectors::kafka;
+using namespace std::chrono_literals;
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCommandLineParser parser;
+    parser.addHelpOption();
+    parser.addOption({QStringLiteral("messages"), QStringLiteral("Messages to produce and read."), QStringLiteral("N"),
+                      QStringLiteral("1000000")});
+    parser.addOption({QStringLiteral("partitions"), QStringLiteral("Partitions of the topic."), QStringLiteral("P"),
+                      QStringLiteral("24")});
+    parser.process(app);
+    const qint64 messages = parser.value(QStringLiteral("messages")).toLongLong();
+    const int partitions = parser.value(QStringLiteral("partitions")).toInt();
+    if (messages <= 0 || partitions <= 0) {
+        std::fprintf(stderr, "--messages and --partitions must be positive numbers\n");
+        return 2;
+    }
+
+    auto kafka = MockKafka::start(3);
+    if (!kafka) {
+        std::fprintf(stderr, "%s\n", qPrintable(kafka.error()));
+        return 1;
+    }
+    const QString bootstrap = (*kafka)->bootstrapServers();
+    const QString topic = QStringLiteral("bench.events");
+    if (auto created = (*kafka)->createTopic(topic, partitions); !created) {
+        std::fprintf(stderr, "%s\n", qPrintable(created.error()));
+        return 1;
+    }
+    const KafkaProperties properties{{QStringLiteral("bootstrap.servers"), bootstrap}};
+
+    QElapsedTimer timer;
+    timer.start();
+    {
+        auto producer = KafkaProducer::create(properties, {{QStringLiteral("linger.ms"), QStringLiteral("20")},
+                                                           {QStringLiteral("batch.num.messages"), QStringLiteral("10000")},
+                                                           {QStringLiteral("queue.buffering.max.messages"), QStringLiteral("500000")}});
+        if (!producer) {
+            std::fprintf(stderr, "%s\n", qPrintable(producer.error()));
+            return 1;
+        }
+        const PollControl control = PollControl::within(10min);
+        models::RawMessage m;
+        m.topic = topic;
+        for (qint64 i = 0; i < messages; ++i) {
+            const QByteArray id = "ID-" + QByteArray::number(i);
+            m.partition = int(i % partitions);
+            m.key = QByteArray::number(i);
+            m.value = "{\"event_id\":\"" + id + "\",\"n\":" + QByteArray::number(i) + "}";
+            m.headers = {{"event_id", id}};
+            if (auto sent = (*producer)->produce(m, control); !sent) {
+                std::fprintf(stderr, "%s\n", qPrintable(sent.error()));
+                return 1;
+            }
+            if (i % 10000 == 0) {
+                (*producer)->serve();
+                (*producer)->takeDeliveries();
+            }
+        }
+        if (auto flushed = (*producer)->flush(control); !flushed) {
+            std::fprintf(stderr, "%s\n", qPrintable(flushed.error()));
+            return 1;
+        }
+    }
+    std::printf("produced %lld messages over %d partitions in %lld ms\n", messages, partitions, timer.elapsed());
+
+    KafkaReader reader(properties);
+    QList<TopicPartition> all;
+    for (int p = 0; p < partitions; ++p)
+        all.append({topic, p});
+    auto marks = reader.watermarks(all, PollControl::within(30s));
+    if (!marks) {
+        std::fprintf(stderr, "%s\n", qPrintable(marks.error()));
+        return 1;
+    }
+    QList<OffsetRange> ranges;
+    qint64 retained = 0;
+    for (const PartitionWatermarks &w : marks.value()) {
+        ranges.append({topic, w.partition.partition, w.low, w.high});
+        retained += w.high - w.low;
+    }
+    if (retained != messages)
+        std::printf("note: the mock retained %lld of %lld messages\n", retained, messages);
+
+    timer.restart();
+    const ReadResult read = reader.read(ranges, 0, PollControl::within(10min));
+    const qint64 readerMs = timer.elapsed();
+    qint64 withId = 0;
+    for (const models::RawMessage &m : read.messages)
+        withId += m.hasHeader("event_id") ? 1 : 0;
+    std::printf("KafkaReader: %lld messages (%lld with event_id) in %lld ms (%.0f msg/s)%s\n", qint64(read.messages.size()),
+                withId, readerMs, read.messages.size() * 1000.0 / std::max<qint64>(1, readerMs),
+                read.complete() ? "" : qPrintable(QStringLiteral("; not complete: ") + read.describeGaps()));
+
+    const QString kcat = QStandardPaths::findExecutable(QStringLiteral("kcat"));
+    if (kcat.isEmpty()) {
+        std::printf("kcat: not installed, no comparison\n");
+        return 0;
+    }
+    QProcess p;
+    timer.restart();
+    p.start(QStringLiteral("/bin/sh"),
+            {QStringLiteral("-c"), QStringLiteral("'%1' -C -b '%2' -t '%3' -e -o beginning -f '%h %k\\n' -q | grep -c ID")
+                                       .arg(kcat, bootstrap, topic)});
+    if (!p.waitForFinished(600000)) {
+        std::printf("kcat: did not finish within 10 minutes\n");
+        return 0;
+    }
+    const qint64 kcatMs = timer.elapsed();
+    const qint64 kcatCount = QString::fromUtf8(p.readAllStandardOutput()).trimmed().toLongLong();
+    std::printf("kcat | grep -c ID: %lld messages in %lld ms (%.0f msg/s)\n", kcatCount, kcatMs,
+                kcatCount * 1000.0 / std::max<qint64>(1, kcatMs));
+    std::printf("ratio KafkaReader/kcat time: %.2f\n", double(readerMs) / double(std::max<qint64>(1, kcatMs)));
+    return 0;
+}
