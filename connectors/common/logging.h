@@ -5,6 +5,10 @@
 // same sinks: standard error and a rotating file under the user's state
 // directory ($XDG_STATE_HOME/idem/log, default ~/.local/state/idem/log). Qt messages are routed into the logger named after their
 // category ("idem.ui" -> "ui"; anything else -> "qt").
+//
+// Every sink passes each message through scrubSecrets() (connectors/common/
+// secrets.h) before it formats the line, and the log file is created, or
+// made, readable by its owner only (0600), rotated files included.
 
 #include <spdlog/logger.h>
 
@@ -35,6 +39,10 @@ std::shared_ptr<spdlog::logger> logger(const std::string &module);
 
 // Where the rotating log file lives (empty when file logging is off).
 QString logFilePath();
+
+// Adds `sink` (wrapped so that it scrubs secrets like the others) to every
+// logger, present and future. For tests that capture log lines.
+void addLogSink(spdlog::sink_ptr sink);
 
 // Whether `level` is a level name spdlog understands.
 bool isValidLogLevel(const QString &level);

@@ -1,6 +1,7 @@
 #include "connectors/kafka/lagpoller.h"
 
 #include "connectors/common/logging.h"
+#include "connectors/common/secrets.h"
 #include "connectors/kafka/blockingcall.h"
 #include "connectors/kafka/kafkareader.h"
 
@@ -44,7 +45,7 @@ Status LagReader::ensureClient()
     KafkaProperties properties;
     for (const auto &[key, value] : m_cluster.properties) {
         QString error;
-        const QString expanded = models::expandEnvironment(value, &error);
+        const QString expanded = expandRegisteringSecrets(value, models::isSecretKey(key), &error);
         if (!error.isEmpty())
             return makeError(QStringLiteral("property %1: %2").arg(key, error));
         properties.append({key, expanded});

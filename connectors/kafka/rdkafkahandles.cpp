@@ -1,5 +1,6 @@
 #include "connectors/kafka/rdkafkahandles.h"
 
+#include "connectors/common/secrets.h"
 #include "connectors/kafka/kafkalog.h"
 #include "models/config/kafkasafety.h"
 
@@ -54,7 +55,7 @@ Result<KafkaProperties> clusterProperties(const models::KafkaClusterConfig &clus
     KafkaProperties properties;
     for (const auto &[key, value] : cluster.properties) {
         QString error;
-        const QString expanded = models::expandEnvironment(value, &error);
+        const QString expanded = expandRegisteringSecrets(value, models::isSecretKey(key), &error);
         if (!error.isEmpty())
             return makeError(QStringLiteral("property %1: %2").arg(key, error));
         properties.append({key, expanded});

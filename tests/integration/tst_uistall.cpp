@@ -55,7 +55,8 @@ private slots:
             pqxx::connection conn((*pg)->connectionString().toStdString());
             pqxx::work tx(conn);
             tx.exec0("CREATE TABLE processed_events (event_id text PRIMARY KEY)");
-            tx.exec0("CREATE TABLE processing_attempts (event_id text)");
+            tx.exec0("CREATE TABLE processing_attempts (event_id text, attempt int, outcome text, error text, "
+                     "at timestamptz)");
             tx.commit();
         }
         // A store that accepts connections and never answers.
