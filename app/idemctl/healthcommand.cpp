@@ -4,16 +4,20 @@
 #include "app/common/cli.h"
 #include "app/idemctl/commands.h"
 #include "app/idemctl/environment.h"
-#include "connectors/postgres/storemetrics.h"
-#include "connectors/postgres/storeprobe.h"
+#include "connectors/postgres/storewatcher.h"
 #include "models/reports/healthreport.h"
 
 #include <QCommandLineParser>
 #include <QJsonDocument>
 
 #include <cstdio>
+#include <future>
+#include <vector>
 
 namespace idem::ctl {
+
+// How long the stores and the ops database may take to answer, together.
+constexpr std::chrono::seconds kDatabaseBudget{10};
 
 int healthCommand(const QCommandLineParser &parser)
 {
@@ -30,19 +34,25 @@ int healthCommand(const QCommandLineParser &parser)
         // What a cluster's poll noted without it being a fault (group discovery not answered).
         report.clusterNotes.insert(s.cluster, s.notes);
     }
-    for (const auto &store : env.stores) {
-        const models::ConnectionHealth health = connectors::postgres::probeStore(store);
-        report.connections << health;
-        if (health.state != models::HealthState::Ok)
-            continue;
-        auto figures = connectors::postgres::readStoreFigures(store, std::chrono::minutes(5));
-        if (figures)
-            report.stores << *figures;
-        else
-            app::fail(figures.error());
-    }
+    // Every store and the ops database at once, each within the same budget:
+    // a stalled one is reported as such when the budget runs out (its query
+    // cancelled), not waited for until its statement timeout.
+    const auto control = connectors::PollControl::within(kDatabaseBudget);
+    std::vector<std::future<connectors::postgres::StoreWatcher::Reading>> readings;
+    for (const auto &store : env.stores)
+        readings.push_back(std::async(std::launch::async, [store, control] {
+            return connectors::postgres::StoreWatcher(store).poll(control);
+        }));
     if (env.ops)
-        report.connections << connectors::postgres::probeOpsDatabase(*env.ops);
+        readings.push_back(std::async(std::launch::async, [ops = *env.ops, control] {
+            return connectors::postgres::StoreWatcher(ops).poll(control);
+        }));
+    for (auto &future : readings) {
+        const connectors::postgres::StoreWatcher::Reading reading = future.get();
+        report.connections << reading.health;
+        if (reading.figures)
+            report.stores << *reading.figures;
+    }
     report.flows = tracker.flows();
 
     if (parser.isSet(QStringLiteral("json")))

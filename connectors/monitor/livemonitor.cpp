@@ -4,8 +4,7 @@
 #include "connectors/common/requestworker.h"
 #include "connectors/kafka/deadlettertail.h"
 #include "connectors/kafka/lagpoller.h"
-#include "connectors/postgres/storemetrics.h"
-#include "connectors/postgres/storeprobe.h"
+#include "connectors/postgres/storewatcher.h"
 
 #include <QDateTime>
 
@@ -17,61 +16,7 @@ namespace idem::connectors {
 
 namespace {
 
-// ---------------------------------------------------------------------------
-// INTERIM ADAPTER, to be replaced at the merge of the `pgsession` and
-// `kafkaio` branches. They bring connectors/postgres/storewatcher.h
-// (StoreWatcher: one persistent session per store, PQcancel on cancel()) and
-// LagReader::poll(const PollControl &) / DeadLetterTail::poll(const
-// LagSnapshot &, const PollControl &), which look at the deadline and the
-// cancel flag inside every blocking loop. Until then these give today's calls
-// the same shape; they look at the PollControl only between calls.
-namespace interim {
-
-class StoreWatcher
-{
-public:
-    struct Reading
-    {
-        models::ConnectionHealth health;
-        std::optional<models::StoreFigures> figures;
-    };
-
-    explicit StoreWatcher(models::StoreConfig store)
-        : m_store(std::move(store))
-    {}
-    explicit StoreWatcher(models::OpsDatabaseConfig ops)
-        : m_ops(std::move(ops))
-    {}
-
-    Reading poll(const PollControl &control, std::chrono::seconds window = std::chrono::minutes(5))
-    {
-        Reading reading;
-        if (m_ops) {
-            reading.health = postgres::probeOpsDatabase(*m_ops);
-            return reading;
-        }
-        reading.health = postgres::probeStore(*m_store);
-        if (reading.health.state != models::HealthState::Ok || control.shouldStop())
-            return reading;
-        if (auto figures = postgres::readStoreFigures(*m_store, window))
-            reading.figures = std::move(figures.value());
-        else
-            logger("postgres")->warn("{}", figures.error().toStdString());
-        return reading;
-    }
-
-    void cancel() {} // today's calls cannot be interrupted
-
-private:
-    std::optional<models::StoreConfig> m_store;
-    std::optional<models::OpsDatabaseConfig> m_ops;
-};
-
-} // namespace interim
-// END OF INTERIM ADAPTER
-// ---------------------------------------------------------------------------
-
-using interim::StoreWatcher;
+using postgres::StoreWatcher;
 
 models::ConnectionHealth unknownHealth(models::ConnectionHealth::Kind kind, const QString &name)
 {
