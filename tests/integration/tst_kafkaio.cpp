@@ -312,6 +312,8 @@ private slots:
             result = reader.read({{QStringLiteral("slow"), 0, 0, 10}, {QStringLiteral("slow"), 1, 0, 10}}, 0,
                                  PollControl::within(60s, &cancel));
         });
+        // Give the read time to get stuck on the 20 s broker; a cancel that came
+        // first would end it just as well, so no result depends on this wait.
         QTest::qWait(500);
         sinceCancel.start();
         cancel = true;
@@ -363,7 +365,7 @@ private slots:
             std::atomic_bool cancel{false};
             models::LagSnapshot cancelled;
             std::thread worker([&] { cancelled = reader.poll(PollControl::within(60s, &cancel)); });
-            QTest::qWait(400);
+            QTest::qWait(400); // time to get stuck on the slow cluster; no result depends on it
             QElapsedTimer sinceCancel;
             sinceCancel.start();
             cancel = true;
@@ -397,7 +399,7 @@ private slots:
         std::atomic_bool cancel{false};
         QElapsedTimer sinceCancel;
         std::thread worker([&] { sample = sampleTopic(props, QStringLiteral("orders"), 10, PollControl::within(60s, &cancel)); });
-        QTest::qWait(400);
+        QTest::qWait(400); // time to get stuck on the slow cluster; no result depends on it
         sinceCancel.start();
         cancel = true;
         worker.join();

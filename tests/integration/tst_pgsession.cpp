@@ -154,6 +154,22 @@ private slots:
                  std::string("0"));
     }
 
+    // Returns once a backend runs `query` (seen in pg_stat_activity from a
+    // connection of its own), or after 10 s.
+    void waitUntilRunning(const char *query)
+    {
+        pqxx::connection watcher(conn().toStdString());
+        const auto until = std::chrono::steady_clock::now() + 10s;
+        while (std::chrono::steady_clock::now() < until) {
+            pqxx::nontransaction tx(watcher);
+            if (tx.exec_params1("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = $1",
+                                std::string(query))[0]
+                    .as<int>()
+                > 0)
+                return;
+        }
+    }
+
     void cancelFromAnotherThread()
     {
         PgSession session(conn(), {QStringLiteral("store billing"), true, 0});
@@ -163,7 +179,7 @@ private slots:
         std::thread canceller([&] {
             while (!started.load())
                 std::this_thread::yield();
-            std::this_thread::sleep_for(300ms); // let the query reach the server; not synchronisation of the result
+            waitUntilRunning("SELECT pg_sleep(30)"); // the query is on the server
             sinceCancel.start();
             session.cancel();
         });
@@ -196,7 +212,7 @@ private slots:
         PollControl control{QDeadlineTimer::Forever, &cancelled};
         QElapsedTimer sinceCancel;
         std::thread flag([&] {
-            std::this_thread::sleep_for(300ms);
+            waitUntilRunning("SELECT pg_sleep(30)");
             sinceCancel.start();
             cancelled = true;
         });
