@@ -35,6 +35,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <string_view>
 
 #include <fcntl.h>
 #include <sys/prctl.h>
@@ -84,6 +85,16 @@ std::unique_ptr<QSocketNotifier> quitOnStopSignals(QCoreApplication &app)
 
 int main(int argc, char *argv[])
 {
+    // --help and --version print and exit: they need no display, so they work
+    // over ssh and in scripts as well.
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg(argv[i]);
+        if ((arg == "--help" || arg == "-h" || arg == "--version" || arg == "-v" || arg == "--help-all")
+            && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+            break;
+        }
+    }
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("idem"));
     QApplication::setApplicationDisplayName(QStringLiteral("Idem"));
