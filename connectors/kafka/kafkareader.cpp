@@ -132,6 +132,11 @@ KafkaReader::KafkaReader(KafkaProperties properties, KafkaProperties overrides)
     // A fetch at the end of a partition waits this long for more on the
     // broker's connection, and a watermark or time request queues behind it.
     m_properties.append({QStringLiteral("fetch.wait.max.ms"), QStringLiteral("20")});
+    // Prefetch far ahead (still capped by queued.max.messages.kbytes, 64 MiB
+    // for the one consumer queue): with librdkafka's default of 100 000 the
+    // fetcher idles between fetches and a million records over 24 partitions
+    // took 7.2 s on the mock cluster; with this, 1.1 s (bench_kafkareader).
+    m_properties.append({QStringLiteral("queued.min.messages"), QStringLiteral("1000000")});
     m_properties.append({QStringLiteral("log_level"), QStringLiteral("3")});
     m_properties.append(overrides);
 }

@@ -5,6 +5,8 @@
 // installed. Prints figures; no gates.
 //
 //   bench_kafkareader [--messages N] [--partitions P]
+//   BENCH_READER_PROPS=key=value,… adds librdkafka properties to the reader,
+//   BENCH_KCAT_ARGS="-X key=value …" gives kcat the same, to compare settings.
 
 #include "connectors/kafka/kafkaproducer.h"
 #include "connectors/kafka/kafkareader.h"
@@ -88,7 +90,10 @@ int main(int argc, char *argv[])
     }
     std::printf("produced %lld messages over %d partitions in %lld ms\n", messages, partitions, timer.elapsed());
 
-    KafkaReader reader(properties);
+    KafkaProperties overrides;
+    for (const QString &kv : qEnvironmentVariable("BENCH_READER_PROPS").split(u',', Qt::SkipEmptyParts))
+        overrides.append({kv.section(u'=', 0, 0), kv.section(u'=', 1)});
+    KafkaReader reader(properties, overrides);
     QList<TopicPartition> all;
     for (int p = 0; p < partitions; ++p)
         all.append({topic, p});
@@ -124,8 +129,8 @@ int main(int argc, char *argv[])
     QProcess p;
     timer.restart();
     p.start(QStringLiteral("/bin/sh"),
-            {QStringLiteral("-c"), QStringLiteral("'%1' -C -b '%2' -t '%3' -e -o beginning -f '%h %k\\n' -q | grep -c ID")
-                                       .arg(kcat, bootstrap, topic)});
+            {QStringLiteral("-c"), QStringLiteral("'%1' %4 -C -b '%2' -t '%3' -e -o beginning -f '%h %k\\n' -q | grep -c ID")
+                                       .arg(kcat, bootstrap, topic, qEnvironmentVariable("BENCH_KCAT_ARGS"))});
     if (!p.waitForFinished(600000)) {
         std::printf("kcat: did not finish within 10 minutes\n");
         return 0;
