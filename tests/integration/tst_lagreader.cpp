@@ -8,6 +8,7 @@
 #include "connectors/kafka/mockkafka.h"
 #include "models/metrics/flowmetrics.h"
 #include "tests/support/topicreader.h"
+#include "tests/support/topicwriter.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -32,14 +33,7 @@ private:
 
     void commit(const char *topic, const QList<QPair<int, qint64>> &offsets)
     {
-        auto consumer = createClient(RD_KAFKA_CONSUMER, {{QStringLiteral("bootstrap.servers"), m_kafka->bootstrapServers()},
-                                                         {QStringLiteral("group.id"), QStringLiteral("billing")}});
-        QVERIFY(consumer.ok());
-        PartitionList list(rd_kafka_topic_partition_list_new(offsets.size()));
-        for (const auto &[p, o] : offsets)
-            rd_kafka_topic_partition_list_add(list.get(), topic, p)->offset = o;
-        QCOMPARE(rd_kafka_commit(consumer->get(), list.get(), 0), RD_KAFKA_RESP_ERR_NO_ERROR);
-        rd_kafka_consumer_close(consumer->get());
+        testsupport::commitOffsets(m_kafka->bootstrapServers(), QStringLiteral("billing"), QString::fromLatin1(topic), offsets);
     }
 
 private slots:

@@ -6,6 +6,7 @@
 
 #include "connectors/kafka/lagpoller.h"
 #include "connectors/kafka/mockkafka.h"
+#include "tests/support/topicwriter.h"
 #include "ui/mainwindow.h"
 
 #include <QJsonArray>
@@ -25,26 +26,20 @@ class TestLagSeconds : public QObject
 private:
     std::unique_ptr<MockKafka> m_kafka;
 
+    // One record stamped `timestamp` on partition 0 of `topic`.
     void produce(const char *topic, qint64 timestamp)
     {
-        auto producer = createClient(RD_KAFKA_PRODUCER, {{QStringLiteral("bootstrap.servers"), m_kafka->bootstrapServers()}});
-        QVERIFY(producer.ok());
-        QCOMPARE(rd_kafka_producev(producer->get(), RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
-                                   RD_KAFKA_V_TIMESTAMP(timestamp), RD_KAFKA_V_VALUE(const_cast<char *>("x"), size_t(1)),
-                                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
-                 RD_KAFKA_RESP_ERR_NO_ERROR);
-        QCOMPARE(rd_kafka_flush(producer->get(), 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+        models::RawMessage m;
+        m.topic = QString::fromLatin1(topic);
+        m.partition = 0;
+        m.timestampMs = timestamp;
+        m.value = QByteArray("x");
+        testsupport::produce(m_kafka->bootstrapServers(), {m});
     }
 
     void commitAtZero(const char *topic)
     {
-        auto consumer = createClient(RD_KAFKA_CONSUMER, {{QStringLiteral("bootstrap.servers"), m_kafka->bootstrapServers()},
-                                                         {QStringLiteral("group.id"), QStringLiteral("billing")}});
-        QVERIFY(consumer.ok());
-        PartitionList list(rd_kafka_topic_partition_list_new(1));
-        rd_kafka_topic_partition_list_add(list.get(), topic, 0)->offset = 0;
-        QCOMPARE(rd_kafka_commit(consumer->get(), list.get(), 0), RD_KAFKA_RESP_ERR_NO_ERROR);
-        rd_kafka_consumer_close(consumer->get());
+        testsupport::commitOffsets(m_kafka->bootstrapServers(), QStringLiteral("billing"), QString::fromLatin1(topic), {{0, 0}});
     }
 
     // What the console charts as billing's lag in seconds after this snapshot.

@@ -1,6 +1,7 @@
 #include "tests/support/topicwriter.h"
 
 #include "connectors/kafka/kafkaproducer.h"
+#include "connectors/kafka/rdkafkahandles.h"
 
 #include <QTest>
 #include <QtEndian>
@@ -23,6 +24,20 @@ void produce(const QString &bootstrapServers, const QList<models::RawMessage> &r
     QVERIFY2(flushed.ok(), qPrintable(flushed.error()));
     for (const Delivery &d : (*producer)->takeDeliveries())
         QVERIFY2(d.ok(), qPrintable(d.error));
+}
+
+void commitOffsets(const QString &bootstrapServers, const QString &group, const QString &topic,
+                   const QList<QPair<int, qint64>> &offsets)
+{
+    auto consumer = createClient(RD_KAFKA_CONSUMER, {{QStringLiteral("bootstrap.servers"), bootstrapServers},
+                                                     {QStringLiteral("group.id"), group}});
+    QVERIFY2(consumer.ok(), qPrintable(consumer.error()));
+    PartitionList list(rd_kafka_topic_partition_list_new(int(offsets.size())));
+    const QByteArray name = topic.toUtf8();
+    for (const auto &[partition, offset] : offsets)
+        rd_kafka_topic_partition_list_add(list.get(), name.constData(), partition)->offset = offset;
+    QCOMPARE(rd_kafka_commit(consumer->get(), list.get(), 0), RD_KAFKA_RESP_ERR_NO_ERROR);
+    rd_kafka_consumer_close(consumer->get());
 }
 
 void produce(const QString &bootstrapServers, const QString &topic,

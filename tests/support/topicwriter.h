@@ -33,6 +33,12 @@ void produce(const QString &bootstrapServers, const QString &topic,
 // keys, tombstones, null header values, timestamps.
 void produce(const QString &bootstrapServers, const QList<models::RawMessage> &records);
 
+// Commits `offsets` (partition, offset) of `topic` for consumer `group`, as a
+// consumer of that group would, without joining it. Fails the current test
+// when it cannot.
+void commitOffsets(const QString &bootstrapServers, const QString &group, const QString &topic,
+                   const QList<QPair<int, qint64>> &offsets);
+
 // Big-endian binary integers, as Spring Kafka writes partition, offset and
 // timestamp headers.
 QByteArray bigEndian32(qint32 value);
