@@ -45,6 +45,18 @@ class TestMainWindow : public QObject
 {
     Q_OBJECT
 
+    // Shows `window` with one snapshot and its Flows page on orders.
+    void openOrdersOnFlowsPage(ui::MainWindow &window, ui::FlowsPage **flows)
+    {
+        window.resize(1300, 850);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.applySnapshot(snapshot(1'795'700'000'000, 100, 90, 80, 3));
+        window.showPage(1);
+        *flows = window.flowsPage();
+        QCOMPARE((*flows)->currentFlow(), QStringLiteral("orders"));
+    }
+
 private slots:
     void initTestCase()
     {
@@ -186,13 +198,10 @@ private slots:
     void deadLetterTextIsShownAsPlainText()
     {
         ui::MainWindow window;
-        window.resize(1300, 850);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
-        window.applySnapshot(snapshot(1'795'700'000'000, 100, 90, 80, 3));
-        window.showPage(1);
-        ui::FlowsPage *flows = window.flowsPage();
-        QCOMPARE(flows->currentFlow(), QStringLiteral("orders"));
+        ui::FlowsPage *flows = nullptr;
+        openOrdersOnFlowsPage(window, &flows);
+        if (QTest::currentTestFailed())
+            return;
 
         // Whoever writes to the dead-letter topic writes these texts.
         const QString html = QStringLiteral("<img src=x><b>bold</b>");
@@ -233,13 +242,10 @@ private slots:
     void showsDeadLetterFailuresAndDecodeErrors()
     {
         ui::MainWindow window;
-        window.resize(1300, 850);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
-        window.applySnapshot(snapshot(1'795'700'000'000, 100, 90, 80, 3));
-        window.showPage(1);
-        ui::FlowsPage *flows = window.flowsPage();
-        QCOMPARE(flows->currentFlow(), QStringLiteral("orders"));
+        ui::FlowsPage *flows = nullptr;
+        openOrdersOnFlowsPage(window, &flows);
+        if (QTest::currentTestFailed())
+            return;
         QVERIFY(flows->decodeErrorsText().startsWith(QStringLiteral("No dead letters read")));
 
         models::DeadLetterDigest digest(QStringLiteral("orders"), QStringLiteral("orders.dlq"));
