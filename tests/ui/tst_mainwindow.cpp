@@ -14,6 +14,7 @@
 
 #include <qcustomplot.h>
 
+#include <QGridLayout>
 #include <QLabel>
 #include <QListWidget>
 #include <QTabWidget>
@@ -327,6 +328,58 @@ private slots:
     // green OK beside a red figure.
     // The title names the environment and the file once each, ending with
     // the application's name so the window system adds it no second time.
+    // A hundred flows: the one STALLED flow comes first, a flow with figures
+    // above threshold next, the rest in natural order (f2 before f10); the
+    // filter keeps the order among the flows it shows.
+    void overviewPutsTroubleFirst()
+    {
+        ui::OverviewPage page(nullptr);
+        QList<models::FlowFigures> flows;
+        QMap<QString, QMap<QString, double>> thresholds;
+        for (int i = 0; i < 100; ++i) {
+            models::FlowFigures f;
+            f.flow = QStringLiteral("f%1").arg(i);
+            f.status = models::LagStatus::Ok;
+            f.lag = 10;
+            flows << f;
+            thresholds[f.flow][QStringLiteral("lag")] = 500;
+        }
+        page.setThresholds(thresholds);
+        page.apply(flows);
+        QCOMPARE(page.shownFlows().mid(0, 12),
+                 (QStringList{QStringLiteral("f0"), QStringLiteral("f1"), QStringLiteral("f2"), QStringLiteral("f3"),
+                              QStringLiteral("f4"), QStringLiteral("f5"), QStringLiteral("f6"), QStringLiteral("f7"),
+                              QStringLiteral("f8"), QStringLiteral("f9"), QStringLiteral("f10"), QStringLiteral("f11")}));
+
+        flows[57].status = models::LagStatus::Stalled;
+        flows[31].lag = 900; // above its threshold, status OK
+        page.apply(flows);
+        QCOMPARE(page.shownFlows().mid(0, 3), (QStringList{QStringLiteral("f57"), QStringLiteral("f31"), QStringLiteral("f0")}));
+        // The first card is the grid's first cell, the second beside it.
+        auto position = [&](const QString &flow) {
+            ui::FlowCard *card = page.card(flow);
+            auto *grid = qobject_cast<QGridLayout *>(card->parentWidget()->layout());
+            int row = -1, column = -1, rows = 0, columns = 0;
+            if (grid && grid->indexOf(card) >= 0)
+                grid->getItemPosition(grid->indexOf(card), &row, &column, &rows, &columns);
+            return QPair<int, int>(row, column);
+        };
+        QCOMPARE(position(QStringLiteral("f57")), (QPair<int, int>(0, 0)));
+        QCOMPARE(position(QStringLiteral("f31")), (QPair<int, int>(0, 1)));
+        QCOMPARE(position(QStringLiteral("f0")), (QPair<int, int>(1, 0)));
+
+        page.setFilter(QStringLiteral("F5"));
+        QCOMPARE(page.shownFlows(),
+                 (QStringList{QStringLiteral("f57"), QStringLiteral("f5"), QStringLiteral("f50"), QStringLiteral("f51"),
+                              QStringLiteral("f52"), QStringLiteral("f53"), QStringLiteral("f54"), QStringLiteral("f55"),
+                              QStringLiteral("f56"), QStringLiteral("f58"), QStringLiteral("f59")}));
+        QVERIFY(page.card(QStringLiteral("f0"))->isHidden());
+        QCOMPARE(position(QStringLiteral("f0")), (QPair<int, int>(-1, -1)));
+        page.setFilter(QString());
+        QCOMPARE(page.shownFlows().size(), 100);
+        QVERIFY(!page.card(QStringLiteral("f0"))->isHidden());
+    }
+
     void titleNamesEnvironmentAndFileOnce()
     {
         ui::MainWindow window;

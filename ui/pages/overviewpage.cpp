@@ -1,10 +1,14 @@
 #include "ui/pages/overviewpage.h"
 
+#include "models/metrics/flowordering.h"
+
 #include "ui/charts/metricchart.h"
 
 #include <qcustomplot.h>
 
 #include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLineEdit>
 #include <QLabel>
 #include <QLocale>
 #include <QMouseEvent>
@@ -179,6 +183,8 @@ void FlowCard::apply(const models::FlowFigures &f)
             color = statusColor(models::LagStatus::Warning);
     }
     m_badgeColor = color;
+    m_statusValue = f.status;
+    m_aboveCount = int(aboveNames.size());
     m_status->setText(status);
     m_status->setProperty("aboveThreshold", !aboveNames.isEmpty());
     m_status->setToolTip(aboveNames.isEmpty() ? QString()
@@ -230,9 +236,51 @@ OverviewPage::OverviewPage(const models::MetricHistory *history, QWidget *parent
     scroll->setWidgetResizable(true);
     scroll->setWidget(content);
     scroll->setFrameShape(QFrame::NoFrame);
+    m_filter = new QLineEdit(this);
+    m_filter->setObjectName(QStringLiteral("overviewFilter"));
+    m_filter->setPlaceholderText(tr("Filter flows by name"));
+    m_filter->setClearButtonEnabled(true);
+    m_filter->setMinimumWidth(m_filter->fontMetrics().horizontalAdvance(m_filter->placeholderText()) + 40);
+    m_filter->setMaximumWidth(320);
+    connect(m_filter, &QLineEdit::textChanged, this, &OverviewPage::relayout);
+    auto *header = new QHBoxLayout;
+    auto *title = new QLabel(tr("<b>Flows</b> — trouble first: status by Burrow's rules over the last five minutes, "
+                                "then figures above threshold; click a flow for its charts"),
+                             this);
+    title->setWordWrap(true);
+    header->addWidget(title, 1);
+    header->addWidget(m_filter);
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(new QLabel(tr("<b>Flows</b> — status by Burrow's rules over the last five minutes; click a flow for its charts"), this));
+    layout->addLayout(header);
     layout->addWidget(scroll);
+}
+
+void OverviewPage::setFilter(const QString &text)
+{
+    m_filter->setText(text); // relayout() follows from textChanged
+}
+
+void OverviewPage::relayout()
+{
+    const QString filter = m_filter->text().trimmed();
+    QList<models::FlowTrouble> troubles;
+    for (FlowCard *card : std::as_const(m_cards)) {
+        const bool shown = filter.isEmpty() || card->flow().contains(filter, Qt::CaseInsensitive);
+        card->setVisible(shown);
+        if (shown)
+            troubles.append({card->flow(), card->status(), card->figuresAboveThreshold()});
+    }
+    const QStringList order = models::orderByTrouble(troubles);
+    if (order == m_order)
+        return; // nothing moved: no layout work on a quiet poll
+    m_order = order;
+    for (FlowCard *card : std::as_const(m_cards))
+        m_grid->removeWidget(card);
+    for (int row = 0; row < m_grid->rowCount(); ++row)
+        m_grid->setRowStretch(row, 0);
+    for (int n = 0; n < order.size(); ++n)
+        m_grid->addWidget(m_cards.value(order[n]), n / 2, n % 2);
+    m_grid->setRowStretch(int(order.size() + 1) / 2, 1);
 }
 
 void OverviewPage::apply(const QList<models::FlowFigures> &flows)
@@ -243,21 +291,20 @@ void OverviewPage::apply(const QList<models::FlowFigures> &flows)
             card = new FlowCard(f.flow, m_history, this);
             connect(card, &FlowCard::opened, this, &OverviewPage::flowOpened);
             card->setThresholds(m_thresholds.value(f.flow));
-            const int n = int(m_cards.size());
-            m_grid->addWidget(card, n / 2, n % 2);
-            m_grid->setRowStretch(n / 2 + 1, 1);
             m_cards.insert(f.flow, card);
             if (m_deadLetters.contains(f.flow))
                 card->applyDeadLetters(m_deadLetters.value(f.flow));
         }
         card->apply(f);
     }
+    relayout();
 }
 
 void OverviewPage::clear()
 {
     qDeleteAll(m_cards);
     m_cards.clear();
+    m_order.clear();
     m_deadLetters.clear();
 }
 

@@ -16,6 +16,8 @@
 class QGridLayout;
 class QLabel;
 
+class QLineEdit;
+
 namespace idem::ui {
 
 class MetricChart;
@@ -35,6 +37,8 @@ public:
     // "OK", or "OK · lag above threshold" where a figure is above its threshold.
     QString statusText() const;
     QColor badgeColor() const { return m_badgeColor; } // the status badge's background
+    models::LagStatus status() const { return m_statusValue; }
+    int figuresAboveThreshold() const { return m_aboveCount; }
     // "lag", "retry", "errors", "dead letters", "worst", "failure"
     QString figureText(const QString &name) const;
     MetricChart *chart() const { return m_chart; } // the lag sparkline
@@ -51,6 +55,8 @@ protected:
 private:
     QString m_flow;
     QMap<QString, double> m_thresholds;
+    models::LagStatus m_statusValue = models::LagStatus::NotEnoughData;
+    int m_aboveCount = 0;
     QLabel *m_status = nullptr;
     QColor m_badgeColor;
     QMap<QString, QLabel *> m_figures;
@@ -71,13 +77,22 @@ public:
     void replotIfDirty();
     void clear(); // removes every card
     FlowCard *card(const QString &flow) const { return m_cards.value(flow); }
+    // The flows shown, in the order shown: trouble first (lag status, then
+    // figures above threshold), then by name in natural order; only those
+    // whose name holds the filter text.
+    QStringList shownFlows() const { return m_order; }
+    void setFilter(const QString &text);
 
 signals:
     void flowOpened(const QString &flow);
 
 private:
+    void relayout(); // places the cards in trouble order, hides those filtered out
+
     const models::MetricHistory *m_history;
     QGridLayout *m_grid = nullptr;
+    QLineEdit *m_filter = nullptr;
+    QStringList m_order; // shown flows, as laid out
     QMap<QString, FlowCard *> m_cards;
     QMap<QString, QMap<QString, double>> m_thresholds;
     QMap<QString, models::DeadLetterDigest> m_deadLetters; // by flow, for cards made later
