@@ -5,26 +5,29 @@
 namespace idem::models {
 
 TimeSeries::TimeSeries(qsizetype capacity)
-    : m_points(size_t(std::max<qsizetype>(capacity, 1)))
+    : m_capacity(std::max<qsizetype>(capacity, 1))
 {}
 
 void TimeSeries::append(qint64 t, double v)
 {
     if (m_size > 0 && t < last().t)
         return;
-    const qsizetype cap = capacity();
-    if (m_size < cap) {
-        m_points[size_t((m_start + m_size) % cap)] = {t, v};
+    if (m_size < m_capacity) {
+        // Still filling: the points are in order from index 0. Grow by
+        // doubling, but never past the capacity.
+        if (m_points.size() == m_points.capacity())
+            m_points.reserve(size_t(std::min<qsizetype>(std::max<qsizetype>(64, 2 * m_size), m_capacity)));
+        m_points.push_back({t, v});
         ++m_size;
     } else {
         m_points[size_t(m_start)] = {t, v};
-        m_start = (m_start + 1) % cap;
+        m_start = (m_start + 1) % m_capacity;
     }
 }
 
 const TimePoint &TimeSeries::at(qsizetype i) const
 {
-    return m_points[size_t((m_start + i) % capacity())];
+    return m_points[size_t((m_start + i) % qsizetype(m_points.size()))];
 }
 
 qsizetype TimeSeries::lowerBound(qint64 t) const
@@ -49,7 +52,7 @@ DownsampleCache::Bucket TimeSeries::scanBucket(qsizetype begin, qsizetype end) c
     // capacity: a fresh cache visits every point of a day-long range here.
     const TimePoint *base = m_points.data();
     const TimePoint *wrap = base + m_points.size();
-    const TimePoint *p = base + (m_start + begin) % capacity();
+    const TimePoint *p = base + (m_start + begin) % qsizetype(m_points.size());
     const TimePoint *lo = p;
     const TimePoint *hi = p;
     qsizetype loIndex = begin, hiIndex = begin;
@@ -183,7 +186,7 @@ qsizetype MetricHistory::allocatedPoints() const
 {
     qsizetype points = 0;
     for (const TimeSeries &series : m_series)
-        points += series.capacity();
+        points += series.allocated();
     return points;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 
-// Metric history: a fixed-capacity ring buffer of (time, value) points per
-// series, and min/max downsampling for charts, so a day at one point a second
+// Metric history: a bounded ring buffer of (time, value) points per series,
+// allocated as points arrive, and min/max downsampling for charts, so a day at one point a second
 // draws as fast as five minutes. Times are milliseconds since the epoch and
 // must not go backwards within a series (an older point is dropped).
 //
@@ -56,11 +56,15 @@ private:
 class TimeSeries
 {
 public:
+    // Keeps the newest `capacity` points. Storage grows as points arrive (a
+    // series that gets a point a minute holds a few KiB, not a day's ring)
+    // and never beyond the capacity; once full, the oldest point makes room.
     explicit TimeSeries(qsizetype capacity = 86400);
 
     void append(qint64 t, double v);
     qsizetype size() const { return m_size; }
-    qsizetype capacity() const { return qsizetype(m_points.size()); }
+    qsizetype capacity() const { return m_capacity; } // points kept at most
+    qsizetype allocated() const { return qsizetype(m_points.capacity()); } // points allocated now
     bool isEmpty() const { return m_size == 0; }
     const TimePoint &at(qsizetype i) const; // 0 is the oldest
     const TimePoint &last() const { return at(m_size - 1); }
@@ -78,7 +82,8 @@ private:
     // The min/max of the points with index in [begin, end).
     DownsampleCache::Bucket scanBucket(qsizetype begin, qsizetype end) const;
 
-    std::vector<TimePoint> m_points;
+    std::vector<TimePoint> m_points; // grows to m_capacity, then a ring starting at m_start
+    qsizetype m_capacity = 1;
     qsizetype m_start = 0;
     qsizetype m_size = 0;
 };
@@ -99,8 +104,8 @@ public:
     QStringList names() const { return m_series.keys(); }
     // Frees a series and its points; false when there is none of that name.
     bool remove(const QString &name);
-    // Points allocated over every series (each series allocates its
-    // capacity when created).
+    // Points allocated over every series (each grows as its points arrive,
+    // up to its capacity).
     qsizetype allocatedPoints() const;
 
 private:

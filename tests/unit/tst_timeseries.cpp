@@ -14,6 +14,36 @@ class TestTimeSeries : public QObject
     Q_OBJECT
 
 private slots:
+    // Storage follows the data: it grows by doubling, never past the
+    // capacity, and once full the ring drops the oldest point as before.
+    void storageGrowsWithTheData()
+    {
+        TimeSeries series(86400);
+        QCOMPARE(series.allocated(), 0);
+        for (int i = 0; i < 10; ++i)
+            series.append(i * 1000, i);
+        QVERIFY(series.allocated() <= 64);
+        qsizetype previous = series.allocated();
+        for (int i = 10; i < 100000; ++i) {
+            series.append(i * 1000LL, i);
+            const qsizetype now = series.allocated();
+            QVERIFY(now >= series.size());
+            QVERIFY(now <= 86400);
+            QVERIFY(now == previous || now <= 2 * previous || now == 86400);
+            previous = now;
+        }
+        QCOMPARE(series.allocated(), 86400);
+        QCOMPARE(series.size(), 86400);
+        QCOMPARE(series.at(0).t, (100000 - 86400) * 1000LL);
+        QCOMPARE(series.last().t, 99999 * 1000LL);
+        for (qsizetype i = 1; i < series.size(); ++i)
+            QVERIFY(series.at(i).t == series.at(i - 1).t + 1000);
+        // The extremes of a range read through the full ring are those of the data.
+        const QList<TimePoint> down = series.downsampled(series.at(0).t, series.last().t, 100);
+        QCOMPARE(down.first().v, double(100000 - 86400));
+        QCOMPARE(down.last().v, 99999.0);
+    }
+
     void ringKeepsNewest()
     {
         TimeSeries s(3);
@@ -165,12 +195,18 @@ private slots:
         };
         h.append(QStringLiteral("flow/orders/lag"), 0, 1);
         poll(0, {billing});
+        // A series' storage grows as points arrive: one point allocates a
+        // small first block, not a day's ring.
+        TimeSeries onePoint(86400);
+        onePoint.append(0, 1);
+        const qsizetype fresh = onePoint.allocated();
+        QVERIFY(fresh > 0 && fresh <= 64);
         const qsizetype before = h.allocatedPoints();
-        QCOMPARE(before, 3 * 86400);
+        QCOMPARE(before, 3 * fresh);
         const QStringList namesBefore = h.names();
 
         poll(1000, {billing, gone});
-        QCOMPARE(h.allocatedPoints(), before + 2 * 86400);
+        QCOMPARE(h.allocatedPoints(), before + 2 * fresh);
         QVERIFY(h.series(QStringLiteral("group/orders/console-consumer-4711/lag")));
         QCOMPARE(retention.trackedGroups(), 2);
         // Absent, but within the window: kept (a group can miss a poll).
