@@ -195,8 +195,8 @@ void FlowCard::apply(const models::FlowFigures &f)
     m_figures[QStringLiteral("worst")]->setText(
         f.worstGroup.isEmpty() ? QString()
                                : tr("Worst group: <b>%1</b> · error share %2 · window %3 s")
-                                     .arg(f.worstGroup.toHtmlEscaped(), percent(f.errorShare))
-                                     .arg(f.windowMs / 1000));
+                                     .arg(f.worstGroup.toHtmlEscaped(), percent(f.errorShare),
+                                          QString::number(f.windowMs / 1000))); // one pass: a group named "%1" stays itself
     for (MetricChart *chart : std::as_const(m_charts))
         chart->markDirty();
 }
