@@ -200,12 +200,7 @@ qint64 processStartTime(pid_t pid)
 
 QString processCommandLine(pid_t pid)
 {
-    QFile file(QStringLiteral("/proc/%1/cmdline").arg(pid));
-    if (!file.open(QIODevice::ReadOnly))
-        return {};
-    QByteArray raw = file.readAll();
-    raw.replace('\0', ' ');
-    return QString::fromLocal8Bit(raw).trimmed();
+    return processArguments(pid).join(QLatin1Char(' ')).trimmed();
 }
 
 QStringList processArguments(pid_t pid)

@@ -19,6 +19,10 @@ namespace idem::connectors::kafka {
 
 // nullopt: cancelled, out of time, or `giveUp` (asked every slice) said so
 // before the call answered.
+// How much earlier than the deadline a call's own timeout ends (at most): a
+// call that timed out with less than this left ran into the deadline.
+inline constexpr std::chrono::milliseconds kCallMargin{200};
+
 template <typename T, typename Call, typename GiveUp>
 std::optional<T> callWithin(const PollControl &control, Call call, GiveUp giveUp)
 {
@@ -35,7 +39,7 @@ std::optional<T> callWithin(const PollControl &control, Call call, GiveUp giveUp
     // answer (with librdkafka's reason: "Local: Broker transport failure")
     // arrives before the caller stops waiting and can only say "no answer".
     const qint64 left = control.remaining().count();
-    const int timeoutMs = int(std::max<qint64>(1, left - std::min<qint64>(200, left / 10)));
+    const int timeoutMs = int(std::max<qint64>(1, left - std::min<qint64>(kCallMargin.count(), left / 10)));
     std::thread([pending, call = std::move(call), timeoutMs]() mutable {
         T value = call(timeoutMs);
         std::lock_guard lock(pending->mutex);

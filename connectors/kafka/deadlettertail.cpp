@@ -19,8 +19,7 @@ DeadLetterTail::DeadLetterTail(models::KafkaClusterConfig cluster, const QList<m
             continue;
         }
         m_topics[flow.deadLetterTopic].tails.append(int(m_tails.size()));
-        m_tails.append({flow.name, flow.deadLetterTopic, spec.value(),
-                        models::DeadLetterDigest(flow.name, flow.deadLetterTopic)});
+        m_tails.append({spec.value(), models::DeadLetterDigest(flow.name, flow.deadLetterTopic)});
     }
 }
 
@@ -54,6 +53,7 @@ QList<models::DeadLetterDigest> DeadLetterTail::poll(const models::LagSnapshot &
     // Where to read, per topic partition, and up to where: each topic once,
     // whichever of its flows the snapshot's marks came with.
     QList<OffsetRange> ranges;
+    KnownWatermarks known; // the lag snapshot's: the cluster is asked for nothing but the messages
     for (auto topic = m_topics.begin(); topic != m_topics.end(); ++topic) {
         QMap<int, const models::TopicPartitionMarks *> marks;
         for (const auto &m : snapshot.topics) {
@@ -70,14 +70,16 @@ QList<models::DeadLetterDigest> DeadLetterTail::poll(const models::LagSnapshot &
                 it = topic->next.insert(m->partition, std::max(m->low, m->high - backlogEach));
             // Retention dropped what was not read yet: carry on from what is left.
             *it = std::max(*it, m->low);
-            if (*it < m->high)
+            if (*it < m->high) {
                 ranges.append({topic.key(), m->partition, *it, std::min(m->high, *it + budgetEach)});
+                known.insert({topic.key(), m->partition}, {{topic.key(), m->partition}, m->low, m->high, {}});
+            }
         }
     }
     if (ranges.isEmpty())
         return collect();
 
-    const ReadResult read = m_reader->read(ranges, 0, control);
+    const ReadResult read = m_reader->read(ranges, 0, control, known);
     for (const models::RawMessage &raw : read.messages) {
         for (int i : m_topics[raw.topic].tails)
             m_tails[i].digest.add(raw, models::decode(raw, m_tails[i].spec));

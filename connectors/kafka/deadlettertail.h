@@ -62,8 +62,6 @@ private:
     // A flow's view of its dead-letter topic.
     struct Tail
     {
-        QString flow;
-        QString topic;
         models::EnvelopeSpec spec;
         models::DeadLetterDigest digest;
     };

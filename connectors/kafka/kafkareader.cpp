@@ -453,16 +453,18 @@ void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const Q
 
 } // namespace
 
-ReadResult KafkaReader::read(const QList<OffsetRange> &ranges, qint64 messageBudget, const PollControl &control)
+ReadResult KafkaReader::read(const QList<OffsetRange> &ranges, qint64 messageBudget, const PollControl &control,
+                             const KnownWatermarks &known)
 {
-    return readRanges(ranges, messageBudget, control, false);
+    return readRanges(ranges, messageBudget, control, known, false);
 }
 
 QMap<std::tuple<QString, int, qint64>, models::RawMessage> KafkaReader::readEach(const QList<OffsetRange> &firsts,
                                                                                 const PollControl &control,
-                                                                                ReadResult *outcome)
+                                                                                ReadResult *outcome,
+                                                                                const KnownWatermarks &known)
 {
-    ReadResult result = readRanges(firsts, -1, control, true);
+    ReadResult result = readRanges(firsts, -1, control, known, true);
     QMap<std::tuple<QString, int, qint64>, models::RawMessage> out;
     QHash<TopicPartition, QHash<qint64, int>> byOffset; // partition -> offset -> index in messages
     for (int m = 0; m < result.messages.size(); ++m)
@@ -481,7 +483,7 @@ QMap<std::tuple<QString, int, qint64>, models::RawMessage> KafkaReader::readEach
 }
 
 ReadResult KafkaReader::readRanges(const QList<OffsetRange> &ranges, qint64 messageBudget, const PollControl &control,
-                                   bool firstOnly)
+                                   const KnownWatermarks &known, bool firstOnly)
 {
     ReadResult result;
     for (const OffsetRange &r : ranges)
@@ -498,17 +500,31 @@ ReadResult KafkaReader::readRanges(const QList<OffsetRange> &ranges, qint64 mess
     };
     if (auto ok = ensureClient(); !ok)
         return failAll(ReadStop::Error, ok.error());
-    QList<TopicPartition> partitions;
-    for (const OffsetRange &r : ranges)
-        partitions.append({r.topic, r.partition});
-    const auto marks = watermarks(partitions, control);
-    if (!marks) {
+    // The watermarks of each range, asked of the cluster only where the
+    // caller does not already hold them.
+    QList<TopicPartition> unknown;
+    for (const OffsetRange &r : ranges) {
+        const TopicPartition tp{r.topic, r.partition};
+        if (!known.contains(tp) && !unknown.contains(tp))
+            unknown.append(tp);
+    }
+    Result<QList<PartitionWatermarks>> fetched = QList<PartitionWatermarks>();
+    if (!unknown.isEmpty())
+        fetched = watermarks(unknown, control);
+    if (!fetched) {
         // A call's own timeout ends just before the deadline (callWithin):
         // timed out that close to it is the deadline's doing.
-        if (control.shouldStop() || (!control.deadline.isForever() && control.remaining() < std::chrono::milliseconds(300)))
-            return failAll(stopFor(control), marks.error());
-        return failAll(ReadStop::Error, marks.error());
+        if (control.shouldStop() || (!control.deadline.isForever() && control.remaining() <= kCallMargin + std::chrono::milliseconds(100)))
+            return failAll(stopFor(control), fetched.error());
+        return failAll(ReadStop::Error, fetched.error());
     }
+    KnownWatermarks byPartition = known;
+    for (const PartitionWatermarks &w : fetched.value())
+        byPartition.insert(w.partition, w);
+    QList<PartitionWatermarks> marks; // one per range, in the ranges' order
+    for (const OffsetRange &r : ranges)
+        marks.append(byPartition.value({r.topic, r.partition}, PartitionWatermarks{{r.topic, r.partition}, -1, -1,
+                                                                                    QStringLiteral("not answered")}));
     // Rounds in which no partition is assigned twice.
     QList<QList<int>> rounds;
     QHash<TopicPartition, int> seen;
@@ -521,7 +537,7 @@ ReadResult KafkaReader::readRanges(const QList<OffsetRange> &ranges, qint64 mess
     }
     qint64 budget = messageBudget > 0 ? messageBudget : -1;
     for (const QList<int> &round : std::as_const(rounds))
-        readRound(m_consumer.get(), m_topicNames, round, marks.value(), result.ranges, result.messages, budget, firstOnly,
+        readRound(m_consumer.get(), m_topicNames, round, marks, result.ranges, result.messages, budget, firstOnly,
                   control);
     return result;
 }

@@ -45,6 +45,9 @@ struct PartitionWatermarks
     QString error; // non-empty: low and high are unknown
 };
 
+// Watermarks a caller already read in the same poll, by partition.
+using KnownWatermarks = QHash<TopicPartition, PartitionWatermarks>;
+
 // Offsets [from, to) of one partition.
 struct OffsetRange
 {
@@ -130,7 +133,10 @@ public:
     // Reads every range, all partitions at once, at most `messageBudget`
     // messages in all (<= 0: no limit). Ranges are capped at the high
     // watermark (BeyondEnd) and start at the low one (past retention).
-    ReadResult read(const QList<OffsetRange> &ranges, qint64 messageBudget, const PollControl &control);
+    // Watermarks the caller already holds (`known`, from the same poll) are
+    // used as they are; only the others are asked of the cluster.
+    ReadResult read(const QList<OffsetRange> &ranges, qint64 messageBudget, const PollControl &control,
+                    const KnownWatermarks &known = {});
 
     // The record at `offset`, or the first after it where it no longer
     // exists (compacted); nullopt when there is none before the high watermark.
@@ -143,11 +149,13 @@ public:
     // why (a range whose readTo is past readFrom found the record at readTo - 1).
     QMap<std::tuple<QString, int, qint64>, models::RawMessage> readEach(const QList<OffsetRange> &firsts,
                                                                        const PollControl &control,
-                                                                       ReadResult *outcome = nullptr);
+                                                                       ReadResult *outcome = nullptr,
+                                                                       const KnownWatermarks &known = {});
 
 private:
     Status ensureClient();
     ReadResult readRanges(const QList<OffsetRange> &ranges, qint64 messageBudget, const PollControl &control,
+                          const KnownWatermarks &known,
                           bool firstOnly);
 
     KafkaProperties m_properties;

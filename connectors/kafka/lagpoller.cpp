@@ -42,16 +42,11 @@ Status LagReader::ensureClient()
 {
     if (m_client)
         return {};
-    KafkaProperties properties;
-    for (const auto &[key, value] : m_cluster.properties) {
-        QString error;
-        const QString expanded = expandRegisteringSecrets(value, models::isSecretKey(key), &error);
-        if (!error.isEmpty())
-            return makeError(QStringLiteral("property %1: %2").arg(key, error));
-        properties.append({key, expanded});
-    }
+    auto expanded = clusterProperties(m_cluster);
+    if (!expanded)
+        return makeError(expanded.error());
+    KafkaProperties properties = expanded.value();
     properties.append({QStringLiteral("log_level"), QStringLiteral("3")});
-    m_properties = properties;
     auto client = createClient(RD_KAFKA_PRODUCER, properties);
     if (!client)
         return makeError(client.error());
@@ -511,7 +506,10 @@ void LagReader::readLagTimes(models::LagSnapshot &snapshot, const PollControl &c
     // that does not move costs nothing.
     QMap<Key, qint64> keep;
     QMap<QPair<QString, int>, QSet<qint64>> wanted;
+    KnownWatermarks known; // read earlier in this poll
     for (auto &p : snapshot.partitions) {
+        if (p.low >= 0 && p.high >= 0)
+            known.insert({p.topic, p.partition}, {{p.topic, p.partition}, p.low, p.high, {}});
         if (p.lag() == 0) {
             p.lagMs = 0;
             continue;
@@ -531,7 +529,7 @@ void LagReader::readLagTimes(models::LagSnapshot &snapshot, const PollControl &c
                 firsts.append({it.key().first, it.key().second, o, o});
         }
         ReadResult outcome;
-        const auto found = m_reader->readEach(firsts, control, &outcome);
+        const auto found = m_reader->readEach(firsts, control, &outcome, known);
         // A compacted or deleted offset is answered by the first record after it.
         for (auto it = found.cbegin(); it != found.cend(); ++it)
             m_timestamps.insert(it.key(), it->timestampMs);

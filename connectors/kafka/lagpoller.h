@@ -74,7 +74,6 @@ private:
     std::chrono::milliseconds m_timeout;
     std::shared_ptr<rd_kafka_t> m_client; // shared with a metadata request still waiting on the cluster
     std::unique_ptr<KafkaReader> m_reader; // watermarks and single records
-    KafkaProperties m_properties;
     QMap<std::tuple<QString, int, qint64>, qint64> m_timestamps; // (topic, partition, offset) -> timestamp ms
 
     // Group discovery across polls.

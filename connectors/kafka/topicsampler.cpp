@@ -58,7 +58,9 @@ Result<TopicSample> sampleTopic(const KafkaProperties &properties, const QString
         return control.isCancelled() ? cancelledError() : makeError(marks.error());
     const int perPartition = std::max(1, (maxMessages + partitions - 1) / partitions);
     QList<OffsetRange> ranges;
+    KnownWatermarks known;
     for (const PartitionWatermarks &w : marks.value()) {
+        known.insert(w.partition, w);
         if (!w.error.isEmpty())
             return makeError(QStringLiteral("cannot read the watermarks of %1[%2]: %3").arg(topic).arg(w.partition.partition).arg(w.error));
         const qint64 start = std::max<qint64>(w.low, w.high - perPartition);
@@ -67,7 +69,7 @@ Result<TopicSample> sampleTopic(const KafkaProperties &properties, const QString
     }
     if (ranges.isEmpty())
         return sample;
-    ReadResult read = reader.read(ranges, 0, control);
+    ReadResult read = reader.read(ranges, 0, control, known);
     if (control.isCancelled())
         return cancelledError();
     sample.messages = std::move(read.messages);
