@@ -1,5 +1,6 @@
 #include "ui/mainwindow.h"
 
+#include "models/core/untrustedtext.h"
 #include "models/health/connectiontablemodel.h"
 #include "models/metrics/partitiontablemodel.h"
 #include "ui/pages/flowspage.h"
@@ -25,6 +26,10 @@
 #include <cmath>
 
 namespace idem::ui {
+
+namespace {
+constexpr qsizetype kMaxHealthDetail = 2000; // characters of a connection's detail shown
+} // namespace
 
 namespace {
 
@@ -171,8 +176,11 @@ HealthLight *MainWindow::healthLight(const QString &name) const
     return nullptr;
 }
 
-void MainWindow::applyHealth(const models::ConnectionHealth &health)
+void MainWindow::applyHealth(const models::ConnectionHealth &reported)
 {
+    // A server's error text can be of any length: the table and the light keep a bounded copy.
+    models::ConnectionHealth health = reported;
+    health.detail = models::capUntrusted(health.detail, kMaxHealthDetail);
     m_connections->apply(health);
     HealthLight *light = m_lights.value(lightKey(health));
     if (!light) {

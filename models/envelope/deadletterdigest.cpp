@@ -34,7 +34,8 @@ void DeadLetterDigest::add(const RawMessage &message, const DecodedEnvelope &dec
         FailureCount f;
         f.group = group;
         f.exampleEventId = capUntrusted(decoded.eventId);
-        f.exampleError = decoded.error.isEmpty() ? decoded.stackTrace.left(500) : decoded.error.left(500);
+        // At most 500 characters with the ellipsis, never half a surrogate pair.
+        f.exampleError = capUntrusted(decoded.error.isEmpty() ? decoded.stackTrace : decoded.error, 499);
         m_failures.append(f);
         it = m_failures.end() - 1;
     }
@@ -67,7 +68,8 @@ QString FailureCount::consumerGroupsText() const
     const QString more = otherConsumerGroupsCapped()
         ? QCoreApplication::translate("idem::models::DeadLetterDigest", "%1 and more than %2 more")
         : QCoreApplication::translate("idem::models::DeadLetterDigest", "%1 and %2 more");
-    return more.arg(text).arg(moreConsumerGroups.size());
+    // One pass: a group named like a placeholder ("%2") stays itself.
+    return more.arg(text, QString::number(moreConsumerGroups.size()));
 }
 
 QList<FailureCount> DeadLetterDigest::failures() const

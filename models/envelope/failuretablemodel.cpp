@@ -108,7 +108,7 @@ QVariant FailureTableModel::data(const QModelIndex &index, int role) const
     case ExampleEvent:
         return f.exampleEventId;
     case ExampleError:
-        return QString(f.exampleError).replace(QLatin1Char('\n'), QLatin1Char(' ')).left(200);
+        return capUntrusted(QString(f.exampleError).replace(QLatin1Char('\n'), QLatin1Char(' ')), 200);
     default:
         return {};
     }

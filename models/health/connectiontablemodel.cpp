@@ -1,5 +1,7 @@
 #include "models/health/connectiontablemodel.h"
 
+#include "models/core/untrustedtext.h"
+
 #include <QLocale>
 
 namespace idem::models {
@@ -58,7 +60,7 @@ QVariant ConnectionTableModel::data(const QModelIndex &index, int role) const
         return {};
     const ConnectionHealth &h = m_rows[index.row()];
     if (role == Qt::ToolTipRole && index.column() == Detail)
-        return h.detail;
+        return plainTextToolTip(h.detail); // a server's words, never markup
     if (role != Qt::DisplayRole)
         return {};
     switch (Column(index.column())) {

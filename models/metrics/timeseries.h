@@ -117,9 +117,9 @@ private:
 inline constexpr const char *groupMetrics[] = {"lag", "lag_seconds"};
 QString groupSeriesName(const QString &flow, const QString &group, const char *metric);
 
-// Frees the series of groups that are gone. Each series allocates a day of
-// points when created, and discovered groups come and go (a consumer run
-// under a fresh group id each deploy), so a group absent from the figures
+// Frees the series of groups that are gone. Discovered groups come and go (a
+// consumer run under a fresh group id each deploy), and each series keeps up
+// to a day of points it has grown to hold, so a group absent from the figures
 // for longer than `after` has its series removed from the history; one that
 // comes back later starts new series.
 class GroupSeriesRetention

@@ -83,15 +83,10 @@ QString toText(const DeadLettersReport &report)
             + QString::number(d.read()) + QStringLiteral(" dead letters read")
             + (d.oldest().isValid() ? QStringLiteral(" since ") + d.oldest().toUTC().toString(Qt::ISODateWithMs) : QString())
             + QStringLiteral("; decode errors: ") + QString::number(errors.failed) + QLatin1Char('\n');
-        for (const FailureCount &f : d.failures()) {
-            QString groups = f.consumerGroups.join(QStringLiteral(", "));
-            if (f.otherConsumerGroups() > 0)
-                groups += QStringLiteral(" and ") + (f.otherConsumerGroupsCapped() ? QStringLiteral("more than ") : QString())
-                    + QString::number(f.otherConsumerGroups()) + QStringLiteral(" more");
+        for (const FailureCount &f : d.failures())
             out += QStringLiteral("  ") + QString::number(f.count).rightJustified(8) + QStringLiteral("  ")
-                + escapeForTerminal(f.group.label()) + QStringLiteral("  [") + escapeForTerminal(groups)
+                + escapeForTerminal(f.group.label()) + QStringLiteral("  [") + escapeForTerminal(f.consumerGroupsText())
                 + QStringLiteral("]\n");
-        }
         for (const auto &sample : errors.recent)
             out += QStringLiteral("  decode error at [") + QString::number(sample.partition) + QStringLiteral("] offset ")
                 + QString::number(sample.offset) + QStringLiteral(": ") + escapeForTerminal(sample.problem) + QLatin1Char('\n');

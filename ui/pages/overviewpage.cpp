@@ -186,7 +186,6 @@ void FlowCard::apply(const models::FlowFigures &f)
     m_statusValue = f.status;
     m_aboveCount = int(aboveNames.size());
     m_status->setText(status);
-    m_status->setProperty("aboveThreshold", !aboveNames.isEmpty());
     m_status->setToolTip(aboveNames.isEmpty() ? QString()
                                               : tr("Lag status %1; above threshold: %2")
                                                     .arg(models::lagStatusName(f.status), aboveNames.join(QStringLiteral(", "))));
