@@ -18,13 +18,13 @@ Result<models::EnvelopeDetection> detectTopicEnvelope(const KafkaProperties &pro
 
 namespace {
 
-models::EnvelopeDetectionReply runDetection(quint64 request, const models::KafkaClusterConfig &cluster,
+// The reply gets its request id where it arrives.
+models::EnvelopeDetectionReply runDetection(const models::KafkaClusterConfig &cluster,
                                             const QString &topic, int samples,
                                             std::chrono::milliseconds timeout,
                                             const std::atomic_bool *cancelled)
 {
     models::EnvelopeDetectionReply reply;
-    reply.request = request;
     reply.cluster = cluster.name;
     reply.topic = topic;
     auto properties = clusterProperties(cluster);
@@ -59,7 +59,7 @@ quint64 EnvelopeDetectionService::detect(const models::KafkaClusterConfig &clust
     // request() returns it).
     const quint64 request = m_worker.request<models::EnvelopeDetectionReply>(
         [cluster, topic, samples, timeout = m_timeout](const PollControl &control) {
-            return runDetection(0, cluster, topic, samples, timeout, control.cancelled);
+            return runDetection(cluster, topic, samples, timeout, control.cancelled);
         },
         [this, cluster, topic](quint64 request, Result<models::EnvelopeDetectionReply> reply) {
             if (reply) {

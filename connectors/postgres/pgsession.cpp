@@ -423,10 +423,14 @@ Status PgSession::run(const PollControl &control, const std::function<void(pqxx:
     bool workStarted = false;
     auto transaction = [&] {
         pqxx::work tx(*d->conn);
+        // Both settings in one round trip (no values from outside: a number).
+        std::string settings;
         if (d->options.readOnly)
-            tx.exec0("SET TRANSACTION READ ONLY");
+            settings += "SET TRANSACTION READ ONLY;";
         if (timeoutMs > 0)
-            tx.exec0("SET LOCAL statement_timeout = " + std::to_string(timeoutMs));
+            settings += "SET LOCAL statement_timeout = " + std::to_string(timeoutMs) + ";";
+        if (!settings.empty())
+            tx.exec0(settings);
         workStarted = true;
         work(tx);
         tx.commit();
