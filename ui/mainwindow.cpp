@@ -61,6 +61,9 @@ MainWindow::MainWindow(QWidget *parent)
     , m_connections(new models::ConnectionTableModel(this))
 {
     setWindowTitle(tr("Idem"));
+    // The last hour as polled, older points thinned: a day of a series costs
+    // a fraction of a day of polls, and charts draw the same extremes.
+    m_history.setResolution(models::SeriesResolution::day());
     m_sidebar = new QListWidget(this);
     m_sidebar->setObjectName(QStringLiteral("sidebar"));
     m_sidebar->setMaximumWidth(180);
@@ -158,7 +161,8 @@ void MainWindow::setSubject(const QString &environment, const QString &configPat
 
 void MainWindow::setPollInterval(double seconds)
 {
-    // A day of polls, and a tenth more for polls that come early.
+    // A bound on the points a series holds, should thinning ever fall
+    // behind: a day of polls, and a tenth more for polls that come early.
     m_history.setCapacity(qsizetype(std::ceil(86400.0 / std::max(seconds, 0.1) * 1.1)));
 }
 

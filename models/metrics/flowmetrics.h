@@ -51,6 +51,8 @@ struct FlowFigures
     LagStatus status = LagStatus::NotEnoughData;
     QString worstGroup;           // the group with the worst status, then the most lag
     qint64 windowMs = 0;          // the time the figures span
+
+    bool operator==(const FlowFigures &) const = default;
 };
 
 class MetricsTracker

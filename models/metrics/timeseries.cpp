@@ -1,38 +1,135 @@
 #include "models/metrics/timeseries.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace idem::models {
 
-TimeSeries::TimeSeries(qsizetype capacity)
+namespace {
+
+qint64 floorDiv(qint64 a, qint64 b)
+{
+    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
+}
+
+// Points a block of the deque holds (libstdc++ allocates 512 bytes a block).
+constexpr qsizetype kBlockPoints = sizeof(TimePoint) < 512 ? qsizetype(512 / sizeof(TimePoint)) : 1;
+
+} // namespace
+
+SeriesResolution SeriesResolution::day()
+{
+    using namespace std::chrono;
+    SeriesResolution r;
+    r.tiers = {{duration_cast<milliseconds>(hours(1)).count(), 10'000},
+               {duration_cast<milliseconds>(hours(6)).count(), 60'000}};
+    r.keepMs = duration_cast<milliseconds>(hours(24) + minutes(10)).count();
+    return r;
+}
+
+QString SeriesResolution::problem() const
+{
+    for (qsizetype i = 0; i < tiers.size(); ++i) {
+        const Tier &tier = tiers[i];
+        if (tier.bucketMs <= 0 || tier.olderThanMs < 0)
+            return QStringLiteral("tier %1: the age and the bucket width must be positive").arg(i + 1);
+        if (i > 0 && (tier.olderThanMs <= tiers[i - 1].olderThanMs || tier.bucketMs % tiers[i - 1].bucketMs != 0))
+            return QStringLiteral("tier %1: must be older than tier %2, with a bucket width that is a multiple of its")
+                .arg(i + 1)
+                .arg(i);
+    }
+    return QString();
+}
+
+TimeSeries::TimeSeries(qsizetype capacity, SeriesResolution resolution)
     : m_capacity(std::max<qsizetype>(capacity, 1))
+    , m_resolution(resolution.problem().isEmpty() ? std::move(resolution) : SeriesResolution::full())
+    , m_tierStart(size_t(m_resolution.tiers.size()), 0)
 {}
+
+qsizetype TimeSeries::allocated() const
+{
+    return m_points.empty() ? 0 : (size() / kBlockPoints + 1) * kBlockPoints;
+}
+
+qint64 TimeSeries::resolutionAt(qsizetype i) const
+{
+    if (i >= m_fullStart)
+        return 0;
+    for (size_t k = 0; k < m_tierStart.size(); ++k) {
+        if (i >= m_tierStart[k])
+            return m_resolution.tiers[qsizetype(k)].bucketMs;
+    }
+    return m_resolution.tiers.isEmpty() ? 0 : m_resolution.tiers.back().bucketMs;
+}
 
 void TimeSeries::append(qint64 t, double v)
 {
-    if (m_size > 0 && t < last().t)
+    if (!m_points.empty() && t < m_points.back().t)
         return;
-    if (m_size < m_capacity) {
-        // Still filling: the points are in order from index 0. Grow by
-        // doubling, but never past the capacity.
-        if (m_points.size() == m_points.capacity())
-            m_points.reserve(size_t(std::min<qsizetype>(std::max<qsizetype>(64, 2 * m_size), m_capacity)));
-        m_points.push_back({t, v});
-        ++m_size;
-    } else {
-        m_points[size_t(m_start)] = {t, v};
-        m_start = (m_start + 1) % m_capacity;
+    m_points.push_back({t, v});
+    while (size() > m_capacity)
+        dropFront();
+    if (m_resolution.keepMs > 0) {
+        while (m_points.front().t < t - m_resolution.keepMs)
+            dropFront();
+    }
+    thin();
+}
+
+void TimeSeries::dropFront()
+{
+    m_points.pop_front();
+    if (m_fullStart > 0)
+        --m_fullStart;
+    for (qsizetype &start : m_tierStart) {
+        if (start > 0)
+            --start;
     }
 }
 
-const TimePoint &TimeSeries::at(qsizetype i) const
+void TimeSeries::thin()
 {
-    return m_points[size_t((m_start + i) % qsizetype(m_points.size()))];
+    if (m_tierStart.empty())
+        return;
+    const qint64 newest = m_points.back().t;
+    // Tier k takes, bucket by bucket, the oldest points of the level before
+    // it (the points as they came for tier 0), once a bucket lies wholly
+    // beyond the tier's age: no later point can fall into it.
+    for (size_t k = 0; k < m_tierStart.size(); ++k) {
+        const SeriesResolution::Tier &tier = m_resolution.tiers[qsizetype(k)];
+        const qint64 limit = newest - tier.olderThanMs;
+        qsizetype &a = k == 0 ? m_fullStart : m_tierStart[k - 1]; // the finer level's first point
+        qsizetype b = k <= 1 ? (k == 0 ? size() : m_fullStart) : m_tierStart[k - 2]; // and its end
+        while (a < b) {
+            const qint64 bucketEnd = (floorDiv(m_points[size_t(a)].t, tier.bucketMs) + 1) * tier.bucketMs;
+            if (bucketEnd > limit)
+                break;
+            qsizetype j = a;
+            while (j < b && m_points[size_t(j)].t < bucketEnd)
+                ++j;
+            const DownsampleCache::Bucket bucket = scanBucket(a, j);
+            m_points[size_t(a)] = bucket.first;
+            if (bucket.count > 1)
+                m_points[size_t(a + 1)] = bucket.second;
+            const qsizetype removed = j - a - bucket.count;
+            if (removed > 0)
+                m_points.erase(m_points.begin() + (a + bucket.count), m_points.begin() + j);
+            // The bucket joins tier k; the finer levels' points moved down by what was removed.
+            a += bucket.count;
+            b -= removed;
+            if (k >= 1) {
+                m_fullStart -= removed;
+                for (size_t l = 0; l + 1 < k; ++l)
+                    m_tierStart[l] -= removed;
+            }
+        }
+    }
 }
 
 qsizetype TimeSeries::lowerBound(qint64 t) const
 {
-    qsizetype lo = 0, hi = m_size;
+    qsizetype lo = 0, hi = size();
     while (lo < hi) {
         const qsizetype mid = (lo + hi) / 2;
         if (at(mid).t < t)
@@ -48,15 +145,11 @@ DownsampleCache::Bucket TimeSeries::scanBucket(qsizetype begin, qsizetype end) c
     DownsampleCache::Bucket bucket;
     if (begin >= end)
         return bucket;
-    // Walk the ring with a pointer that wraps once, not an index modulo the
-    // capacity: a fresh cache visits every point of a day-long range here.
-    const TimePoint *base = m_points.data();
-    const TimePoint *wrap = base + m_points.size();
-    const TimePoint *p = base + (m_start + begin) % qsizetype(m_points.size());
-    const TimePoint *lo = p;
-    const TimePoint *hi = p;
+    auto p = m_points.begin() + begin;
+    auto lo = p;
+    auto hi = p;
     qsizetype loIndex = begin, hiIndex = begin;
-    for (qsizetype i = begin; i < end; ++i) {
+    for (qsizetype i = begin; i < end; ++i, ++p) {
         if (p->v < lo->v) {
             lo = p;
             loIndex = i;
@@ -65,8 +158,6 @@ DownsampleCache::Bucket TimeSeries::scanBucket(qsizetype begin, qsizetype end) c
             hi = p;
             hiIndex = i;
         }
-        if (++p == wrap)
-            p = base;
     }
     if (lo == hi) {
         bucket.first = *lo;
@@ -79,19 +170,10 @@ DownsampleCache::Bucket TimeSeries::scanBucket(qsizetype begin, qsizetype end) c
     return bucket;
 }
 
-namespace {
-
-qint64 floorDiv(qint64 a, qint64 b)
-{
-    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
-}
-
-} // namespace
-
 QList<TimePoint> TimeSeries::downsampled(qint64 from, qint64 to, int buckets, DownsampleCache *cache) const
 {
     QList<TimePoint> out;
-    if (m_size == 0 || to < from)
+    if (m_points.empty() || to < from)
         return out;
     buckets = std::max(buckets, 1);
     const qsizetype begin = lowerBound(from);
@@ -104,7 +186,11 @@ QList<TimePoint> TimeSeries::downsampled(qint64 from, qint64 to, int buckets, Do
     }
     DownsampleCache local;
     DownsampleCache &c = cache ? *cache : local;
-    const qint64 width = std::max<qint64>(1, (to - from + buckets) / buckets); // ceil((to - from + 1) / buckets)
+    qint64 width = std::max<qint64>(1, (to - from + buckets) / buckets); // ceil((to - from + 1) / buckets)
+    // Buckets no finer than the thinned points they hold, and made of whole
+    // thinning buckets, so each shows the extremes of all the points it spans.
+    if (const qint64 coarsest = resolutionAt(begin); coarsest > 0)
+        width = (width + coarsest - 1) / coarsest * coarsest;
     const qint64 firstBucket = floorDiv(from, width);
     const qint64 lastBucket = floorDiv(to, width);
     // Keep only what can be reused: same width, and buckets from the first
@@ -167,7 +253,7 @@ void MetricHistory::append(const QString &series, qint64 t, double v)
 {
     auto it = m_series.find(series);
     if (it == m_series.end())
-        it = m_series.insert(series, TimeSeries(m_capacity));
+        it = m_series.insert(series, TimeSeries(m_capacity, m_resolution));
     it->append(t, v);
 }
 

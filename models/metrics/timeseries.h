@@ -1,9 +1,11 @@
 #pragma once
 
-// Metric history: a bounded ring buffer of (time, value) points per series,
-// allocated as points arrive, and min/max downsampling for charts, so a day at one point a second
-// draws as fast as five minutes. Times are milliseconds since the epoch and
-// must not go backwards within a series (an older point is dropped).
+// Metric history: (time, value) points per series, stored as they arrive and
+// thinned as they age (full resolution for the recent past, then the minimum
+// and the maximum of each coarser bucket), and min/max downsampling for
+// charts, so a day at one point a second draws as fast as five minutes and
+// costs a fraction of a day's points. Times are milliseconds since the epoch
+// and must not go backwards within a series (an older point is dropped).
 //
 // Not thread-safe: the UI thread owns it; workers send snapshots by value.
 
@@ -53,25 +55,60 @@ private:
     std::deque<Bucket> m_buckets;
 };
 
+// How a series thins its older points. Points younger than the first tier's
+// age stay as they came; older ones are replaced, bucket by bucket, by the
+// minimum and the maximum of the bucket (in time order, at their own times),
+// in buckets aligned to multiples of the tier's width. Each tier is older
+// and coarser than the one before, and its width a multiple of the one
+// before: the extremes of every bucket survive every step, so a chart whose
+// buckets are multiples of the widths draws the same extremes as from the
+// full data. Points older than `keepMs` (when above 0) are dropped.
+struct SeriesResolution
+{
+    struct Tier
+    {
+        qint64 olderThanMs; // points at least this much older than the newest
+        qint64 bucketMs;    // are kept as min/max per bucket of this width
+
+        bool operator==(const Tier &) const = default;
+    };
+    QList<Tier> tiers;
+    qint64 keepMs = 0;
+
+    bool operator==(const SeriesResolution &) const = default;
+    // Every point kept, up to the series' capacity.
+    static SeriesResolution full() { return {}; }
+    // A day: the last hour as it came, then 10 s buckets to six hours, then
+    // one-minute buckets to a day (with a margin for the day-long range).
+    static SeriesResolution day();
+    // Empty when the tiers are usable, else what is wrong with them.
+    QString problem() const;
+};
+
 class TimeSeries
 {
 public:
-    // Keeps the newest `capacity` points. Storage grows as points arrive (a
-    // series that gets a point a minute holds a few KiB, not a day's ring)
-    // and never beyond the capacity; once full, the oldest point makes room.
-    explicit TimeSeries(qsizetype capacity = 86400);
+    // Keeps at most `capacity` points (the oldest make room) and thins them
+    // as `resolution` says. Storage grows and shrinks with the points held.
+    explicit TimeSeries(qsizetype capacity = 86400, SeriesResolution resolution = SeriesResolution::full());
 
     void append(qint64 t, double v);
-    qsizetype size() const { return m_size; }
+    qsizetype size() const { return qsizetype(m_points.size()); }
     qsizetype capacity() const { return m_capacity; } // points kept at most
-    qsizetype allocated() const { return qsizetype(m_points.capacity()); } // points allocated now
-    bool isEmpty() const { return m_size == 0; }
-    const TimePoint &at(qsizetype i) const; // 0 is the oldest
-    const TimePoint &last() const { return at(m_size - 1); }
+    // Points the storage has room for now: the points held, rounded up to
+    // the storage's blocks.
+    qsizetype allocated() const;
+    const SeriesResolution &resolution() const { return m_resolution; }
+    // The thinning bucket width of the point at index i (0: kept as it came).
+    qint64 resolutionAt(qsizetype i) const;
+    bool isEmpty() const { return m_points.empty(); }
+    const TimePoint &at(qsizetype i) const { return m_points[size_t(i)]; } // 0 is the oldest
+    const TimePoint &last() const { return m_points.back(); }
 
     // The points within [from, to], at most two per bucket (the minimum and
     // the maximum, in time order). Buckets are ceil((to - from + 1) / buckets)
-    // ms wide and aligned to multiples of that width, so there are at most
+    // ms wide, rounded up to a multiple of the coarsest resolution the range
+    // holds, and aligned to multiples of that width, so there are at most
     // buckets + 1 of them. Ranges with fewer points than 2 × buckets come
     // back whole. With a cache, buckets read before and complete since are
     // taken from it.
@@ -81,25 +118,36 @@ private:
     qsizetype lowerBound(qint64 t) const;
     // The min/max of the points with index in [begin, end).
     DownsampleCache::Bucket scanBucket(qsizetype begin, qsizetype end) const;
+    void thin();
+    void dropFront();
 
-    std::vector<TimePoint> m_points; // grows to m_capacity, then a ring starting at m_start
+    std::deque<TimePoint> m_points; // in time order, the oldest (and coarsest) first
     qsizetype m_capacity = 1;
-    qsizetype m_start = 0;
-    qsizetype m_size = 0;
+    SeriesResolution m_resolution;
+    // m_tierStart[k]: index of the first point kept at tier k's resolution
+    // (points before m_tierStart.back() are coarser still; tier k's points
+    // end where tier k - 1's start, tier 0's at m_fullStart). Points from
+    // m_fullStart on are as they came.
+    std::vector<qsizetype> m_tierStart;
+    qsizetype m_fullStart = 0;
 };
 
 // Named series, created on first use.
 class MetricHistory
 {
 public:
-    explicit MetricHistory(qsizetype capacity = 86400)
+    explicit MetricHistory(qsizetype capacity = 86400, SeriesResolution resolution = SeriesResolution::full())
         : m_capacity(capacity)
+        , m_resolution(std::move(resolution))
     {}
 
     void append(const QString &series, qint64 t, double v);
     // Points each series created from now on keeps.
     void setCapacity(qsizetype capacity) { m_capacity = std::max<qsizetype>(capacity, 1); }
     qsizetype capacity() const { return m_capacity; }
+    // How each series created from now on thins its older points.
+    void setResolution(const SeriesResolution &resolution) { m_resolution = resolution; }
+    const SeriesResolution &resolution() const { return m_resolution; }
     const TimeSeries *series(const QString &name) const;
     QStringList names() const { return m_series.keys(); }
     // Frees a series and its points; false when there is none of that name.
@@ -110,6 +158,7 @@ public:
 
 private:
     qsizetype m_capacity;
+    SeriesResolution m_resolution;
     QMap<QString, TimeSeries> m_series;
 };
 

@@ -17,6 +17,8 @@
 #include <QGridLayout>
 #include <QLabel>
 #include <QListWidget>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -92,9 +94,10 @@ private slots:
         QVERIFY(card->isAboveThreshold(QStringLiteral("lag")));     // 705 > 500
         QVERIFY(!card->isAboveThreshold(QStringLiteral("errors"))); // 6 <= 10
         QVERIFY(!card->isAboveThreshold(QStringLiteral("retry")));  // no threshold
-        // Under each figure its small live chart, with the flow's threshold line.
-        QCOMPARE(card->charts().size(), 4);
-        QTRY_VERIFY(card->charts().last()->isVisible()); // new cards show on the next turn of the event loop
+        // Under each figure its small live chart, with the flow's threshold
+        // line: made once the card is in view, on the next turn of the event loop.
+        QTRY_COMPARE(card->charts().size(), 4);
+        QTRY_VERIFY(card->charts().last()->isVisible());
         window.overviewPage()->replotIfDirty();
         for (ui::MetricChart *spark : card->charts()) {
             QCOMPARE(spark->plot()->graphCount(), 1);
@@ -334,6 +337,7 @@ private slots:
     void overviewPutsTroubleFirst()
     {
         ui::OverviewPage page(nullptr);
+        page.setView(ui::OverviewPage::View::Cards); // a hundred flows would show as a table
         QList<models::FlowFigures> flows;
         QMap<QString, QMap<QString, double>> thresholds;
         for (int i = 0; i < 100; ++i) {
@@ -378,6 +382,70 @@ private slots:
         page.setFilter(QString());
         QCOMPARE(page.shownFlows().size(), 100);
         QVERIFY(!page.card(QStringLiteral("f0"))->isHidden());
+    }
+
+    // Past a dozen flows the Overview is a table, one sparkline a row drawn
+    // from the history, with no chart widget at all; chosen cards draw
+    // charts only for the cards scrolled into view.
+    void manyFlowsShowAsATableAndChartsOnlyInView()
+    {
+        models::MetricHistory history;
+        ui::OverviewPage page(&history);
+        page.resize(1300, 850);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        QList<models::FlowFigures> flows;
+        const qint64 t0 = QDateTime::currentMSecsSinceEpoch();
+        for (int i = 0; i < 100; ++i) {
+            models::FlowFigures f;
+            f.flow = QStringLiteral("f%1").arg(i);
+            f.status = i == 57 ? models::LagStatus::Stalled : models::LagStatus::Ok;
+            f.lag = 10;
+            flows << f;
+            for (int k = 0; k < 30; ++k)
+                history.append(QStringLiteral("flow/%1/lag").arg(f.flow), t0 + k * 2000, k % 7);
+        }
+        page.apply(flows);
+        QVERIFY(page.showsTable());
+        QVERIFY(page.table()->isVisible());
+        QCOMPARE(page.table()->model()->index(0, 0).data().toString(), QStringLiteral("f57"));
+        QCoreApplication::processEvents();
+        QVERIFY(page.findChildren<QCustomPlot *>().isEmpty());
+        QVERIFY(!page.card(QStringLiteral("f0")));
+        // The table draws: the sparkline column of the first row is not blank.
+        const QRect cell = page.table()->visualRect(page.table()->model()->index(0, models::OverviewTableModel::Trend));
+        const QImage shot = page.table()->viewport()->grab(cell).toImage();
+        QSet<QRgb> colours;
+        for (int x = 0; x < shot.width(); ++x)
+            for (int y = 0; y < shot.height(); ++y)
+                colours.insert(shot.pixel(x, y));
+        QVERIFY2(colours.size() > 2, "the trend cell is blank");
+        // Double-clicking a row opens its flow.
+        QSignalSpy opened(&page, &ui::OverviewPage::flowOpened);
+        emit page.table()->activated(page.table()->model()->index(0, 0));
+        QCOMPARE(opened.size(), 1);
+        QCOMPARE(opened[0][0].toString(), QStringLiteral("f57"));
+
+        page.setView(ui::OverviewPage::View::Cards);
+        QVERIFY(!page.showsTable());
+        QVERIFY(page.card(QStringLiteral("f99")));
+        auto withCharts = [&] {
+            int n = 0;
+            for (int i = 0; i < 100; ++i)
+                n += page.card(QStringLiteral("f%1").arg(i))->hasCharts() ? 1 : 0;
+            return n;
+        };
+        QTRY_VERIFY(withCharts() > 0);
+        QVERIFY2(withCharts() <= 12, qPrintable(QString::number(withCharts())));
+        QVERIFY(page.card(QStringLiteral("f57"))->hasCharts()); // the first card
+        QVERIFY(!page.card(QStringLiteral("f99"))->hasCharts());
+        // Scrolled to the end, the last cards get theirs.
+        auto *scroll = page.findChild<QScrollArea *>();
+        scroll->verticalScrollBar()->setValue(scroll->verticalScrollBar()->maximum());
+        QTRY_VERIFY(page.card(QStringLiteral("f99"))->hasCharts());
+        QVERIFY(withCharts() < 40);
+        page.setView(ui::OverviewPage::View::Automatic);
+        QVERIFY(page.showsTable());
     }
 
     void titleNamesEnvironmentAndFileOnce()
