@@ -1,5 +1,8 @@
 #include "connectors/kafka/mockkafka.h"
 
+#include <atomic>
+#include <thread>
+
 #include "connectors/common/logging.h"
 
 #include <librdkafka/rdkafka_mock.h>
@@ -42,6 +45,27 @@ Status MockKafka::createTopic(const QString &topic, int partitions, int replicat
                                                 std::min(replicationFactor, m_brokers));
     if (err)
         return makeError(QStringLiteral("cannot create topic %1: %2").arg(topic, QString::fromUtf8(rd_kafka_err2str(err))));
+    return {};
+}
+
+Status MockKafka::createTopics(const QList<QPair<QString, int>> &topics, int replicationFactor)
+{
+    constexpr qsizetype kAtOnce = 32;
+    std::vector<Status> results(size_t(topics.size()));
+    std::atomic<qsizetype> next{0};
+    std::vector<std::thread> threads;
+    for (qsizetype t = 0; t < std::min(kAtOnce, topics.size()); ++t) {
+        threads.emplace_back([&] {
+            for (qsizetype i = next++; i < topics.size(); i = next++)
+                results[size_t(i)] = createTopic(topics[i].first, topics[i].second, replicationFactor);
+        });
+    }
+    for (std::thread &thread : threads)
+        thread.join();
+    for (const Status &result : results) {
+        if (!result)
+            return result;
+    }
     return {};
 }
 

@@ -12,6 +12,8 @@
 #include "connectors/kafka/rdkafkahandles.h"
 #include "models/core/result.h"
 
+#include <QList>
+#include <QPair>
 #include <QString>
 
 #include <chrono>
@@ -33,6 +35,9 @@ public:
     int brokerCount() const { return m_brokers; }
 
     Status createTopic(const QString &topic, int partitions, int replicationFactor = 1);
+    // Creates (topic, partitions) pairs several at a time: the mock cluster
+    // answers each creation on its next turn, a few hundred milliseconds.
+    Status createTopics(const QList<QPair<QString, int>> &topics, int replicationFactor = 1);
 
     // Fault injection.
     Status setBrokerDown(int brokerId);

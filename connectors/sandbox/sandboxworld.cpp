@@ -126,17 +126,14 @@ Status SandboxWorld::Private::prepareDirectory()
 
 Status SandboxWorld::Private::createTopics()
 {
+    QList<QPair<QString, int>> topics;
     for (const auto &flow : kFlows) {
-        QList<QPair<QString, int>> topics{{flow.name + QStringLiteral(".events"), flow.sourcePartitions},
-                                          {flow.name + QStringLiteral(".dlq"), flow.deadLetterPartitions}};
+        topics.append({flow.name + QStringLiteral(".events"), flow.sourcePartitions});
+        topics.append({flow.name + QStringLiteral(".dlq"), flow.deadLetterPartitions});
         for (const QString &retry : retryTopics(flow.name))
             topics.append({retry, flow.retryPartitions});
-        for (const auto &[topic, partitions] : topics) {
-            if (auto created = kafka->createTopic(topic, partitions, std::min(3, options.brokers)); !created)
-                return created;
-        }
     }
-    return {};
+    return kafka->createTopics(topics, std::min(3, options.brokers));
 }
 
 Status SandboxWorld::Private::createDatabases()

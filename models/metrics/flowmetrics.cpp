@@ -7,11 +7,14 @@ namespace idem::models {
 
 namespace {
 
-using PartitionKey = std::tuple<QString, QString, QString, int>; // flow, group, topic, partition
-
-PartitionKey keyOf(const PartitionLag &p)
+QString keyOf(const PartitionLag &p)
 {
-    return {p.flow, p.group, p.topic, p.partition};
+    return p.flow + QChar(0x1f) + p.group + QChar(0x1f) + p.topic + QChar(0x1f) + QString::number(p.partition);
+}
+
+QString keyOf(const TopicPartitionMarks &m)
+{
+    return m.flow + QChar(0x1f) + m.topic + QChar(0x1f) + QString::number(m.partition);
 }
 
 // The newest snapshot's groups by (flow, group).
@@ -33,29 +36,41 @@ void MetricsTracker::add(const LagSnapshot &snapshot)
 {
     if (!snapshot.takenAt.isValid() || snapshot.health.state == HealthState::Down)
         return; // a poll that read nothing says nothing about movement
-    auto &history = m_history[snapshot.cluster];
-    history.push_back(snapshot);
+    ClusterHistory &h = m_history[snapshot.cluster];
     const qint64 newest = snapshot.takenAt.toMSecsSinceEpoch();
-    while (history.size() > 2 && newest - history.front().takenAt.toMSecsSinceEpoch() > m_window.count())
-        history.pop_front();
+    h.times.push_back(newest);
+    for (const PartitionLag &p : snapshot.partitions)
+        h.samples[keyOf(p)].append({newest, p.committed, p.high, p.lag()});
+    for (const TopicPartitionMarks &m : snapshot.topics)
+        h.highs[keyOf(m)].push_back({newest, m.high});
+    h.last = snapshot;
+    // The window: at least the last two polls, else those within it.
+    while (h.times.size() > 2 && newest - h.times.front() > m_window.count())
+        h.times.pop_front();
+    const qint64 oldest = h.times.front();
+    for (auto it = h.samples.begin(); it != h.samples.end();) {
+        while (!it->isEmpty() && it->first().atMs < oldest)
+            it->removeFirst();
+        it = it->isEmpty() ? h.samples.erase(it) : std::next(it);
+    }
+    for (auto it = h.highs.begin(); it != h.highs.end();) {
+        while (!it->empty() && it->front().first < oldest)
+            it->pop_front();
+        it = it->empty() ? h.highs.erase(it) : std::next(it);
+    }
 }
 
 QList<PartitionStatus> MetricsTracker::partitions() const
 {
     QList<PartitionStatus> out;
-    for (const auto &history : m_history) {
-        if (history.empty())
+    for (const ClusterHistory &h : m_history) {
+        if (h.times.empty())
             continue;
-        QMap<PartitionKey, QList<OffsetSample>> samples;
-        for (const LagSnapshot &s : history) {
-            for (const PartitionLag &p : s.partitions)
-                samples[keyOf(p)].append({s.takenAt.toMSecsSinceEpoch(), p.committed, p.high, p.lag()});
-        }
         // Membership now: a group that has none and commits nothing is stopped.
-        const auto groups = groupsByName(history.back());
-        for (const PartitionLag &p : history.back().partitions) {
+        const auto groups = groupsByName(h.last);
+        for (const PartitionLag &p : h.last.partitions) {
             const FlowGroup *g = groups.value({p.flow, p.group});
-            out.append({p, evaluateLagStatus(samples.value(keyOf(p)), g ? g->hasMembers() : std::nullopt)});
+            out.append({p, evaluateLagStatus(h.samples.value(keyOf(p)), g ? g->hasMembers() : std::nullopt)});
         }
     }
     return out;
@@ -77,14 +92,14 @@ QList<GroupFigures> MetricsTracker::groupsOf(const QList<PartitionStatus> &parti
     // the group's: that follows the source topics.
     QSet<QPair<QString, QString>> retryTopics;
     QHash<QPair<QString, QString>, FlowGroup> members;
-    for (const auto &history : m_history) {
-        if (history.empty())
+    for (const ClusterHistory &h : m_history) {
+        if (h.times.empty())
             continue;
-        for (const auto &m : history.back().topics) {
+        for (const auto &m : h.last.topics) {
             if (m.role == TopicPartitionMarks::Role::Retry)
                 retryTopics.insert({m.flow, m.topic});
         }
-        for (const FlowGroup &g : history.back().groups)
+        for (const FlowGroup &g : h.last.groups)
             members.insert({g.flow, g.group}, g);
     }
     QList<GroupFigures> out;
@@ -114,29 +129,33 @@ QList<GroupFigures> MetricsTracker::groupsOf(const QList<PartitionStatus> &parti
 
 QList<FlowFigures> MetricsTracker::flowsOf(const QList<GroupFigures> &groupFigures) const
 {
+    QHash<QString, QList<const GroupFigures *>> groupsOfFlow;
+    for (const GroupFigures &g : groupFigures)
+        groupsOfFlow[g.flow].append(&g);
     QList<FlowFigures> out;
-    for (const auto &history : m_history) {
-        if (history.empty())
+    for (const ClusterHistory &h : m_history) {
+        if (h.times.empty())
             continue;
-        const LagSnapshot &first = history.front();
-        const LagSnapshot &last = history.back();
+        const LagSnapshot &last = h.last;
+        const qint64 firstMs = h.times.front();
         QMap<QString, FlowFigures> figures;
-        QMap<QString, std::array<qint64, 3>> entered; // per role
-        QMap<std::tuple<QString, QString, int>, qint64> firstHigh;
-        for (const auto &m : first.topics)
-            firstHigh.insert({m.flow, m.topic, m.partition}, m.high);
-        const bool span = &first != &last;
+        QHash<QString, std::array<qint64, 3>> entered; // per role
+        const bool span = h.times.size() > 1;
         for (const auto &m : last.topics) {
             FlowFigures &f = figures[m.flow];
             f.flow = m.flow;
             auto &counts = entered[m.flow];
             if (m.role == TopicPartitionMarks::Role::DeadLetter && m.high >= 0)
                 f.deadLetters = std::max<qint64>(f.deadLetters, 0) + (m.high - std::max<qint64>(m.low, 0));
-            const auto before = firstHigh.constFind({m.flow, m.topic, m.partition});
-            if (span && before != firstHigh.cend() && *before >= 0 && m.high >= *before)
-                counts[int(m.role)] += m.high - *before;
+            // The high watermark at the window's first poll, where that poll read it.
+            const auto highs = h.highs.constFind(keyOf(m));
+            if (!span || highs == h.highs.cend() || highs->empty() || highs->front().first != firstMs)
+                continue;
+            const qint64 before = highs->front().second;
+            if (before >= 0 && m.high >= before)
+                counts[int(m.role)] += m.high - before;
         }
-        const qint64 windowMs = last.takenAt.toMSecsSinceEpoch() - first.takenAt.toMSecsSinceEpoch();
+        const qint64 windowMs = last.takenAt.toMSecsSinceEpoch() - firstMs;
         for (auto it = figures.begin(); it != figures.end(); ++it) {
             FlowFigures &f = it.value();
             f.windowMs = windowMs;
@@ -151,14 +170,12 @@ QList<FlowFigures> MetricsTracker::flowsOf(const QList<GroupFigures> &groupFigur
                 f.errorShare = source > 0 ? double(dead) / double(source) : 0.0;
             }
             const GroupFigures *worst = nullptr;
-            for (const GroupFigures &g : groupFigures) {
-                if (g.flow != f.flow)
-                    continue;
-                f.lag += g.lag;
-                f.status = worstStatus({f.status, g.status});
-                if (!worst || lagStatusSeverity(g.status) > lagStatusSeverity(worst->status)
-                    || (g.status == worst->status && g.lag > worst->lag))
-                    worst = &g;
+            for (const GroupFigures *g : groupsOfFlow.value(f.flow)) {
+                f.lag += g->lag;
+                f.status = worstStatus({f.status, g->status});
+                if (!worst || lagStatusSeverity(g->status) > lagStatusSeverity(worst->status)
+                    || (g->status == worst->status && g->lag > worst->lag))
+                    worst = g;
             }
             if (worst)
                 f.worstGroup = worst->group;

@@ -16,6 +16,8 @@
 #include "models/metrics/lagsnapshot.h"
 #include "models/metrics/lagstatus.h"
 
+#include <QHash>
+
 #include <chrono>
 #include <deque>
 
@@ -80,8 +82,21 @@ private:
     QList<GroupFigures> groupsOf(const QList<PartitionStatus> &partitions) const;
     QList<FlowFigures> flowsOf(const QList<GroupFigures> &groups) const;
 
+    // What a cluster's polls within the window leave: the newest snapshot
+    // whole, and per partition only the few numbers the figures need, kept
+    // up to date poll by poll (a poll costs what it brings, not the window).
+    struct ClusterHistory
+    {
+        std::deque<qint64> times; // of the polls within the window, oldest first
+        LagSnapshot last;
+        // Per group and partition: (flow, group, topic, partition) as one key.
+        QHash<QString, QList<OffsetSample>> samples;
+        // Per topic partition (flow, topic, partition): (time, high watermark).
+        QHash<QString, std::deque<std::pair<qint64, qint64>>> highs;
+    };
+
     std::chrono::milliseconds m_window;
-    QMap<QString, std::deque<LagSnapshot>> m_history; // per cluster, oldest first
+    QMap<QString, ClusterHistory> m_history; // per cluster
 };
 
 } // namespace idem::models

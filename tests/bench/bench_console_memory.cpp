@@ -1,11 +1,13 @@
 // Benchmark: the console's resident memory after a day of live data. Feeds
 // the main window what the live monitor sends on the sandbox world (two
 // flows, five groups, 37 partitions, three stores, two dead-letter topics),
-// one poll every two seconds of simulated time for 24 hours, replotting the
-// Flows page at the day range now and then, and prints the process's
-// resident set as it grows. Budget: under 300 MB after a day.
+// or on FLOWS flows of a source topic of 12 partitions, a retry and a
+// dead-letter topic of 3 and two groups each, one poll every two seconds of
+// simulated time for 24 hours, replotting the Flows page at the day range
+// now and then, and prints the process's resident set as it grows.
+// Budget: under 300 MB after a day (also at 100 flows).
 //
-//   bench_console_memory [HOURS] [INTERVAL_SECONDS]
+//   bench_console_memory [HOURS] [INTERVAL_SECONDS] [FLOWS]
 
 #include "ui/mainwindow.h"
 #include "ui/pages/flowspage.h"
@@ -53,8 +55,9 @@ int main(int argc, char *argv[])
     const qint64 polls = qint64(hours * 3600 / interval);
     const double before = residentMiB();
 
+    const int flowCount = argc > 3 ? std::atoi(argv[3]) : 0;
     using Role = models::TopicPartitionMarks::Role;
-    const QList<TopicShape> topics{
+    QList<TopicShape> topics{
         {QStringLiteral("orders"), QStringLiteral("orders.events"), Role::Source, 6},
         {QStringLiteral("orders"), QStringLiteral("orders.retry.1"), Role::Retry, 3},
         {QStringLiteral("orders"), QStringLiteral("orders.retry.2"), Role::Retry, 3},
@@ -64,15 +67,27 @@ int main(int argc, char *argv[])
         {QStringLiteral("payments"), QStringLiteral("payments.retry"), Role::Retry, 2},
         {QStringLiteral("payments"), QStringLiteral("payments.dlq"), Role::DeadLetter, 2},
     };
-    const QMap<QString, QStringList> groups{
+    QMap<QString, QStringList> groups{
         {QStringLiteral("orders"), {QStringLiteral("billing"), QStringLiteral("shipping"), QStringLiteral("ledger")}},
         {QStringLiteral("payments"), {QStringLiteral("ledger"), QStringLiteral("settlement")}}};
+    if (flowCount > 0) {
+        topics.clear();
+        groups.clear();
+        for (int i = 0; i < flowCount; ++i) {
+            const QString flow = QStringLiteral("f%1").arg(i);
+            topics.append({flow, flow + QStringLiteral(".events"), Role::Source, 12});
+            topics.append({flow, flow + QStringLiteral(".retry"), Role::Retry, 3});
+            topics.append({flow, flow + QStringLiteral(".dlq"), Role::DeadLetter, 3});
+            groups.insert(flow, {flow + QStringLiteral(".billing"), flow + QStringLiteral(".shipping")});
+        }
+        std::printf("%d flows, %lld topics\n", flowCount, qint64(topics.size()));
+    }
 
     ui::MainWindow window;
     window.setPollInterval(interval); // as idem --interval does
     window.resize(1400, 900);
     window.show();
-    window.showPage(1);
+    window.showPage(flowCount > 0 ? 0 : 1);
     window.setFlowStores({{QStringLiteral("orders"), {QStringLiteral("billing"), QStringLiteral("shipping"), QStringLiteral("ledger")}}});
     window.flowsPage()->setRange(4); // 24 hours
     QCoreApplication::processEvents();
