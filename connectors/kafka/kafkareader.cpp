@@ -211,30 +211,43 @@ Result<QList<PartitionWatermarks>> KafkaReader::watermarks(const QList<TopicPart
         return makeError(ok.error());
     // rd_kafka_query_watermark_offsets ignores its timeout while every broker
     // is down; offsets_for_times with the sentinels, batched, does not.
-    for (const bool latest : {false, true}) {
-        auto list = std::shared_ptr<rd_kafka_topic_partition_list_t>(
-            rd_kafka_topic_partition_list_new(int(partitions.size())), rd_kafka_topic_partition_list_destroy);
-        for (const auto &tp : partitions) {
-            rd_kafka_topic_partition_list_add(list.get(), tp.topic.toUtf8().constData(), tp.partition)->offset =
-                latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
-        }
-        std::shared_ptr<rd_kafka_t> rk = m_consumer;
-        auto err = callWithin<rd_kafka_resp_err_t>(control, [rk, list](int timeoutMs) {
-            return rd_kafka_offsets_for_times(rk.get(), list.get(), timeoutMs);
-        });
-        if (!err)
-            return makeError(stoppedError(control, QStringLiteral("reading watermarks")));
-        if (*err)
-            return makeError(QStringLiteral("cannot read watermarks: %1").arg(QString::fromUtf8(rd_kafka_err2str(*err))));
-        // The answer keeps the order asked, but duplicates collapse: look each up.
-        for (auto &w : out) {
-            const rd_kafka_topic_partition_t *el =
-                rd_kafka_topic_partition_list_find(list.get(), w.partition.topic.toUtf8().constData(), w.partition.partition);
-            if (!el || el->err) {
-                w.error = el ? QString::fromUtf8(rd_kafka_err2str(el->err)) : QStringLiteral("no answer");
-                continue;
+    // librdkafka matches each answer to its request by a linear search of
+    // the list, so a list of n partitions costs n² string compares: asked in
+    // chunks, 30 000 partitions take milliseconds, not seconds.
+    constexpr qsizetype kChunk = 500;
+    for (qsizetype from = 0; from < partitions.size(); from += kChunk) {
+        const qsizetype to = std::min(partitions.size(), from + kChunk);
+        for (const bool latest : {false, true}) {
+            auto list = std::shared_ptr<rd_kafka_topic_partition_list_t>(
+                rd_kafka_topic_partition_list_new(int(to - from)), rd_kafka_topic_partition_list_destroy);
+            for (qsizetype i = from; i < to; ++i) {
+                const auto &tp = partitions[i];
+                rd_kafka_topic_partition_list_add(list.get(), tp.topic.toUtf8().constData(), tp.partition)->offset =
+                    latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
             }
-            (latest ? w.high : w.low) = el->offset;
+            std::shared_ptr<rd_kafka_t> rk = m_consumer;
+            auto err = callWithin<rd_kafka_resp_err_t>(control, [rk, list](int timeoutMs) {
+                return rd_kafka_offsets_for_times(rk.get(), list.get(), timeoutMs);
+            });
+            if (!err)
+                return makeError(stoppedError(control, QStringLiteral("reading watermarks")));
+            if (*err)
+                return makeError(QStringLiteral("cannot read watermarks: %1").arg(QString::fromUtf8(rd_kafka_err2str(*err))));
+            // The answer keeps the order asked, but duplicates collapse: look each
+            // up, by hash.
+            QHash<QPair<QString, int>, const rd_kafka_topic_partition_t *> answered;
+            answered.reserve(list->cnt);
+            for (int i = 0; i < list->cnt; ++i)
+                answered.insert({QString::fromUtf8(list->elems[i].topic), int(list->elems[i].partition)}, &list->elems[i]);
+            for (qsizetype i = from; i < to; ++i) {
+                auto &w = out[i];
+                const rd_kafka_topic_partition_t *el = answered.value({w.partition.topic, w.partition.partition});
+                if (!el || el->err) {
+                    w.error = el ? QString::fromUtf8(rd_kafka_err2str(el->err)) : QStringLiteral("no answer");
+                    continue;
+                }
+                (latest ? w.high : w.low) = el->offset;
+            }
         }
     }
     return out;

@@ -239,6 +239,40 @@ private slots:
         QCOMPARE(marks->at(2).high, 50);
     }
 
+    // Thousands of partitions at once: each answered, the ones asked twice
+    // too, across the chunks the watermarks are asked in.
+    void watermarksOfThousandsOfPartitions()
+    {
+        QList<QPair<QString, int>> topics;
+        for (int t = 0; t < 12; ++t)
+            topics.append({QStringLiteral("many.%1").arg(t), 100});
+        QVERIFY(m_kafka->createTopics(topics).ok());
+        // Partition p of topic t holds (t + p) % 3 records.
+        for (int t = 0; t < 12; ++t) {
+            for (int p = 0; p < 100; ++p) {
+                for (int i = 0; i < (t + p) % 3; ++i)
+                    QVERIFY(m_producer->produce(record(topics[t].first, p, "x"), PollControl::within(10s)).ok());
+            }
+        }
+        QVERIFY(m_producer->flush(PollControl::within(30s)).ok());
+        QList<TopicPartition> wanted;
+        for (int t = 0; t < 12; ++t)
+            for (int p = 0; p < 100; ++p)
+                wanted.append({topics[t].first, p});
+        wanted.append({topics[7].first, 42}); // asked twice
+        KafkaReader reader(properties());
+        auto marks = reader.watermarks(wanted, PollControl::within(30s));
+        QVERIFY2(marks.ok(), qPrintable(marks.error()));
+        QCOMPARE(marks->size(), wanted.size());
+        for (qsizetype i = 0; i < wanted.size(); ++i) {
+            const int t = topics.indexOf({wanted[i].topic, 100});
+            QCOMPARE(marks->at(i).partition, wanted[i]);
+            QVERIFY2(marks->at(i).error.isEmpty(), qPrintable(marks->at(i).error));
+            QCOMPARE(marks->at(i).low, 0);
+            QCOMPARE(marks->at(i).high, (t + wanted[i].partition) % 3);
+        }
+    }
+
     void statesWhatRetentionDeleted()
     {
         // The mock keeps at most 5 MiB a partition: 8 MiB moves the low watermark.
