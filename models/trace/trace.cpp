@@ -3,6 +3,7 @@
 #include "models/core/untrustedtext.h"
 
 #include <QJsonArray>
+#include <QRegularExpression>
 
 #include <algorithm>
 #include <map>
@@ -133,6 +134,31 @@ QString checkEventId(const QString &eventId)
                 .arg(i + 1);
     }
     return {};
+}
+
+Result<QDateTime> parseTraceTime(const QString &text, const QDateTime &now)
+{
+    const QString t = text.trimmed();
+    if (t.compare(QLatin1String("now"), Qt::CaseInsensitive) == 0)
+        return now.toUTC();
+    static const QRegularExpression age(QStringLiteral("^-(\\d{1,9})([smhd])$"));
+    if (const auto m = age.match(t); m.hasMatch()) {
+        const qint64 n = m.captured(1).toLongLong();
+        const QChar unit = m.captured(2).at(0);
+        const qint64 seconds = unit == u's' ? n : unit == u'm' ? n * 60 : unit == u'h' ? n * 3600 : n * 86400;
+        return now.toUTC().addSecs(-seconds);
+    }
+    QString iso = t;
+    if (iso.size() > 10 && iso.at(10) == QLatin1Char(' '))
+        iso[10] = QLatin1Char('T');
+    QDateTime parsed = QDateTime::fromString(iso, Qt::ISODateWithMs);
+    if (parsed.isValid() && parsed.timeSpec() == Qt::LocalTime)
+        parsed.setTimeSpec(Qt::UTC); // no zone given: UTC, as exported
+    if (!parsed.isValid())
+        return makeError(QStringLiteral("\"%1\" is not a time: give ISO 8601 (2026-12-01T09:00, UTC unless a zone is "
+                                        "given, e.g. +01:00 or Z), \"now\", or an age such as -30m, -2h, -1d")
+                             .arg(t));
+    return parsed.toUTC();
 }
 
 bool TraceResult::found() const

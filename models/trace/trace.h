@@ -11,6 +11,7 @@
 // own time columns (stores) or unknown (a group's commit: Kafka keeps no
 // commit time), in UTC.
 
+#include "models/core/result.h"
 #include "models/envelope/rawmessage.h"
 
 #include <QDateTime>
@@ -60,7 +61,8 @@ struct TraceHop
     QString group; // the consumer group: the committing group, the failing group of a dead letter
     QString otherEventId; // LogicalDuplicate: the other event_id
     QString detail; // one plain line
-    std::optional<RawMessage> record; // topic hops: the record as read
+    std::optional<RawMessage> record; // topic hops: the record as read, payload capped (kMaxRecordPayload)
+    qint64 payloadBytes = -1; // the record's whole payload size; -1 where there is no record
 
     bool onTopic() const { return !topic.isEmpty() && partition >= 0 && offset >= 0; }
     // "orders.events 3@1200"
@@ -144,7 +146,14 @@ struct TraceQuery
 // The event_id as typed, checked: not empty, at most 256 characters, no
 // control characters. Returns the error for a person, empty when fine.
 QString checkEventId(const QString &eventId);
+// The most of a record's payload a trace keeps; the rest is cut, its size shown.
+constexpr qint64 kMaxRecordPayload = 1024 * 1024;
 constexpr int kMaxEventIdLength = 256;
+
+// A time as people type it for a trace window: ISO 8601 ("2026-12-01T09:00",
+// "2026-12-01 09:00:30+01:00"; UTC unless a zone is given), "now", or an age
+// before `now` ("-30m", "-2h", "-1d", "-90s"). The error says what is accepted.
+Result<QDateTime> parseTraceTime(const QString &text, const QDateTime &now);
 
 struct Verdict
 {
