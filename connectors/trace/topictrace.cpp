@@ -118,7 +118,7 @@ struct Scan
         for (const OffsetRange &r : pending)
             total += r.to - r.from;
         qint64 read = 0;
-        report(step, TraceStep::State::Running, QStringLiteral("0 of %1 messages").arg(count(total)));
+        report(step, TraceStep::State::Running, QStringLiteral("0 of %1 messages").arg(count(total)), -1);
         while (!pending.isEmpty()) {
             const kafka::ReadResult result = reader.read(pending, options.chunk, control, known);
             for (const models::RawMessage &m : result.messages) {
@@ -149,12 +149,13 @@ struct Scan
             pending = next;
             const int percent = total > 0 ? int(std::min<qint64>(100, read * 100 / total)) : 100;
             report(step, TraceStep::State::Running,
-                   QStringLiteral("%1 of %2 messages (%3 %)").arg(count(read), count(total)).arg(percent));
+                   QStringLiteral("%1 of %2 messages (%3 %)").arg(count(read), count(total)).arg(percent), percent);
         }
         const TraceStep::State state = control.isCancelled() ? TraceStep::State::Cancelled
             : control.expired()                              ? TraceStep::State::TimedOut
                                                              : TraceStep::State::Done;
-        report(step, state, QStringLiteral("%1 of %2 messages read").arg(count(read), count(total)));
+        report(step, state, QStringLiteral("%1 of %2 messages read").arg(count(read), count(total)),
+               total > 0 ? int(std::min<qint64>(100, read * 100 / total)) : 100);
     }
 };
 
@@ -200,13 +201,13 @@ TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<mo
     auto properties = kafka::clusterProperties(cluster);
     if (!properties) {
         out.error = QStringLiteral("cluster %1: %2").arg(cluster.name, properties.error());
-        report(groupsStep, TraceStep::State::Failed, out.error);
+        report(groupsStep, TraceStep::State::Failed, out.error, -1);
         return out;
     }
 
     // Watermarks of every partition of the flows' topics and the groups'
     // committed offsets, in one lag poll.
-    report(groupsStep, TraceStep::State::Running, {});
+    report(groupsStep, TraceStep::State::Running, {}, -1);
     kafka::LagReader lag(cluster, flows, std::chrono::seconds(10));
     PollControl lagControl = control;
     if (lagControl.deadline.isForever() || lagControl.deadline.remainingTime() > 10000)
@@ -215,7 +216,7 @@ TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<mo
     if (snapshot.health.state == models::HealthState::Down || snapshot.topics.isEmpty()) {
         out.error = QStringLiteral("could not read cluster %1: %2")
                         .arg(cluster.name, snapshot.health.detail.isEmpty() ? QStringLiteral("no topics answered") : snapshot.health.detail);
-        report(groupsStep, control.isCancelled() ? TraceStep::State::Cancelled : TraceStep::State::Failed, out.error);
+        report(groupsStep, control.isCancelled() ? TraceStep::State::Cancelled : TraceStep::State::Failed, out.error, -1);
         for (const models::FlowConfig &flow : flows) {
             QStringList topics = flow.topics + flow.retryTopics;
             if (!flow.deadLetterTopic.isEmpty())
@@ -231,7 +232,8 @@ TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<mo
            QStringLiteral("%1 partitions, %2 committed offsets%3")
                .arg(snapshot.topics.size())
                .arg(snapshot.partitions.size())
-               .arg(out.groupsNote.isEmpty() ? QString() : QStringLiteral("; ") + out.groupsNote));
+               .arg(out.groupsNote.isEmpty() ? QString() : QStringLiteral("; ") + out.groupsNote),
+           -1);
 
     QList<Partition> parts;
     kafka::KnownWatermarks known;
@@ -257,7 +259,7 @@ TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<mo
 
     // The window as offsets.
     if (query.from.isValid() || query.to.isValid()) {
-        report(windowStep, TraceStep::State::Running, QStringLiteral("%1 partitions").arg(parts.size()));
+        report(windowStep, TraceStep::State::Running, QStringLiteral("%1 partitions").arg(parts.size()), -1);
         QList<qint64> fromTimes, toTimes;
         for (int i = 0; i < parts.size(); ++i) {
             fromTimes << (query.from.isValid() ? query.from.toMSecsSinceEpoch() : -1);
@@ -286,7 +288,7 @@ TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<mo
             p.to = query.to.isValid() ? to.value() : p.high;
         }
         report(windowStep, failures.isEmpty() ? TraceStep::State::Done : TraceStep::State::Failed,
-               failures.isEmpty() ? QStringLiteral("%1 partitions").arg(parts.size()) : failures.first());
+               failures.isEmpty() ? QStringLiteral("%1 partitions").arg(parts.size()) : failures.first(), -1);
     }
     // Records deleted before the window's start (or before the log's start
     // without a window) could have been the event.
@@ -385,7 +387,7 @@ TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<mo
             origins.append(r);
     }
     if (!origins.isEmpty() && !control.shouldStop()) {
-        report(knownStep, TraceStep::State::Running, QStringLiteral("%1 locations").arg(origins.size()));
+        report(knownStep, TraceStep::State::Running, QStringLiteral("%1 locations").arg(origins.size()), -1);
         kafka::ReadResult outcome;
         const auto records = reader.readEach(origins, control, &outcome, known);
         int verified = 0;
@@ -400,7 +402,7 @@ TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<mo
             }
         }
         report(knownStep, TraceStep::State::Done,
-               QStringLiteral("%1 of %2 locations hold the event").arg(verified).arg(origins.size()));
+               QStringLiteral("%1 of %2 locations hold the event").arg(verified).arg(origins.size()), -1);
     }
 
     // 2. The source topics: a known location pins one copy, but only the scan

@@ -44,7 +44,9 @@ struct TopicTrace
 };
 
 // Called from the calling thread while the trace runs: a step's state and detail.
-using StepReport = std::function<void(const QString &step, models::TraceStep::State state, const QString &detail)>;
+// `percent`: how far the step is, -1 where it cannot say.
+using StepReport = std::function<void(const QString &step, models::TraceStep::State state, const QString &detail,
+                                     int percent)>;
 
 TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<models::FlowConfig> &flows,
                        const models::TraceQuery &query, const TopicTraceOptions &options, const PollControl &control,

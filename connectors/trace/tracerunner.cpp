@@ -84,7 +84,7 @@ models::TraceResult TraceRunner::run(const models::TraceQuery &query, const Poll
     QElapsedTimer clock;
     clock.start();
     QHash<QString, qint64> started;
-    auto report = [&](const QString &step, models::TraceStep::State state, const QString &detail) {
+    auto report = [&](const QString &step, models::TraceStep::State state, const QString &detail, int percent) {
         std::lock_guard lock(mutex);
         models::TraceStep *s = nullptr;
         for (auto &existing : result.steps) {
@@ -98,14 +98,15 @@ models::TraceResult TraceRunner::run(const models::TraceQuery &query, const Poll
         }
         s->state = state;
         s->detail = detail;
+        s->percent = state == models::TraceStep::State::Done ? 100 : percent;
         s->elapsedMs = clock.elapsed() - started.value(step);
         if (progress)
             progress(result.steps, result.messagesScanned);
     };
     for (auto it = storeGroups.cbegin(); it != storeGroups.cend(); ++it)
-        report(QStringLiteral("store %1").arg(it.key()), models::TraceStep::State::Pending, {});
+        report(QStringLiteral("store %1").arg(it.key()), models::TraceStep::State::Pending, {}, -1);
     for (auto it = byCluster.cbegin(); it != byCluster.cend(); ++it)
-        report(QStringLiteral("offsets and groups on %1").arg(it.key()), models::TraceStep::State::Pending, {});
+        report(QStringLiteral("offsets and groups on %1").arg(it.key()), models::TraceStep::State::Pending, {}, -1);
 
     std::vector<std::thread> threads;
     for (auto it = storeGroups.cbegin(); it != storeGroups.cend(); ++it) {
@@ -123,7 +124,7 @@ models::TraceResult TraceRunner::run(const models::TraceQuery &query, const Poll
                 found.record.store = storeName;
                 found.record.error = QStringLiteral("no store named \"%1\" in the configuration").arg(storeName);
             } else {
-                report(step, models::TraceStep::State::Running, {});
+                report(step, models::TraceStep::State::Running, {}, -1);
                 found = traceStore(*s, *store, groups.first(), query.eventId, bounded(control, d->options.storeTimeout));
             }
             const models::TraceStep::State state = found.record.checked ? models::TraceStep::State::Done
@@ -152,7 +153,7 @@ models::TraceResult TraceRunner::run(const models::TraceQuery &query, const Poll
                     result.hops.append(hop);
                 }
             }
-            report(step, state, detail);
+            report(step, state, detail, -1);
         });
     }
     for (auto it = byCluster.cbegin(); it != byCluster.cend(); ++it) {
@@ -164,12 +165,13 @@ models::TraceResult TraceRunner::run(const models::TraceQuery &query, const Poll
             if (!cluster) {
                 found.error = QStringLiteral("no cluster named \"%1\" in the configuration").arg(clusterName);
                 report(QStringLiteral("offsets and groups on %1").arg(clusterName), models::TraceStep::State::Failed,
-                       found.error);
+                       found.error, -1);
             } else {
                 found = traceTopics(*cluster, clusterFlows, query, d->options.topics,
                                     bounded(control, d->options.topicTimeout),
-                                    [&](const QString &step, models::TraceStep::State state, const QString &detail) {
-                                        report(step, state, detail);
+                                    [&](const QString &step, models::TraceStep::State state, const QString &detail,
+                                        int percent) {
+                                        report(step, state, detail, percent);
                                     });
             }
             std::lock_guard lock(mutex);

@@ -107,6 +107,7 @@ struct TraceStep
     State state = State::Pending;
     QString detail; // "3 rows", "412 000 of 1 000 000 messages (41 %)", the error
     qint64 elapsedMs = 0;
+    int percent = -1; // -1: no measure of progress
 };
 QString traceStepStateName(TraceStep::State state);
 
