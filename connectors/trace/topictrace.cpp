@@ -433,6 +433,11 @@ TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<mo
         }
     }
     out.hops += consumed;
+    // Partitions with nothing in the window were looked at too.
+    for (const Partition &p : std::as_const(parts)) {
+        if (p.from >= 0 && p.to <= p.from)
+            out.scanned.append({p.topic, p.partition, p.from, p.from});
+    }
     out.scanned = models::mergeRanges(out.scanned);
     return out;
 }

@@ -4,6 +4,7 @@
 
 #include <QJsonArray>
 #include <QRegularExpression>
+#include <QSet>
 
 #include <algorithm>
 #include <map>
@@ -211,10 +212,21 @@ QList<ScannedRange> mergeRanges(QList<ScannedRange> ranges)
     std::sort(ranges.begin(), ranges.end(), [](const ScannedRange &a, const ScannedRange &b) {
         return std::tie(a.topic, a.partition, a.from) < std::tie(b.topic, b.partition, b.from);
     });
+    // An empty range says a partition was looked at and holds nothing in
+    // the window: kept where nothing else of that partition was read.
+    QSet<QPair<QString, int>> read;
+    for (const ScannedRange &r : std::as_const(ranges)) {
+        if (r.to > r.from)
+            read.insert({r.topic, r.partition});
+    }
     QList<ScannedRange> out;
     for (const ScannedRange &r : std::as_const(ranges)) {
-        if (r.to <= r.from)
+        if (r.to <= r.from) {
+            const bool seen = !out.isEmpty() && out.last().topic == r.topic && out.last().partition == r.partition;
+            if (!read.contains({r.topic, r.partition}) && !seen)
+                out.append({r.topic, r.partition, r.from, r.from});
             continue;
+        }
         if (!out.isEmpty() && out.last().topic == r.topic && out.last().partition == r.partition
             && r.from <= out.last().to) {
             out.last().to = std::max(out.last().to, r.to);

@@ -186,7 +186,9 @@ struct TraceResult
 // (a group's commit after the copy it committed past).
 void sortHops(QList<TraceHop> &hops);
 
-// Merges adjacent or overlapping ranges of the same partition.
+// Merges adjacent or overlapping ranges of the same partition. An empty range
+// (from == to: a partition with nothing in the window) is kept once where
+// nothing else of its partition was read.
 QList<ScannedRange> mergeRanges(QList<ScannedRange> ranges);
 
 // "orders.events[0–5]": partitions in compressed runs.

@@ -296,9 +296,7 @@ private slots:
         for (const QString &topic : topics) {
             const auto marks = testsupport::watermarks(m_bootstrap, topic);
             for (int p = 0; p < marks.size(); ++p) {
-                if (marks[p].high == marks[p].low)
-                    continue;
-                ++expected;
+                ++expected; // an empty partition is reported read as an empty range
                 bool found = false;
                 for (const models::ScannedRange &s : r.scanned)
                     found = found || (s.topic == topic && s.partition == p && s.from == marks[p].low && s.to == marks[p].high);
@@ -306,7 +304,8 @@ private slots:
             }
         }
         QCOMPARE(r.scanned.size(), expected);
-        QVERIFY(r.verdict.text.startsWith(QStringLiteral("Not found in orders.dlq[")));
+        QVERIFY2(r.verdict.text.startsWith(QStringLiteral("Not found in orders.dlq[0–")), qPrintable(r.verdict.text));
+        QVERIFY2(r.verdict.text.contains(QStringLiteral("orders.events[0–5]")), qPrintable(r.verdict.text));
 
         // A budget smaller than the topics: the newest records read, the rest
         // reported not read because of the budget, range for range.

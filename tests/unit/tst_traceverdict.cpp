@@ -272,6 +272,13 @@ private slots:
         QCOMPARE(merged[0].from, 0);
         QCOMPARE(merged[0].to, 20);
         QCOMPARE(describePartitions("orders.events", {5, 0, 1, 2, 4}), QStringLiteral("orders.events[0–2,4–5]"));
+        // An empty partition counts as looked at, once, unless something of it was read.
+        const auto withEmpty = mergeRanges({{"t", 2, 7, 7}, {"t", 2, 7, 7}, {"t", 3, 5, 5}, {"t", 3, 0, 5}});
+        QCOMPARE(withEmpty.size(), 2);
+        QCOMPARE(withEmpty[0].partition, 2);
+        QCOMPARE(withEmpty[0].from, 7);
+        QCOMPARE(withEmpty[0].to, 7);
+        QCOMPARE(withEmpty[1].to, 5);
     }
 
     void jsonCarriesTheIssuesFields()
