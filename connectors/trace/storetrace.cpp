@@ -110,16 +110,20 @@ StoreTrace traceStore(postgres::PgSession &session, const models::StoreConfig &s
         const auto na = a.value(att("attempt")).toInteger(), nb = b.value(att("attempt")).toInteger();
         return ta != tb ? ta < tb : na < nb;
     });
-    for (const QJsonObject &a : std::as_const(attemptRows)) {
+    // A store's hop: its kind from the logical outcome or status.
+    auto storeHop = [&](const QString &logical) {
         models::TraceHop hop;
-        const QString stored = textOf(a.value(att("outcome")));
-        const QString logical = logicalOutcome.value(stored, stored);
         hop.kind = logical == QLatin1String("processed")           ? models::HopKind::Processed
             : logical == QLatin1String("duplicate_skipped")        ? models::HopKind::SkippedDuplicate
                                                                    : models::HopKind::Failed;
         hop.system = store.name;
         hop.group = group;
         hop.status = logical;
+        return hop;
+    };
+    for (const QJsonObject &a : std::as_const(attemptRows)) {
+        const QString stored = textOf(a.value(att("outcome")));
+        models::TraceHop hop = storeHop(logicalOutcome.value(stored, stored));
         hop.attempt = int(a.value(att("attempt")).toInteger());
         hop.error = textOf(a.value(att("error")));
         hop.time = parseTime(a.value(att("at")));
@@ -127,14 +131,7 @@ StoreTrace traceStore(postgres::PgSession &session, const models::StoreConfig &s
     }
     if (attemptRows.isEmpty() && out.record.hasRow) {
         // No attempts log: the registry row alone says what happened.
-        models::TraceHop hop;
-        const QString &s = out.record.status;
-        hop.kind = s == QLatin1String("processed")           ? models::HopKind::Processed
-            : s == QLatin1String("duplicate_skipped")        ? models::HopKind::SkippedDuplicate
-                                                             : models::HopKind::Failed;
-        hop.system = store.name;
-        hop.group = group;
-        hop.status = s;
+        models::TraceHop hop = storeHop(out.record.status);
         hop.attempt = out.record.attempts;
         hop.error = hop.kind == models::HopKind::Failed ? out.record.result : QString();
         hop.time = out.record.processedAt.isValid() ? out.record.processedAt : out.record.firstSeen;

@@ -14,12 +14,11 @@
 //
 //   bench_trace [scan|stores|all] [--messages N] [--partitions P] [--rows N] [--lookups N]
 
-#include "connectors/kafka/kafkaproducer.h"
-#include "connectors/kafka/mockkafka.h"
 #include "connectors/postgres/localpostgres.h"
 #include "connectors/postgres/pgsession.h"
 #include "connectors/trace/storetrace.h"
 #include "connectors/trace/topictrace.h"
+#include "tests/bench/benchtopic.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -41,52 +40,13 @@ namespace {
 
 int benchScan(qint64 messages, int partitions)
 {
-    auto kafka = kafka::MockKafka::start(3);
-    if (!kafka) {
-        std::fprintf(stderr, "%s\n", qPrintable(kafka.error()));
-        return 1;
-    }
-    const QString bootstrap = (*kafka)->bootstrapServers();
     const QString topic = QStringLiteral("bench.events");
-    if (auto created = (*kafka)->createTopic(topic, partitions); !created) {
-        std::fprintf(stderr, "%s\n", qPrintable(created.error()));
-        return 1;
-    }
-    const kafka::KafkaProperties properties{{QStringLiteral("bootstrap.servers"), bootstrap}};
     QElapsedTimer timer;
     timer.start();
-    {
-        auto producer = kafka::KafkaProducer::create(properties, {{QStringLiteral("linger.ms"), QStringLiteral("20")},
-                                                                  {QStringLiteral("batch.num.messages"), QStringLiteral("10000")},
-                                                                  {QStringLiteral("queue.buffering.max.messages"), QStringLiteral("500000")}});
-        if (!producer) {
-            std::fprintf(stderr, "%s\n", qPrintable(producer.error()));
-            return 1;
-        }
-        const PollControl control = PollControl::within(10min);
-        models::RawMessage m;
-        m.topic = topic;
-        for (qint64 i = 0; i < messages; ++i) {
-            const QByteArray id = "ID-" + QByteArray::number(i);
-            m.partition = int(i % partitions);
-            m.key = QByteArray::number(i);
-            m.value = "{\"event_id\":\"" + id + "\",\"n\":" + QByteArray::number(i) + "}";
-            m.headers = {{"event_id", id}};
-            if (auto sent = (*producer)->produce(m, control); !sent) {
-                std::fprintf(stderr, "%s\n", qPrintable(sent.error()));
-                return 1;
-            }
-            if (i % 10000 == 0) {
-                (*producer)->serve();
-                (*producer)->takeDeliveries();
-            }
-        }
-        if (auto flushed = (*producer)->flush(control); !flushed) {
-            std::fprintf(stderr, "%s\n", qPrintable(flushed.error()));
-            return 1;
-        }
-    }
-    std::printf("produced %lld messages over %d partitions in %lld ms\n", messages, partitions, timer.elapsed());
+    auto kafka = bench::startBenchTopic(topic, messages, partitions);
+    if (!kafka)
+        return 1;
+    const QString bootstrap = kafka->bootstrapServers();
 
     models::KafkaClusterConfig cluster{QStringLiteral("bench"), {{QStringLiteral("bootstrap.servers"), bootstrap}}};
     models::FlowConfig flow;
@@ -112,20 +72,9 @@ int benchScan(qint64 messages, int partitions)
                     found.error.isEmpty() ? "" : qPrintable(QStringLiteral("; error: ") + found.error));
     }
 
-    const QString kcat = QStandardPaths::findExecutable(QStringLiteral("kcat"));
-    if (kcat.isEmpty()) {
-        std::printf("kcat: not installed, no comparison\n");
+    const qint64 kcatMs = bench::timeKcat(bootstrap, topic, {}, QStringLiteral("grep ID-NOT-THERE; true"), nullptr);
+    if (kcatMs < 0)
         return 0;
-    }
-    QProcess p;
-    timer.restart();
-    p.start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("'%1' -C -b '%2' -e -t '%3' -f '%h %k\\n' -q | grep ID-NOT-THERE; true")
-                                                                   .arg(kcat, bootstrap, topic)});
-    if (!p.waitForFinished(600000)) {
-        std::printf("kcat: did not finish within 10 minutes\n");
-        return 0;
-    }
-    const qint64 kcatMs = timer.elapsed();
     std::printf("kcat -C -e -f '%%h %%k\\n' | grep ID: %lld ms\n", kcatMs);
     std::printf("ratio kcat/trace scan time: %.2f (trace %.2f× as fast)\n", double(kcatMs) / double(std::max<qint64>(1, missMs)),
                 double(kcatMs) / double(std::max<qint64>(1, missMs)));

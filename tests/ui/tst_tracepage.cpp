@@ -83,6 +83,15 @@ class TestTracePage : public QObject
 {
     Q_OBJECT
 
+    // A main window tracing through `source`, shown.
+    static void showWindow(ui::MainWindow &window, FakeSource &source)
+    {
+        window.setTraceSource(&source);
+        window.resize(1300, 850);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+    }
+
 private slots:
     void initTestCase()
     {
@@ -94,10 +103,9 @@ private slots:
     {
         ui::MainWindow window;
         FakeSource source;
-        window.setTraceSource(&source);
-        window.resize(1300, 850);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        showWindow(window, source);
+        if (QTest::currentTestFailed())
+            return;
         window.showPage(0);
 
         QTest::keyClick(&window, Qt::Key_F, Qt::ControlModifier);
@@ -130,9 +138,9 @@ private slots:
     {
         ui::MainWindow window;
         FakeSource source;
-        window.setTraceSource(&source);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        showWindow(window, source);
+        if (QTest::currentTestFailed())
+            return;
         ui::TracePage *page = window.tracePage();
         auto *input = page->findChild<QLabel *>(QStringLiteral("traceInputError"));
         QVERIFY(!page->trace(QString()));
@@ -175,10 +183,9 @@ private slots:
     {
         ui::MainWindow window;
         FakeSource source;
-        window.setTraceSource(&source);
-        window.resize(1300, 850);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        showWindow(window, source);
+        if (QTest::currentTestFailed())
+            return;
         models::LagSnapshot snapshot;
         snapshot.cluster = QStringLiteral("main");
         snapshot.takenAt = QDateTime::currentDateTimeUtc();
