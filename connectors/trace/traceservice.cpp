@@ -60,8 +60,11 @@ quint64 TraceService::trace(const models::TraceQuery &query)
                                        return; // at most ten a second
                                    last = throttle.elapsed();
                                    const quint64 requestId = id->load();
+                                   QObject *target = self.data(); // null once the service is gone
+                                   if (!target)
+                                       return;
                                    QMetaObject::invokeMethod(
-                                       self.data(),
+                                       target,
                                        [self, requestId, steps, scanned] {
                                            if (self && self->m_current == requestId)
                                                emit self->progress(requestId, steps, scanned);

@@ -166,10 +166,19 @@ QString notFoundText(const Facts &f)
     for (const auto &[reason, words] : reasons) {
         // topic -> (to offset -> partitions): partitions cut at the same offset read as one.
         QMap<QString, QMap<qint64, QList<int>>> cut;
+        QStringList whole; // topics not read at all: their partitions are unknown
         for (const NotScannedRange &n : r.notScanned) {
-            if (n.reason == reason)
-                cut[n.topic][reason == NotScannedReason::Retention ? n.to : n.from].append(n.partition);
+            if (n.reason != reason)
+                continue;
+            if (n.partition < 0) {
+                if (!whole.contains(n.topic))
+                    whole << n.topic;
+                continue;
+            }
+            cut[n.topic][reason == NotScannedReason::Retention ? n.to : n.from].append(n.partition);
         }
+        if (!whole.isEmpty())
+            gaps << QStringLiteral("%1 %2 %3").arg(joinNames(whole), whole.size() == 1 ? QStringLiteral("is") : QStringLiteral("are"), words);
         for (auto t = cut.cbegin(); t != cut.cend(); ++t) {
             for (auto o = t.value().cbegin(); o != t.value().cend(); ++o) {
                 QStringList ps;

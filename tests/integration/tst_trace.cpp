@@ -10,6 +10,7 @@
 #include "connectors/config/configfile.h"
 #include "connectors/sandbox/sandboxworld.h"
 #include "connectors/trace/tracerunner.h"
+#include "connectors/trace/traceservice.h"
 #include "tests/support/topicreader.h"
 #include "tests/support/topicwriter.h"
 
@@ -19,6 +20,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QUuid>
 #include <QtTest>
@@ -377,6 +379,62 @@ private slots:
         QVERIFY(failed.first().detail.startsWith(QStringLiteral("could not check store shipping: ")));
         QCOMPARE(r.verdict.code, QStringLiteral("processed"));
         QVERIFY(r.verdict.text.endsWith(QStringLiteral("Could not check store shipping.")));
+    }
+
+    void cancelledScanSaysWhatWasNotRead()
+    {
+        // Cancelled as the source scan starts: the retry and dead-letter
+        // topics were read, every source partition is reported not read
+        // because of the cancel, and the step says cancelled.
+        std::atomic_bool cancel{false};
+        connectors::trace::TraceRunner runner(m_env);
+        const auto r = runner.run({QStringLiteral("never-produced"), QStringLiteral("orders"), {}, {}},
+                                  connectors::PollControl{QDeadlineTimer(std::chrono::seconds(60)), &cancel},
+                                  [&](const QList<models::TraceStep> &steps, qint64) {
+                                      for (const models::TraceStep &s : steps) {
+                                          if (s.name == QLatin1String("scan source topics"))
+                                              cancel = true;
+                                      }
+                                  });
+        QCOMPARE(r.verdict.code, QStringLiteral("not_found"));
+        const auto marks = testsupport::watermarks(m_bootstrap, QStringLiteral("orders.events"));
+        QList<int> cancelled;
+        for (const models::NotScannedRange &n : r.notScanned) {
+            QCOMPARE(n.topic, QStringLiteral("orders.events"));
+            QCOMPARE(n.reason, models::NotScannedReason::Cancelled);
+            QCOMPARE(n.to, marks[n.partition].high);
+            cancelled << n.partition;
+        }
+        std::sort(cancelled.begin(), cancelled.end());
+        QCOMPARE(cancelled, QList<int>({0, 1, 2, 3, 4, 5}));
+        bool sideRead = false;
+        for (const models::ScannedRange &s : r.scanned)
+            sideRead = sideRead || s.topic == QLatin1String("orders.dlq");
+        QVERIFY(sideRead);
+        for (const models::TraceStep &s : r.steps) {
+            if (s.name == QLatin1String("scan source topics"))
+                QCOMPARE(s.state, models::TraceStep::State::Cancelled);
+        }
+        QVERIFY(r.verdict.text.contains(QStringLiteral("is not read (cancelled)")) || r.verdict.text.contains(QStringLiteral("are not read (cancelled)")));
+    }
+
+    void serviceReportsProgressAndAnswersOnce()
+    {
+        const QString id = find([&](const QString &id) { return m_deadLettered.value(id) == QStringList{QStringLiteral("shipping")}; });
+        QVERIFY(!id.isEmpty());
+        connectors::trace::TraceService service(m_env);
+        QSignalSpy progress(&service, &models::TraceSource::progress);
+        QSignalSpy finished(&service, &models::TraceSource::finished);
+        const quint64 request = service.trace({id, {}, {}, {}});
+        QVERIFY(request != 0);
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(finished.size(), 1);
+        QCOMPARE(finished.first().at(0).toULongLong(), request);
+        const auto result = finished.first().at(1).value<models::TraceResult>();
+        QCOMPARE(result.verdict.code, QStringLiteral("fails_in_one_consumer"));
+        QCOMPARE(result.flows, QStringList{QStringLiteral("orders")}); // the flow it was found in
+        QVERIFY(!progress.isEmpty());
+        QCOMPARE(progress.first().at(0).toULongLong(), request);
     }
 
     void cleanupTestCase()

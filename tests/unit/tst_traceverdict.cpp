@@ -198,6 +198,14 @@ private slots:
         }
         {
             TraceResult t = twoGroups();
+            t.notScanned << NotScannedRange{QStringLiteral("orders.events"), -1, -1, -1, NotScannedReason::Error, QStringLiteral("all brokers down")}
+                         << NotScannedRange{QStringLiteral("orders.dlq"), -1, -1, -1, NotScannedReason::Error, QStringLiteral("all brokers down")};
+            t.stores = {row("billing", {}, 0), row("shipping", {}, 0)};
+            QTest::newRow("not found, cluster down")
+                << t << "not_found" << "Not found: no topic could be read; orders.events and orders.dlq are not readable.";
+        }
+        {
+            TraceResult t = twoGroups();
             t.hops = {produced(0, 9, 1), storeHop(HopKind::Processed, "billing", 1)};
             StoreRecord down;
             down.store = down.group = QStringLiteral("shipping");
