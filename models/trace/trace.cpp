@@ -359,7 +359,7 @@ QString traceToText(const TraceResult &result)
 {
     QStringList lines;
     lines << QStringLiteral("event_id %1").arg(escapeForTerminal(result.query.eventId));
-    lines << result.verdict.text;
+    lines << escapeForTerminal(result.verdict.text);
     lines << QString();
     for (const TraceHop &h : result.hops) {
         QStringList parts;
