@@ -12,6 +12,7 @@ packages=(
     libpqxx-dev libpq-dev
     libspdlog-dev libfmt-dev
     libyaml-cpp-dev
+    libsimdjson-dev
     postgresql postgresql-client
     xvfb xauth kcat bc
     fonts-dejavu-core

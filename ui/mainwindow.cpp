@@ -5,6 +5,7 @@
 #include "models/metrics/partitiontablemodel.h"
 #include "ui/pages/flowspage.h"
 #include "ui/pages/overviewpage.h"
+#include "ui/pages/tracepage.h"
 #include "ui/widgets/healthlight.h"
 
 #include <QAction>
@@ -13,6 +14,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QSet>
 #include <QSettings>
@@ -20,6 +22,7 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTableView>
+#include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -111,6 +114,36 @@ MainWindow::MainWindow(QWidget *parent)
     m_pages->addWidget(connectionsPage);
     m_sidebar->addItem(tr("Connections"));
 
+    m_trace = new TracePage(this);
+    m_trace->setObjectName(QStringLiteral("tracePage"));
+    m_pages->addWidget(m_trace);
+    m_sidebar->addItem(tr("Trace"));
+    connect(m_flows, &FlowsPage::traceRequested, this, &MainWindow::openTrace);
+
+    // The toolbar's event_id search: Ctrl+F from anywhere.
+    auto *toolbar = addToolBar(tr("Search"));
+    toolbar->setObjectName(QStringLiteral("mainToolbar"));
+    toolbar->setMovable(false);
+    m_traceSearch = new QLineEdit(toolbar);
+    m_traceSearch->setObjectName(QStringLiteral("traceSearch"));
+    m_traceSearch->setPlaceholderText(tr("Trace an event_id (Ctrl+F)"));
+    m_traceSearch->setClearButtonEnabled(true);
+    m_traceSearch->setMaximumWidth(420);
+    auto *spacer = new QWidget(toolbar);
+    spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    toolbar->addWidget(spacer);
+    toolbar->addWidget(m_traceSearch);
+    auto *find = new QAction(tr("Trace an event_id"), this);
+    find->setObjectName(QStringLiteral("traceSearchAction"));
+    find->setShortcut(QKeySequence::Find);
+    find->setShortcutContext(Qt::ApplicationShortcut);
+    addAction(find);
+    connect(find, &QAction::triggered, this, [this] {
+        m_traceSearch->setFocus(Qt::ShortcutFocusReason);
+        m_traceSearch->selectAll();
+    });
+    connect(m_traceSearch, &QLineEdit::returnPressed, this, [this] { openTrace(m_traceSearch->text()); });
+
     connect(m_sidebar, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
 
     auto *splitter = new QSplitter(this);
@@ -135,6 +168,17 @@ MainWindow::MainWindow(QWidget *parent)
     m_replot.setInterval(40);
     connect(&m_replot, &QTimer::timeout, this, &MainWindow::replotVisible);
     m_replot.start();
+}
+
+void MainWindow::setTraceSource(models::TraceSource *source)
+{
+    m_trace->setSource(source);
+}
+
+void MainWindow::openTrace(const QString &eventId)
+{
+    showPage(m_pages->indexOf(m_trace));
+    m_trace->trace(eventId);
 }
 
 void MainWindow::showPage(int index)

@@ -16,12 +16,14 @@
 #include <QTimer>
 
 class QLabel;
+class QLineEdit;
 class QListWidget;
 class QStackedWidget;
 
 namespace idem::models {
 class ConnectionTableModel;
 class PartitionTableModel;
+class TraceSource;
 }
 
 namespace idem::ui {
@@ -29,6 +31,7 @@ namespace idem::ui {
 class FlowsPage;
 class HealthLight;
 class OverviewPage;
+class TracePage;
 
 class MainWindow final : public QMainWindow
 {
@@ -66,7 +69,14 @@ public:
     // Saves a PNG of the window as it is on screen now.
     bool saveScreenshot(const QString &path, QString *error);
 
+    // Where traces run (nullptr until a configuration is watched).
+    void setTraceSource(models::TraceSource *source);
+    // Opens the Trace page on `eventId` and starts tracing it.
+    void openTrace(const QString &eventId);
+
     FlowsPage *flowsPage() const { return m_flows; }
+    TracePage *tracePage() const { return m_trace; }
+    QLineEdit *traceSearch() const { return m_traceSearch; }
     OverviewPage *overviewPage() const { return m_overview; }
     const models::MetricHistory &history() const { return m_history; }
     void showPage(int index);
@@ -92,6 +102,8 @@ private:
     QStackedWidget *m_pages = nullptr;
     OverviewPage *m_overview = nullptr;
     FlowsPage *m_flows = nullptr;
+    TracePage *m_trace = nullptr;
+    QLineEdit *m_traceSearch = nullptr; // in the toolbar
     QLabel *m_message = nullptr;
     QHash<QString, HealthLight *> m_lights; // by "kind:name"
     QHash<QString, QLabel *> m_lightNames; // the name beside each light, by the same key

@@ -16,6 +16,7 @@
 #include "connectors/kafka/envelopedetectionservice.h"
 #include "connectors/kafka/kafkalog.h"
 #include "connectors/monitor/livemonitor.h"
+#include "connectors/trace/traceservice.h"
 #include "ui/dialogs/connectionsdialog.h"
 #include "ui/mainwindow.h"
 
@@ -115,7 +116,9 @@ int main(int argc, char *argv[])
          QStringLiteral("PATH")},
         {QStringLiteral("after"), QStringLiteral("Seconds to wait before --screenshot (default 10)."),
          QStringLiteral("SECONDS"), QStringLiteral("10")},
-        {QStringLiteral("page"), QStringLiteral("Page to open: overview, flows or connections (default: the last one)."),
+        {QStringLiteral("trace"), QStringLiteral("Trace this event_id once the configuration is loaded (opens the Trace page)."),
+         QStringLiteral("EVENT_ID")},
+        {QStringLiteral("page"), QStringLiteral("Page to open: overview, flows, connections or trace (default: the last one)."),
          QStringLiteral("NAME")},
     });
     app::processCommandLine(parser, app.arguments());
@@ -137,7 +140,8 @@ int main(int argc, char *argv[])
     if (demo && parser.isSet(QStringLiteral("config")))
         return app::fail(QStringLiteral("--demo and --config exclude each other: the demo writes its own configuration"), 2);
 
-    const QStringList pages{QStringLiteral("overview"), QStringLiteral("flows"), QStringLiteral("connections")};
+    const QStringList pages{QStringLiteral("overview"), QStringLiteral("flows"), QStringLiteral("connections"),
+                            QStringLiteral("trace")};
     const QString page = parser.value(QStringLiteral("page")).toLower();
     if (!page.isEmpty() && !pages.contains(page))
         return app::fail(QStringLiteral("--page must be one of %1, not \"%2\"").arg(pages.join(QStringLiteral(", ")), page), 2);
@@ -147,6 +151,8 @@ int main(int argc, char *argv[])
     if (!page.isEmpty())
         window.showPage(int(pages.indexOf(page)));
     std::unique_ptr<connectors::LiveMonitor> monitor;
+    std::unique_ptr<connectors::trace::TraceService> tracer;
+    bool traced = false;
     QString watchedPath; // the configuration file being watched, once open() succeeded
     int exitCode = 0;
 
@@ -201,6 +207,13 @@ int main(int argc, char *argv[])
             thresholds.insert(flow.name, flow.thresholds);
         window.setFlowThresholds(thresholds);
         monitor->start();
+        window.setTraceSource(nullptr);
+        tracer = std::make_unique<connectors::trace::TraceService>(*environment);
+        window.setTraceSource(tracer.get());
+        if (parser.isSet(QStringLiteral("trace")) && !traced) {
+            traced = true; // once, not again after the connections are edited
+            window.openTrace(parser.value(QStringLiteral("trace")));
+        }
         watchedPath = path;
         window.showMessage(QObject::tr("Watching %n flow(s)", nullptr, int(environment->flows.size())));
         log->info("watching environment {} of {}", environment->name.toStdString(), path.toStdString());

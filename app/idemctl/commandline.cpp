@@ -201,6 +201,11 @@ QList<QCommandLineOption> allCommandOptions()
          QStringLiteral("N"), QStringLiteral("2")},
         {QStringLiteral("interval"), QStringLiteral("Seconds between polls (default 2)."), QStringLiteral("SECONDS"),
          QStringLiteral("2")},
+        {QStringLiteral("from"), QStringLiteral("Start of the time window (ISO 8601, UTC unless a zone is given; or -30m, -2h, -1d)."),
+         QStringLiteral("TIME")},
+        {QStringLiteral("to"), QStringLiteral("End of the time window (as --from; default now)."), QStringLiteral("TIME")},
+        {QStringLiteral("budget"), QStringLiteral("Messages the scan reads at most, newest first (default 5000000)."),
+         QStringLiteral("N"), QStringLiteral("5000000")},
     };
 }
 

@@ -13,6 +13,7 @@ namespace idem::ctl {
 int lagCommand(const QCommandLineParser &parser);
 int healthCommand(const QCommandLineParser &parser);
 int deadLettersCommand(const QCommandLineParser &parser);
+int traceCommand(const QCommandLineParser &parser, const QString &eventId);
 int envelopeDetectCommand(const QCommandLineParser &parser, const QString &topic);
 
 } // namespace idem::ctl

@@ -86,6 +86,20 @@ QList<ctl::CommandSpec> commandTable()
                     QStringLiteral("0  done\n1  a cluster could not be read\n2  bad usage or configuration"),
                     QStringLiteral("idemctl deadletters --flow orders --newest 5000"),
                     noArguments(ctl::deadLettersCommand)},
+        CommandSpec{{QStringLiteral("trace")}, QStringLiteral("EVENT_ID"),
+                    QStringLiteral("follow one event_id across the flows' topics, consumer groups and stores, with a verdict"),
+                    {QStringLiteral("flow"), QStringLiteral("from"), QStringLiteral("to"), QStringLiteral("budget"),
+                     QStringLiteral("json")},
+                    QStringLiteral("event_id, found, flows[], hops[]: kind, system, topic, partition, offset, time, status,\n"
+                                   "  attempt, error, group (as they apply); scanned[] and not_scanned[]: topic, partition,\n"
+                                   "  from, to (offsets, to exclusive), reason (retention, budget, cancel, deadline,\n"
+                                   "  location_known, error); steps[]; verdict {code, text}"),
+                    QStringLiteral("0  found\n1  error: a system could not be read, nothing found\n2  bad usage or configuration\n"
+                                   "3  not found"),
+                    QStringLiteral("idemctl trace orders-3-1200 --flow orders --from 2026-12-01T09:00Z --to 2026-12-01T10:00Z --json"),
+                    [](const QCommandLineParser &parser, const QStringList &args) {
+                        return ctl::traceCommand(parser, args.first());
+                    }},
         CommandSpec{{QStringLiteral("envelope"), QStringLiteral("detect")}, QStringLiteral("TOPIC"),
                     QStringLiteral("sample TOPIC and propose its envelope preset, with evidence"),
                     {QStringLiteral("cluster"), QStringLiteral("bootstrap"), QStringLiteral("samples"), QStringLiteral("json")},

@@ -11,6 +11,7 @@
 #include "connectors/kafka/kafkaproducer.h"
 #include "connectors/kafka/kafkareader.h"
 #include "connectors/kafka/mockkafka.h"
+#include "tests/bench/benchtopic.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -42,53 +43,13 @@ int main(int argc, char *argv[])
         return 2;
     }
 
-    auto kafka = MockKafka::start(3);
-    if (!kafka) {
-        std::fprintf(stderr, "%s\n", qPrintable(kafka.error()));
-        return 1;
-    }
-    const QString bootstrap = (*kafka)->bootstrapServers();
     const QString topic = QStringLiteral("bench.events");
-    if (auto created = (*kafka)->createTopic(topic, partitions); !created) {
-        std::fprintf(stderr, "%s\n", qPrintable(created.error()));
+    auto kafka = bench::startBenchTopic(topic, messages, partitions);
+    if (!kafka)
         return 1;
-    }
+    const QString bootstrap = kafka->bootstrapServers();
     const KafkaProperties properties{{QStringLiteral("bootstrap.servers"), bootstrap}};
-
     QElapsedTimer timer;
-    timer.start();
-    {
-        auto producer = KafkaProducer::create(properties, {{QStringLiteral("linger.ms"), QStringLiteral("20")},
-                                                           {QStringLiteral("batch.num.messages"), QStringLiteral("10000")},
-                                                           {QStringLiteral("queue.buffering.max.messages"), QStringLiteral("500000")}});
-        if (!producer) {
-            std::fprintf(stderr, "%s\n", qPrintable(producer.error()));
-            return 1;
-        }
-        const PollControl control = PollControl::within(10min);
-        models::RawMessage m;
-        m.topic = topic;
-        for (qint64 i = 0; i < messages; ++i) {
-            const QByteArray id = "ID-" + QByteArray::number(i);
-            m.partition = int(i % partitions);
-            m.key = QByteArray::number(i);
-            m.value = "{\"event_id\":\"" + id + "\",\"n\":" + QByteArray::number(i) + "}";
-            m.headers = {{"event_id", id}};
-            if (auto sent = (*producer)->produce(m, control); !sent) {
-                std::fprintf(stderr, "%s\n", qPrintable(sent.error()));
-                return 1;
-            }
-            if (i % 10000 == 0) {
-                (*producer)->serve();
-                (*producer)->takeDeliveries();
-            }
-        }
-        if (auto flushed = (*producer)->flush(control); !flushed) {
-            std::fprintf(stderr, "%s\n", qPrintable(flushed.error()));
-            return 1;
-        }
-    }
-    std::printf("produced %lld messages over %d partitions in %lld ms\n", messages, partitions, timer.elapsed());
 
     KafkaProperties overrides;
     for (const QString &kv : qEnvironmentVariable("BENCH_READER_PROPS").split(u',', Qt::SkipEmptyParts))
@@ -121,22 +82,12 @@ int main(int argc, char *argv[])
                 withId, readerMs, read.messages.size() * 1000.0 / std::max<qint64>(1, readerMs),
                 read.complete() ? "" : qPrintable(QStringLiteral("; not complete: ") + read.describeGaps()));
 
-    const QString kcat = QStandardPaths::findExecutable(QStringLiteral("kcat"));
-    if (kcat.isEmpty()) {
-        std::printf("kcat: not installed, no comparison\n");
+    QByteArray counted;
+    const qint64 kcatMs = bench::timeKcat(bootstrap, topic, qEnvironmentVariable("BENCH_KCAT_ARGS"), QStringLiteral("grep -c ID"),
+                                          &counted);
+    if (kcatMs < 0)
         return 0;
-    }
-    QProcess p;
-    timer.restart();
-    p.start(QStringLiteral("/bin/sh"),
-            {QStringLiteral("-c"), QStringLiteral("'%1' %4 -C -b '%2' -t '%3' -e -o beginning -f '%h %k\\n' -q | grep -c ID")
-                                       .arg(kcat, bootstrap, topic, qEnvironmentVariable("BENCH_KCAT_ARGS"))});
-    if (!p.waitForFinished(600000)) {
-        std::printf("kcat: did not finish within 10 minutes\n");
-        return 0;
-    }
-    const qint64 kcatMs = timer.elapsed();
-    const qint64 kcatCount = QString::fromUtf8(p.readAllStandardOutput()).trimmed().toLongLong();
+    const qint64 kcatCount = QString::fromUtf8(counted).trimmed().toLongLong();
     std::printf("kcat | grep -c ID: %lld messages in %lld ms (%.0f msg/s)\n", kcatCount, kcatMs,
                 kcatCount * 1000.0 / std::max<qint64>(1, kcatMs));
     std::printf("ratio KafkaReader/kcat time: %.2f\n", double(readerMs) / double(std::max<qint64>(1, kcatMs)));

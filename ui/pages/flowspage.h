@@ -65,6 +65,10 @@ public:
 
     static QList<qint64> rangesMs();
 
+signals:
+    // A failure's example event_id was double-clicked: trace it.
+    void traceRequested(const QString &eventId);
+
 private:
     void updateSeries();
     void updateDeadLetters();

@@ -1,0 +1,50 @@
+#pragma once
+
+// Does a record carry a given event_id? Decides it the way the envelope
+// decoder would (the first source of the flow's event_id spec that the record
+// has wins), at scan speed: headers and the key are compared first; a
+// payload is looked at only when its bytes contain the event_id at all, and
+// then read with simdjson's On-Demand API at the spec's JSON pointer, without
+// building a document. Sources other than headers, the key and a JSON pointer
+// (CloudEvents attributes, data pointers) go through the full decoder, for
+// records holding the event_id's bytes only.
+//
+// Known limit: an event_id written in the payload with JSON escapes (\u00e9
+// for é) is not found by the byte search.
+//
+// Not thread-safe (it keeps a parser); one matcher per scanning thread.
+
+#include "models/envelope/envelope.h"
+#include "models/envelope/presets.h"
+#include "models/envelope/rawmessage.h"
+
+#include <QByteArray>
+#include <QByteArrayMatcher>
+
+#include <memory>
+
+namespace idem::connectors::trace {
+
+class EventMatcher final
+{
+public:
+    EventMatcher(models::EnvelopeSpec spec, const QString &eventId);
+    ~EventMatcher();
+    EventMatcher(const EventMatcher &) = delete;
+    EventMatcher &operator=(const EventMatcher &) = delete;
+
+    bool matches(const models::RawMessage &message);
+
+private:
+    enum class Answer { Absent, Yes, No };
+    Answer payloadPointer(const QByteArray &payload, const std::string &pointer);
+
+    models::EnvelopeSpec m_spec;
+    QByteArray m_id;
+    QByteArrayMatcher m_finder;
+    std::vector<std::string> m_pointers; // by alternative, for payload sources
+    struct Parser;
+    std::unique_ptr<Parser> m_parser;
+};
+
+} // namespace idem::connectors::trace

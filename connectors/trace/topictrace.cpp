@@ -1,0 +1,445 @@
+#include "connectors/trace/topictrace.h"
+
+#include "connectors/kafka/kafkareader.h"
+#include "connectors/kafka/lagpoller.h"
+#include "connectors/trace/eventmatcher.h"
+#include "models/core/untrustedtext.h"
+#include "models/envelope/presets.h"
+
+#include <QLocale>
+
+#include <atomic>
+#include <thread>
+
+namespace idem::connectors::trace {
+
+namespace {
+
+using kafka::KafkaReader;
+using kafka::OffsetRange;
+using kafka::ReadStop;
+using models::NotScannedReason;
+using models::TraceStep;
+
+enum class Role { Source, Retry, DeadLetter };
+
+struct Partition
+{
+    const models::FlowConfig *flow = nullptr;
+    Role role = Role::Source;
+    QString topic;
+    int partition = 0;
+    qint64 low = -1;
+    qint64 high = -1;
+    qint64 from = 0; // the range to read
+    qint64 to = 0;
+};
+
+NotScannedReason reasonFor(ReadStop stop)
+{
+    switch (stop) {
+    case ReadStop::Budget:
+        return NotScannedReason::Budget;
+    case ReadStop::Cancelled:
+        return NotScannedReason::Cancelled;
+    case ReadStop::Deadline:
+        return NotScannedReason::Deadline;
+    default:
+        return NotScannedReason::Error;
+    }
+}
+
+QString count(qint64 n)
+{
+    return QLocale::c().toString(n).replace(QLatin1Char(','), QChar(0x202F));
+}
+
+models::TraceHop hopFor(const models::RawMessage &raw, Role role, const models::DecodedEnvelope &env)
+{
+    models::TraceHop hop;
+    hop.kind = role == Role::Source ? models::HopKind::Produced
+        : role == Role::Retry       ? models::HopKind::Retried
+                                    : models::HopKind::DeadLettered;
+    hop.system = raw.topic;
+    hop.topic = raw.topic;
+    hop.partition = raw.partition;
+    hop.offset = raw.offset;
+    if (raw.timestampMs >= 0)
+        hop.time = QDateTime::fromMSecsSinceEpoch(raw.timestampMs, Qt::UTC);
+    if (env.attempt)
+        hop.attempt = int(*env.attempt);
+    hop.error = models::capUntrusted(env.error);
+    hop.group = models::capUntrusted(env.consumerGroup);
+    if (role != Role::Source && !env.originalTopic.isEmpty()) {
+        hop.detail = QStringLiteral("from %1").arg(models::capUntrusted(env.originalTopic));
+        if (env.originalPartition && env.originalOffset)
+            hop.detail += QStringLiteral(" %1@%2").arg(*env.originalPartition).arg(*env.originalOffset);
+    }
+    models::RawMessage kept = raw;
+    hop.payloadBytes = raw.value ? raw.value->size() : 0;
+    if (kept.value && kept.value->size() > models::kMaxRecordPayload)
+        kept.value->truncate(models::kMaxRecordPayload);
+    hop.record = std::move(kept);
+    return hop;
+}
+
+// Shares `budget` among ranges, newest records first: small ranges whole, the
+// rest an equal share each (water-filling). Returns the count to read per range.
+QList<qint64> shareBudget(const QList<qint64> &sizes, qint64 budget)
+{
+    QList<qint64> share(sizes.size(), 0);
+    QList<int> order(sizes.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](int a, int b) { return sizes[a] < sizes[b]; });
+    qint64 left = budget;
+    for (qsizetype i = 0; i < order.size(); ++i) {
+        const qint64 fair = left / (order.size() - i);
+        share[order[i]] = std::min(sizes[order[i]], fair);
+        left -= share[order[i]];
+    }
+    return share;
+}
+
+struct Scan
+{
+    KafkaReader &reader;
+    const kafka::KnownWatermarks &known;
+    const TopicTraceOptions &options;
+    const PollControl &control;
+    TopicTrace &out;
+    QHash<QString, EventMatcher *> matchers; // by topic
+    QHash<QString, Role> roles;
+    QHash<QString, const models::EnvelopeSpec *> specs;
+    QList<models::RawMessage> found;
+
+    void run(QList<OffsetRange> pending, const StepReport &report, const QString &step)
+    {
+        qint64 total = 0;
+        for (const OffsetRange &r : pending)
+            total += r.to - r.from;
+        qint64 read = 0;
+        report(step, TraceStep::State::Running, QStringLiteral("0 of %1 messages").arg(count(total)), -1);
+        while (!pending.isEmpty()) {
+            const kafka::ReadResult result = reader.read(pending, options.chunk, control, known);
+            for (const models::RawMessage &m : result.messages) {
+                EventMatcher *matcher = matchers.value(m.topic);
+                if (matcher && matcher->matches(m))
+                    found.append(m);
+            }
+            read += result.messages.size();
+            out.messagesScanned += result.messages.size();
+            QList<OffsetRange> next;
+            for (const kafka::RangeOutcome &o : result.ranges) {
+                const OffsetRange &r = o.range;
+                if (o.pastRetention())
+                    out.notScanned.append({r.topic, r.partition, r.from, o.readFrom, NotScannedReason::Retention,
+                                           QStringLiteral("deleted while the trace ran")});
+                if (o.readTo > o.readFrom)
+                    out.scanned.append({r.topic, r.partition, o.readFrom, o.readTo});
+                if (o.readTo >= r.to || o.stop == ReadStop::None || o.stop == ReadStop::BeyondEnd)
+                    continue;
+                if (o.stop == ReadStop::Budget && !control.shouldStop()) {
+                    next.append({r.topic, r.partition, std::max(o.readTo, o.readFrom), r.to});
+                    continue;
+                }
+                const ReadStop why = o.stop == ReadStop::Budget ? (control.isCancelled() ? ReadStop::Cancelled : ReadStop::Deadline) : o.stop;
+                out.notScanned.append({r.topic, r.partition, std::max(o.readTo, o.readFrom), r.to, reasonFor(why),
+                                       o.error.isEmpty() ? kafka::describe(why) : o.error});
+            }
+            pending = next;
+            const int percent = total > 0 ? int(std::min<qint64>(100, read * 100 / total)) : 100;
+            report(step, TraceStep::State::Running,
+                   QStringLiteral("%1 of %2 messages (%3 %)").arg(count(read), count(total)).arg(percent), percent);
+        }
+        const TraceStep::State state = control.isCancelled() ? TraceStep::State::Cancelled
+            : control.expired()                              ? TraceStep::State::TimedOut
+                                                             : TraceStep::State::Done;
+        report(step, state, QStringLiteral("%1 of %2 messages read").arg(count(read), count(total)),
+               total > 0 ? int(std::min<qint64>(100, read * 100 / total)) : 100);
+    }
+};
+
+// The first offset at or after `timestampMs` of each partition, several
+// readers in parallel (the mock cluster answers time lookups with -1, so each
+// is a binary search of single-record reads).
+QList<Result<qint64>> lookUpTimes(const kafka::KafkaProperties &properties, const QList<Partition> &parts,
+                                  const QList<qint64> &times, int threads, const PollControl &control)
+{
+    QList<Result<qint64>> answers(parts.size(), Result<qint64>(makeError(QStringLiteral("not looked up"))));
+    std::atomic_int next{0};
+    auto work = [&] {
+        KafkaReader reader(properties);
+        for (int i = next++; i < parts.size(); i = next++) {
+            if (times[i] < 0)
+                answers[i] = parts[i].high;
+            else
+                answers[i] = reader.offsetForTime(parts[i].topic, parts[i].partition, times[i], control);
+        }
+    };
+    std::vector<std::thread> pool;
+    const int n = std::clamp(int(parts.size()), 1, std::max(1, threads));
+    for (int t = 1; t < n; ++t)
+        pool.emplace_back(work);
+    work();
+    for (auto &t : pool)
+        t.join();
+    return answers;
+}
+
+} // namespace
+
+TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<models::FlowConfig> &flows,
+                       const models::TraceQuery &query, const TopicTraceOptions &options, const PollControl &control,
+                       const StepReport &report)
+{
+    TopicTrace out;
+    const QString groupsStep = QStringLiteral("offsets and groups on %1").arg(cluster.name);
+    const QString windowStep = QStringLiteral("time window on %1").arg(cluster.name);
+    const QString sideStep = QStringLiteral("scan retry and dead-letter topics");
+    const QString knownStep = QStringLiteral("read known locations");
+    const QString sourceStep = QStringLiteral("scan source topics");
+    auto properties = kafka::clusterProperties(cluster);
+    if (!properties) {
+        out.error = QStringLiteral("cluster %1: %2").arg(cluster.name, properties.error());
+        report(groupsStep, TraceStep::State::Failed, out.error, -1);
+        return out;
+    }
+
+    // Watermarks of every partition of the flows' topics and the groups'
+    // committed offsets, in one lag poll.
+    report(groupsStep, TraceStep::State::Running, {}, -1);
+    kafka::LagReader lag(cluster, flows, std::chrono::seconds(10));
+    PollControl lagControl = control;
+    if (lagControl.deadline.isForever() || lagControl.deadline.remainingTime() > 10000)
+        lagControl.deadline = QDeadlineTimer(std::chrono::seconds(10));
+    const models::LagSnapshot snapshot = lag.poll(lagControl);
+    if (snapshot.health.state == models::HealthState::Down || snapshot.topics.isEmpty()) {
+        out.error = QStringLiteral("could not read cluster %1: %2")
+                        .arg(cluster.name, snapshot.health.detail.isEmpty() ? QStringLiteral("no topics answered") : snapshot.health.detail);
+        report(groupsStep, control.isCancelled() ? TraceStep::State::Cancelled : TraceStep::State::Failed, out.error, -1);
+        for (const models::FlowConfig &flow : flows) {
+            QStringList topics = flow.topics + flow.retryTopics;
+            if (!flow.deadLetterTopic.isEmpty())
+                topics << flow.deadLetterTopic;
+            for (const QString &t : topics)
+                out.notScanned.append({t, -1, -1, -1, control.isCancelled() ? NotScannedReason::Cancelled : NotScannedReason::Error, out.error});
+        }
+        return out;
+    }
+    if (!snapshot.problems.isEmpty())
+        out.groupsNote = snapshot.problems.join(QStringLiteral("; "));
+    report(groupsStep, TraceStep::State::Done,
+           QStringLiteral("%1 partitions, %2 committed offsets%3")
+               .arg(snapshot.topics.size())
+               .arg(snapshot.partitions.size())
+               .arg(out.groupsNote.isEmpty() ? QString() : QStringLiteral("; ") + out.groupsNote),
+           -1);
+
+    QList<Partition> parts;
+    kafka::KnownWatermarks known;
+    for (const models::TopicPartitionMarks &m : snapshot.topics) {
+        const models::FlowConfig *flow = nullptr;
+        for (const models::FlowConfig &f : flows) {
+            if (f.name == m.flow)
+                flow = &f;
+        }
+        if (!flow || m.low < 0 || m.high < 0)
+            continue;
+        bool seen = false;
+        for (const Partition &p : std::as_const(parts))
+            seen = seen || (p.topic == m.topic && p.partition == m.partition);
+        if (seen)
+            continue;
+        const Role role = m.role == models::TopicPartitionMarks::Role::Source ? Role::Source
+            : m.role == models::TopicPartitionMarks::Role::Retry             ? Role::Retry
+                                                                              : Role::DeadLetter;
+        parts.append({flow, role, m.topic, m.partition, m.low, m.high, m.low, m.high});
+        known.insert({m.topic, m.partition}, {{m.topic, m.partition}, m.low, m.high, {}});
+    }
+
+    // The window as offsets.
+    if (query.from.isValid() || query.to.isValid()) {
+        report(windowStep, TraceStep::State::Running, QStringLiteral("%1 partitions").arg(parts.size()), -1);
+        QList<qint64> fromTimes, toTimes;
+        for (int i = 0; i < parts.size(); ++i) {
+            fromTimes << (query.from.isValid() ? query.from.toMSecsSinceEpoch() : -1);
+            toTimes << (query.to.isValid() ? query.to.toMSecsSinceEpoch() : -1);
+        }
+        // Both ends in one pass: the lookups of all partitions share the pool.
+        QList<Partition> both = parts + parts;
+        const auto answers = lookUpTimes(properties.value(), both, fromTimes + toTimes, options.lookupThreads, control);
+        QStringList failures;
+        for (int i = 0; i < parts.size(); ++i) {
+            Partition &p = parts[i];
+            const auto &from = answers[i];
+            const auto &to = answers[i + parts.size()];
+            if (!from || !to) {
+                const QString why = !from ? from.error() : to.error();
+                failures << why;
+                out.notScanned.append({p.topic, p.partition, p.low, p.high,
+                                       control.isCancelled() ? NotScannedReason::Cancelled
+                                           : control.expired() ? NotScannedReason::Deadline
+                                                               : NotScannedReason::Error,
+                                       QStringLiteral("the window's offsets are unknown: %1").arg(why)});
+                p.from = p.to = -1;
+                continue;
+            }
+            p.from = query.from.isValid() ? from.value() : p.low;
+            p.to = query.to.isValid() ? to.value() : p.high;
+        }
+        report(windowStep, failures.isEmpty() ? TraceStep::State::Done : TraceStep::State::Failed,
+               failures.isEmpty() ? QStringLiteral("%1 partitions").arg(parts.size()) : failures.first(), -1);
+    }
+    // Records deleted before the window's start (or before the log's start
+    // without a window) could have been the event.
+    for (const Partition &p : std::as_const(parts)) {
+        if (p.from >= 0 && p.from == p.low && p.low > 0)
+            out.notScanned.append({p.topic, p.partition, 0, p.low, NotScannedReason::Retention,
+                                   QStringLiteral("deleted by retention")});
+    }
+
+    // The budget, newest records first.
+    {
+        QList<qint64> sizes;
+        for (const Partition &p : std::as_const(parts))
+            sizes << std::max<qint64>(0, p.to - p.from);
+        const QList<qint64> share = shareBudget(sizes, options.messageBudget);
+        for (int i = 0; i < parts.size(); ++i) {
+            Partition &p = parts[i];
+            if (share[i] < sizes[i]) {
+                const qint64 start = p.to - share[i];
+                out.notScanned.append({p.topic, p.partition, p.from, start, NotScannedReason::Budget,
+                                       QStringLiteral("the scan reads at most %1 messages").arg(count(options.messageBudget))});
+                p.from = start;
+            }
+        }
+    }
+
+    // Matchers: the flow's envelope on its source topics, the dead-letter
+    // envelope on its retry and dead-letter topics.
+    std::vector<std::unique_ptr<EventMatcher>> matchers;
+    std::vector<std::unique_ptr<models::EnvelopeSpec>> specs;
+    KafkaReader reader(properties.value());
+    Scan scan{reader, known, options, control, out, {}, {}, {}, {}};
+    for (const models::FlowConfig &flow : flows) {
+        auto source = models::makeEnvelopeSpec(flow.envelope.preset, flow.envelope.fields);
+        auto side = models::makeEnvelopeSpec(flow.deadLetterEnvelope.preset, flow.deadLetterEnvelope.fields);
+        if (!side)
+            side = source;
+        if (!source) {
+            out.error = QStringLiteral("flow %1: %2").arg(flow.name, source.error());
+            return out;
+        }
+        specs.push_back(std::make_unique<models::EnvelopeSpec>(source.value()));
+        const models::EnvelopeSpec *sourceSpec = specs.back().get();
+        specs.push_back(std::make_unique<models::EnvelopeSpec>(side.value()));
+        const models::EnvelopeSpec *sideSpec = specs.back().get();
+        auto add = [&](const QString &topic, Role role) {
+            if (scan.matchers.contains(topic))
+                return;
+            const models::EnvelopeSpec *spec = role == Role::Source ? sourceSpec : sideSpec;
+            matchers.push_back(std::make_unique<EventMatcher>(*spec, query.eventId));
+            scan.matchers.insert(topic, matchers.back().get());
+            scan.roles.insert(topic, role);
+            scan.specs.insert(topic, spec);
+        };
+        for (const QString &t : flow.topics)
+            add(t, Role::Source);
+        for (const QString &t : flow.retryTopics)
+            add(t, Role::Retry);
+        if (!flow.deadLetterTopic.isEmpty())
+            add(flow.deadLetterTopic, Role::DeadLetter);
+    }
+
+    auto rangesOf = [&](bool source) {
+        QList<OffsetRange> ranges;
+        for (const Partition &p : std::as_const(parts)) {
+            if ((p.role == Role::Source) == source && p.from >= 0 && p.to > p.from)
+                ranges.append({p.topic, p.partition, p.from, p.to});
+        }
+        return ranges;
+    };
+    auto addHop = [&](const models::RawMessage &m) {
+        for (const models::TraceHop &h : std::as_const(out.hops)) {
+            if (h.topic == m.topic && h.partition == m.partition && h.offset == m.offset)
+                return;
+        }
+        const Role role = scan.roles.value(m.topic, Role::Source);
+        out.hops.append(hopFor(m, role, models::decode(m, *scan.specs.value(m.topic))));
+    };
+
+    // 1. Retry and dead-letter topics, then the originals they name.
+    scan.run(rangesOf(false), report, sideStep);
+    for (const models::RawMessage &m : std::as_const(scan.found))
+        addHop(m);
+    QList<OffsetRange> origins;
+    for (const models::RawMessage &m : std::as_const(scan.found)) {
+        const models::DecodedEnvelope env = models::decode(m, *scan.specs.value(m.topic));
+        if (env.originalTopic.isEmpty() || !env.originalPartition || !env.originalOffset)
+            continue;
+        if (scan.roles.value(env.originalTopic, Role::Retry) != Role::Source)
+            continue;
+        const OffsetRange r{env.originalTopic, *env.originalPartition, *env.originalOffset, *env.originalOffset + 1};
+        bool dup = false;
+        for (const OffsetRange &o : std::as_const(origins))
+            dup = dup || (o.topic == r.topic && o.partition == r.partition && o.from == r.from);
+        if (!dup)
+            origins.append(r);
+    }
+    if (!origins.isEmpty() && !control.shouldStop()) {
+        report(knownStep, TraceStep::State::Running, QStringLiteral("%1 locations").arg(origins.size()), -1);
+        kafka::ReadResult outcome;
+        const auto records = reader.readEach(origins, control, &outcome, known);
+        int verified = 0;
+        for (const OffsetRange &o : std::as_const(origins)) {
+            const auto it = records.find({o.topic, o.partition, o.from});
+            if (it == records.end() || it->offset != o.from)
+                continue;
+            EventMatcher *matcher = scan.matchers.value(o.topic);
+            if (matcher && matcher->matches(*it)) {
+                addHop(*it);
+                ++verified;
+            }
+        }
+        report(knownStep, TraceStep::State::Done,
+               QStringLiteral("%1 of %2 locations hold the event").arg(verified).arg(origins.size()), -1);
+    }
+
+    // 2. The source topics: a known location pins one copy, but only the scan
+    // finds a second (a duplicate send, a redelivery by the producer).
+    scan.found.clear();
+    scan.run(rangesOf(true), report, sourceStep);
+    for (const models::RawMessage &m : std::as_const(scan.found))
+        addHop(m);
+
+    // Groups that committed past each copy on a source topic.
+    QList<models::TraceHop> consumed;
+    for (const models::TraceHop &copy : std::as_const(out.hops)) {
+        if (copy.kind != models::HopKind::Produced)
+            continue;
+        for (const models::PartitionLag &p : snapshot.partitions) {
+            if (p.topic != copy.topic || p.partition != copy.partition || p.committed <= copy.offset)
+                continue;
+            models::TraceHop hop;
+            hop.kind = models::HopKind::Consumed;
+            hop.system = p.group;
+            hop.group = p.group;
+            hop.topic = copy.topic;
+            hop.partition = copy.partition;
+            hop.offset = copy.offset;
+            hop.time = copy.time; // Kafka keeps no commit time: shown after the copy
+            hop.detail = QStringLiteral("committed offset %1").arg(p.committed);
+            consumed.append(hop);
+        }
+    }
+    out.hops += consumed;
+    // Partitions with nothing in the window were looked at too.
+    for (const Partition &p : std::as_const(parts)) {
+        if (p.from >= 0 && p.to <= p.from)
+            out.scanned.append({p.topic, p.partition, p.from, p.from});
+    }
+    out.scanned = models::mergeRanges(out.scanned);
+    return out;
+}
+
+} // namespace idem::connectors::trace
