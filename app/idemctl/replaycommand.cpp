@@ -103,29 +103,22 @@ int replayCommand(const QCommandLineParser &parser, const QString &action, const
                 return app::fail(parsed.error(), ExitUsage);
             addresses = *parsed;
         }
-        auto items = connectors::ops::collectItems(env, *flow, addresses, parser.value(QStringLiteral("failure")),
-                                                   parser.value(QStringLiteral("newest")).toLongLong(),
+        auto made = connectors::ops::requestReplay(env, store, flow->name, addresses,
+                                                   parser.value(QStringLiteral("failure")),
+                                                   parser.value(QStringLiteral("newest")).toLongLong(), reason,
                                                    parser.value(QStringLiteral("target-topic")), control);
-        if (!items)
-            return app::fail(items.error(), ExitUnreachable);
-        if (auto dry = connectors::ops::dryRun(env, *flow, *items, control); !dry)
-            return app::fail(dry.error(), ExitUnreachable);
-        auto id = store.request(flow->name, reason, *items, parser.value(QStringLiteral("target-topic")), control);
-        if (!id)
-            return failed(store, id.error());
-        int skip = 0;
-        for (const auto &i : *items)
-            skip += i.dryRunSkip ? 1 : 0;
+        if (!made)
+            return failed(store, made.error());
         if (json)
-            printJson({{QStringLiteral("id"), *id}, {QStringLiteral("items"), items->size()},
-                       {QStringLiteral("send"), items->size() - skip}, {QStringLiteral("skip"), skip}});
+            printJson({{QStringLiteral("id"), made->id}, {QStringLiteral("items"), made->items},
+                       {QStringLiteral("send"), made->items - made->skip}, {QStringLiteral("skip"), made->skip}});
         else
             printText(QStringLiteral("replay request %1: %2 items, dry run: %3 to send, %4 already processed (skipped "
                                      "unless an approver overrides); awaits another person's approval\n")
-                          .arg(*id)
-                          .arg(items->size())
-                          .arg(items->size() - skip)
-                          .arg(skip));
+                          .arg(made->id)
+                          .arg(made->items)
+                          .arg(made->items - made->skip)
+                          .arg(made->skip));
         return ExitDone;
     }
     if (action == QLatin1String("list")) {
@@ -159,42 +152,21 @@ int replayCommand(const QCommandLineParser &parser, const QString &action, const
     const QString comment = action == QLatin1String("run") ? QString() : parser.value(QStringLiteral("comment"));
     if (action == QLatin1String("approve") || action == QLatin1String("reject")) {
         const bool approve = action == QLatin1String("approve");
-        auto shown = store.show(*id, control);
-        if (!shown)
-            return failed(store, shown.error());
-        // The approver's own dry run, on the items as reviewed.
-        QMap<int, QPair<bool, QString>> dry;
-        if (approve) {
-            const models::FlowConfig *flow = env.flow(shown->request.flow);
-            if (!flow)
-                return app::fail(QStringLiteral("replay %1 is for flow %2, which environment %3 does not have")
-                                     .arg(*id)
-                                     .arg(shown->request.flow, env.name),
-                                 ExitUsage);
-            QList<models::ReplayItemSpec> specs;
-            for (const auto &i : shown->items)
-                specs << i.spec;
-            if (auto st = connectors::ops::dryRun(env, *flow, specs, control); !st)
-                return app::fail(st.error(), ExitUnreachable);
-            for (int n = 0; n < specs.size(); ++n)
-                dry.insert(shown->items[n].item, {specs[n].dryRunSkip, specs[n].dryRunReason});
-        }
-        auto decided = store.decide(*id, approve, shown->request.itemsHash, comment,
-                                    parser.isSet(QStringLiteral("override-processed")), dry, control);
+        auto decided = connectors::ops::decideReplay(env, store, *id, approve, {}, comment,
+                                                     parser.isSet(QStringLiteral("override-processed")), control);
         if (!decided)
             return failed(store, decided.error());
-        int skip = 0;
-        for (auto it = dry.cbegin(); it != dry.cend(); ++it)
-            skip += it->first ? 1 : 0;
+        const int skip = decided->skip;
+        const int items = decided->items;
         if (json)
-            printJson({{QStringLiteral("id"), *id}, {QStringLiteral("status"), *decided},
+            printJson({{QStringLiteral("id"), *id}, {QStringLiteral("status"), decided->status},
                        {QStringLiteral("dry_run_skip"), skip}});
         else
             printText(QStringLiteral("replay request %1 %2%3\n")
                           .arg(*id)
-                          .arg(*decided,
+                          .arg(decided->status,
                                approve ? QStringLiteral(" (dry run now: %1 to send, %2 already processed%3)")
-                                             .arg(dry.size() - skip)
+                                             .arg(items - skip)
                                              .arg(skip)
                                              .arg(parser.isSet(QStringLiteral("override-processed"))
                                                       ? QStringLiteral(", sent anyway")

@@ -1,6 +1,7 @@
 #include "connectors/ops/replayplanning.h"
 
 #include "connectors/kafka/kafkareader.h"
+#include "connectors/ops/replaystore.h"
 #include "connectors/postgres/pgconninfo.h"
 #include "connectors/postgres/pgsession.h"
 #include "models/envelope/envelope.h"
@@ -283,6 +284,62 @@ Result<QList<models::ReplayItemSpec>> collectItems(const models::EnvironmentConf
         items << item;
     }
     return items;
+}
+
+Result<PreparedRequest> requestReplay(const models::EnvironmentConfig &env, ReplayStore &store, const QString &flowName,
+                                      const QList<DeadLetterAddress> &addresses, const QString &failure, qint64 newest,
+                                      const QString &reason, const QString &targetTopic, const PollControl &control)
+{
+    const models::FlowConfig *flow = env.flow(flowName);
+    if (!flow)
+        return makeError(flowName.isEmpty() ? QStringLiteral("a replay request needs a flow")
+                                            : QStringLiteral("no flow %1 in environment %2").arg(flowName, env.name));
+    auto items = collectItems(env, *flow, addresses, failure, newest, targetTopic, control);
+    if (!items)
+        return makeError(items.error());
+    if (auto dry = dryRun(env, *flow, *items, control); !dry)
+        return makeError(dry.error());
+    auto id = store.request(flow->name, reason, *items, targetTopic, control);
+    if (!id)
+        return makeError(id.error());
+    PreparedRequest prepared{*id, int(items->size()), 0};
+    for (const auto &i : *items)
+        prepared.skip += i.dryRunSkip ? 1 : 0;
+    return prepared;
+}
+
+Result<Decided> decideReplay(const models::EnvironmentConfig &env, ReplayStore &store, qint64 id, bool approve,
+                             const QString &itemsHash, const QString &comment, bool overrideProcessed,
+                             const PollControl &control)
+{
+    auto shown = store.show(id, control);
+    if (!shown)
+        return makeError(shown.error());
+    Decided decided;
+    decided.items = shown->items.size();
+    QMap<int, QPair<bool, QString>> dry;
+    if (approve) {
+        const models::FlowConfig *flow = env.flow(shown->request.flow);
+        if (!flow)
+            return makeError(QStringLiteral("replay %1 is for flow %2, which environment %3 does not have")
+                                 .arg(id)
+                                 .arg(shown->request.flow, env.name));
+        QList<models::ReplayItemSpec> specs;
+        for (const auto &i : shown->items)
+            specs << i.spec;
+        if (auto st = dryRun(env, *flow, specs, control); !st)
+            return makeError(st.error());
+        for (int n = 0; n < specs.size(); ++n) {
+            dry.insert(shown->items[n].item, {specs[n].dryRunSkip, specs[n].dryRunReason});
+            decided.skip += specs[n].dryRunSkip ? 1 : 0;
+        }
+    }
+    auto status = store.decide(id, approve, itemsHash.isEmpty() ? shown->request.itemsHash : itemsHash, comment,
+                               overrideProcessed, dry, control);
+    if (!status)
+        return makeError(status.error());
+    decided.status = *status;
+    return decided;
 }
 
 } // namespace idem::connectors::ops

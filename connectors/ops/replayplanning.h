@@ -24,6 +24,8 @@ class PgSession;
 
 namespace idem::connectors::ops {
 
+class ReplayStore;
+
 // A dead letter by address, "topic:partition:offset".
 struct DeadLetterAddress
 {
@@ -72,6 +74,31 @@ Result<QList<models::ReplayItemSpec>> collectItems(const models::EnvironmentConf
                                                    const QList<DeadLetterAddress> &addresses, const QString &failure,
                                                    qint64 newest, const QString &targetTopic,
                                                    const PollControl &control);
+
+// A request as idemctl and the console make it: the items collected, the
+// dry run, then the request recorded as the store's signed-in person.
+struct PreparedRequest
+{
+    qint64 id = 0;
+    int items = 0;
+    int skip = 0; // the dry run found them processed
+};
+Result<PreparedRequest> requestReplay(const models::EnvironmentConfig &env, ReplayStore &store, const QString &flow,
+                                      const QList<DeadLetterAddress> &addresses, const QString &failure, qint64 newest,
+                                      const QString &reason, const QString &targetTopic, const PollControl &control);
+
+// A decision as idemctl and the console make it: for approval, the
+// approver's own dry run of the items as they are now; the decision names
+// `itemsHash` (what the person reviewed; empty: the items as read now).
+struct Decided
+{
+    QString status; // approved, rejected
+    int items = 0;
+    int skip = 0;
+};
+Result<Decided> decideReplay(const models::EnvironmentConfig &env, ReplayStore &store, qint64 id, bool approve,
+                             const QString &itemsHash, const QString &comment, bool overrideProcessed,
+                             const PollControl &control);
 
 // sha256 hex of a dead letter's value; empty for a tombstone.
 QString payloadHash(const std::optional<QByteArray> &value);
