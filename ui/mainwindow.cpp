@@ -153,7 +153,8 @@ void MainWindow::setSignedIn(const QString &text)
         m_signedIn = new QLabel(this);
         m_signedIn->setObjectName(QStringLiteral("signedIn"));
         m_signedIn->setTextFormat(Qt::PlainText);
-        statusBar()->addPermanentWidget(m_signedIn);
+        // First among the permanent widgets, left of the health lights.
+        statusBar()->insertPermanentWidget(1, m_signedIn);
     }
     m_signedIn->setText(tr("Signed in: %1").arg(text));
 }

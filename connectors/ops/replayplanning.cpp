@@ -318,7 +318,12 @@ Result<Decided> decideReplay(const models::EnvironmentConfig &env, ReplayStore &
     Decided decided;
     decided.items = shown->items.size();
     QMap<int, QPair<bool, QString>> dry;
-    if (approve) {
+    // Whom the database will refuse anyway gets its reason without a dry run first.
+    auto who = store.identity(control);
+    if (!who)
+        return makeError(who.error());
+    const bool mayDecide = models::decisionRefusal(shown->request, *who, QDateTime::currentDateTimeUtc()).isEmpty();
+    if (approve && mayDecide) {
         const models::FlowConfig *flow = env.flow(shown->request.flow);
         if (!flow)
             return makeError(QStringLiteral("replay %1 is for flow %2, which environment %3 does not have")

@@ -210,9 +210,28 @@ BEGIN
 END
 $$;
 
--- p_items: [{dlq_topic, dlq_partition, dlq_offset, event_id, target_topic,
--- key (base64, null for a null key), payload_hash, dry_run ('send'|'skip'),
--- dry_run_reason}]. Returns the new request's id.
+-- The items of a request, numbered in the order given: [{dlq_topic,
+-- dlq_partition, dlq_offset, event_id, target_topic, key (base64, null for
+-- a null key), payload_hash, dry_run ('send'|'skip'), dry_run_reason}];
+-- p_target_topic, when set, replaces every item's target topic.
+CREATE FUNCTION idem.insert_items(p_request bigint, p_target_topic text, p_items jsonb) RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_count integer;
+BEGIN
+    INSERT INTO idem.replay_item (request, item, dlq_topic, dlq_partition, dlq_offset, event_id, target_topic, key,
+                                  payload_hash, dry_run, dry_run_reason)
+    SELECT p_request, x.ordinality::integer, x.e->>'dlq_topic', (x.e->>'dlq_partition')::integer,
+           (x.e->>'dlq_offset')::bigint, x.e->>'event_id', coalesce(p_target_topic, x.e->>'target_topic'),
+           decode(x.e->>'key', 'base64'), coalesce(x.e->>'payload_hash', ''),
+           coalesce(x.e->>'dry_run', 'send'), x.e->>'dry_run_reason'
+    FROM jsonb_array_elements(p_items) WITH ORDINALITY AS x(e, ordinality);
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    RETURN v_count;
+END
+$$;
+
+-- p_items: see idem.insert_items. Returns the new request's id.
 CREATE FUNCTION idem.request_replay(p_flow text, p_reason text, p_items jsonb, p_target_topic text DEFAULT NULL,
                                     p_expires_in interval DEFAULT interval '24 hours') RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -237,15 +256,7 @@ BEGIN
     INSERT INTO idem.replay_request (flow, reason, target_topic, requested_by, expires_at, items_hash, item_count)
     VALUES (p_flow, p_reason, nullif(btrim(p_target_topic), ''), session_user, now() + p_expires_in, '', 0)
     RETURNING id INTO v_id;
-    INSERT INTO idem.replay_item (request, item, dlq_topic, dlq_partition, dlq_offset, event_id, target_topic, key,
-                                  payload_hash, dry_run, dry_run_reason)
-    SELECT v_id, x.ordinality::integer, x.e->>'dlq_topic', (x.e->>'dlq_partition')::integer,
-           (x.e->>'dlq_offset')::bigint, x.e->>'event_id',
-           coalesce(nullif(btrim(p_target_topic), ''), x.e->>'target_topic'),
-           decode(x.e->>'key', 'base64'), coalesce(x.e->>'payload_hash', ''),
-           coalesce(x.e->>'dry_run', 'send'), x.e->>'dry_run_reason'
-    FROM jsonb_array_elements(p_items) WITH ORDINALITY AS x(e, ordinality);
-    GET DIAGNOSTICS v_count = ROW_COUNT;
+    v_count := idem.insert_items(v_id, nullif(btrim(p_target_topic), ''), p_items);
     v_hash := idem.items_hash(v_id);
     UPDATE idem.replay_request SET items_hash = v_hash, item_count = v_count WHERE id = v_id;
     PERFORM idem.audit('requested', v_id, jsonb_build_object('flow', p_flow, 'reason', p_reason, 'items', v_count,
@@ -276,14 +287,7 @@ BEGIN
         PERFORM idem.refuse('a replay request needs at least one item');
     END IF;
     DELETE FROM idem.replay_item WHERE request = r.id;
-    INSERT INTO idem.replay_item (request, item, dlq_topic, dlq_partition, dlq_offset, event_id, target_topic, key,
-                                  payload_hash, dry_run, dry_run_reason)
-    SELECT r.id, x.ordinality::integer, x.e->>'dlq_topic', (x.e->>'dlq_partition')::integer,
-           (x.e->>'dlq_offset')::bigint, x.e->>'event_id', coalesce(r.target_topic, x.e->>'target_topic'),
-           decode(x.e->>'key', 'base64'), coalesce(x.e->>'payload_hash', ''),
-           coalesce(x.e->>'dry_run', 'send'), x.e->>'dry_run_reason'
-    FROM jsonb_array_elements(p_items) WITH ORDINALITY AS x(e, ordinality);
-    GET DIAGNOSTICS v_count = ROW_COUNT;
+    v_count := idem.insert_items(r.id, r.target_topic, p_items);
     v_hash := idem.items_hash(r.id);
     UPDATE idem.replay_request
     SET items_hash = v_hash, item_count = v_count, status = 'pending', approved_by = NULL, approved_at = NULL,

@@ -7,12 +7,15 @@
 // its chain check names the row a superuser edited; every change is notified.
 
 #include "connectors/ops/migrations.h"
+#include "connectors/ops/replayservice.h"
 #include "connectors/ops/replaystore.h"
 #include "connectors/postgres/localpostgres.h"
 #include "connectors/postgres/pgsession.h"
 
 #include <pqxx/pqxx>
 
+#include <QProcess>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <thread>
@@ -347,6 +350,47 @@ private slots:
         QVERIFY(check->checked > 5);
     }
 
+    // idemctl ops migrate and ops verify-audit, as the owner (password from a pgpass file).
+    void idemctlMigratesAndVerifies()
+    {
+        QTemporaryDir dir;
+        QFile pgpass(dir.filePath(QStringLiteral("pgpass")));
+        QVERIFY(pgpass.open(QIODevice::WriteOnly));
+        pgpass.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+        pgpass.write(QStringLiteral("127.0.0.1:%1:*:%2:%3\n127.0.0.1:%1:*:carol:%4\n")
+                         .arg(m_pg->port())
+                         .arg(m_pg->superuser(), m_pg->password(), m_passwords.value(QStringLiteral("carol")))
+                         .toUtf8());
+        pgpass.close();
+        QFile config(dir.filePath(QStringLiteral("idem.yaml")));
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write(QStringLiteral("version: 1\nenvironments:\n  test:\n    kafka:\n      main:\n        bootstrap.servers: 127.0.0.1:1\n"
+                                    "    ops:\n      connection: \"host=127.0.0.1 port=%1 dbname=idem_ops user=%2 passfile=%3\"\n")
+                         .arg(m_pg->port())
+                         .arg(m_pg->superuser(), pgpass.fileName())
+                         .toUtf8());
+        config.close();
+        auto ctl = [&](const QStringList &args, QString *out) {
+            QProcess p;
+            p.start(QStringLiteral(IDEMCTL), QStringList{QStringLiteral("--config"), config.fileName()} + args);
+            p.waitForFinished(60000);
+            *out = QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError());
+            return p.exitCode();
+        };
+        QString out;
+        QVERIFY2(ctl({QStringLiteral("ops"), QStringLiteral("migrate"), QStringLiteral("--json")}, &out) == 0, qPrintable(out));
+        QVERIFY2(out.contains(QStringLiteral("\"name\":\"0001_replays.sql\"")) && !out.contains(QStringLiteral("\"applied\":true")),
+                 qPrintable(out));
+        QCOMPARE(ctl({QStringLiteral("--user"), QStringLiteral("carol"), QStringLiteral("ops"), QStringLiteral("verify-audit")}, &out), 0);
+        QVERIFY2(out.contains(QStringLiteral("chain intact")), qPrintable(out));
+        // A viewer may not approve: exit 2 with the database's reason.
+        QCOMPARE(ctl({QStringLiteral("--user"), QStringLiteral("carol"), QStringLiteral("replay"), QStringLiteral("approve"),
+                      QStringLiteral("1")},
+                     &out),
+                 2);
+        QVERIFY2(out.contains(QStringLiteral("carol may not do this: it needs role idem_approver")), qPrintable(out));
+    }
+
     // Last: it breaks the chain on purpose.
     void chainCheckNamesTheRowASuperuserEdited()
     {
@@ -359,6 +403,81 @@ private slots:
         QVERIFY(!check->ok);
         QCOMPARE(check->firstBroken.value_or(-1), 3);
         QVERIFY2(check->detail.contains(QStringLiteral("audit row 3")), qPrintable(check->detail));
+    }
+
+    // Two consoles (each a ReplayService signed in as its person) see each
+    // other's requests and decisions within a second.
+    void twoConsolesSeeEachOtherWithinASecond()
+    {
+        auto console = [&](const QString &person) {
+            models::EnvironmentConfig env;
+            env.name = QStringLiteral("test");
+            env.ops = models::OpsDatabaseConfig{as(person)};
+            models::FlowConfig flow; // no stores: the approver's dry run sends everything
+            flow.name = QStringLiteral("orders");
+            env.flows << flow;
+            return std::make_unique<ops::ReplayService>(env, QStringList{});
+        };
+        auto alice = console(QStringLiteral("alice"));
+        auto bob = console(QStringLiteral("bob"));
+        QSignalSpy aliceWho(alice.get(), &models::ReplaySource::identityChanged);
+        QSignalSpy bobWho(bob.get(), &models::ReplaySource::identityChanged);
+        alice->signIn({});
+        bob->signIn({});
+        QTRY_COMPARE_WITH_TIMEOUT(aliceWho.size(), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(bobWho.size(), 1, 10000);
+        QCOMPARE(bobWho.at(0).at(0).value<models::OpsIdentity>().user, QStringLiteral("bob"));
+        QVERIFY(bobWho.at(0).at(1).toString().isEmpty());
+        QCOMPARE(bobWho.at(0).at(0).value<models::OpsIdentity>().roleText(), QStringLiteral("approver"));
+
+        qint64 id = 0;
+        auto sees = [&](ops::ReplayService &service, const QString &status) {
+            return [&service, &id, status] {
+                QSignalSpy spy(&service, &models::ReplaySource::requestsChanged);
+                QElapsedTimer timer;
+                timer.start();
+                while (timer.elapsed() < 5000) {
+                    if (!spy.wait(100))
+                        continue;
+                    for (const auto &r : spy.last().at(0).value<QList<models::ReplayRequest>>())
+                        if (r.id == id && r.status == status)
+                            return timer.elapsed();
+                }
+                return qint64(-1);
+            };
+        };
+        // bob's console learns of alice's request.
+        QElapsedTimer made;
+        {
+            auto waitBob = sees(*bob, QStringLiteral("pending"));
+            made.start();
+            id = newRequest(QStringLiteral("alice"));
+            QVERIFY(id > 0);
+            const qint64 ms = waitBob();
+            QVERIFY2(ms >= 0 && made.elapsed() < 1500, qPrintable(QString::number(made.elapsed())));
+            QVERIFY2(ms < 1000, qPrintable(QStringLiteral("bob saw it after %1 ms").arg(ms)));
+        }
+        // alice's console learns of bob's decision, made through his console.
+        {
+            auto waitAlice = sees(*alice, QStringLiteral("approved"));
+            QSignalSpy done(bob.get(), &models::ReplaySource::actionDone);
+            made.restart();
+            bob->decide(id, true, hashOf(id), QStringLiteral("ok"), false);
+            const qint64 ms = waitAlice();
+            QVERIFY2(ms >= 0 && ms < 1000, qPrintable(QStringLiteral("alice saw it after %1 ms").arg(ms)));
+            QTRY_COMPARE_WITH_TIMEOUT(done.size(), 1, 5000);
+            QVERIFY2(done.at(0).at(2).toBool(), qPrintable(done.at(0).at(4).toString()));
+        }
+        // A refusal through a console carries the database's reason.
+        {
+            QSignalSpy done(alice.get(), &models::ReplaySource::actionDone);
+            alice->decide(id, true, hashOf(id), {}, false);
+            QTRY_COMPARE_WITH_TIMEOUT(done.size(), 1, 5000);
+            QVERIFY(!done.at(0).at(2).toBool());
+            QVERIFY(done.at(0).at(3).toBool());
+            QVERIFY2(done.at(0).at(4).toString().contains(QStringLiteral("needs role idem_approver")),
+                     qPrintable(done.at(0).at(4).toString()));
+        }
     }
 
     void everyChangeIsNotified()

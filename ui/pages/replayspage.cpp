@@ -211,8 +211,10 @@ void ReplaysPage::applyRequests(const QList<models::ReplayRequest> &requests)
             m_seenPending.insert(r.id);
         }
     }
-    for (int b = 0; b < 3; ++b)
+    for (int b = 0; b < 3; ++b) {
         m_tabs->setTabText(b, QStringLiteral("%1 (%2)").arg(names[b]).arg(counts[b]));
+        m_tables[b]->resizeColumnsToContents();
+    }
     if (m_firstList && awaiting > 0)
         fresh << 0; // at sign-in: say how many await
     m_firstList = false;
@@ -223,6 +225,17 @@ void ReplaysPage::applyRequests(const QList<models::ReplayRequest> &requests)
                                           : tr("%1 replay requests await an approver").arg(awaiting));
     }
     emit awaitingApproval(awaiting);
+    // Nothing shown yet: the first request of the first bucket that has one.
+    if (m_details.request.id == 0 && m_selecting == 0) {
+        for (int b = 0; b < 3; ++b) {
+            if (m_tables[b]->rowCount() > 0) {
+                m_tabs->setCurrentIndex(b);
+                m_selecting = m_tables[b]->item(0, 0)->data(Qt::UserRole).toLongLong();
+                m_tables[b]->selectRow(0);
+                break;
+            }
+        }
+    }
     if (m_details.request.id > 0) {
         for (const auto &r : requests) {
             if (r.id == m_details.request.id)
@@ -236,6 +249,7 @@ void ReplaysPage::select(qint64 id)
 {
     if (id <= 0)
         return;
+    m_selecting = id;
     m_source->loadDetails(id);
 }
 

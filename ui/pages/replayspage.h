@@ -63,6 +63,7 @@ private:
     models::ReplayDetails m_details;
     QSet<qint64> m_seenPending;
     bool m_firstList = true;
+    qint64 m_selecting = 0; // asked for, details not arrived yet
 
     QLabel *m_who = nullptr;
     QComboBox *m_signInAs = nullptr;
