@@ -152,8 +152,9 @@ int replayCommand(const QCommandLineParser &parser, const QString &action, const
     const QString comment = action == QLatin1String("run") ? QString() : parser.value(QStringLiteral("comment"));
     if (action == QLatin1String("approve") || action == QLatin1String("reject")) {
         const bool approve = action == QLatin1String("approve");
+        const bool overrideProcessed = approve && parser.isSet(QStringLiteral("override-processed"));
         auto decided = connectors::ops::decideReplay(env, store, *id, approve, {}, comment,
-                                                     parser.isSet(QStringLiteral("override-processed")), control);
+                                                     overrideProcessed, control);
         if (!decided)
             return failed(store, decided.error());
         const int skip = decided->skip;
@@ -168,7 +169,7 @@ int replayCommand(const QCommandLineParser &parser, const QString &action, const
                                approve ? QStringLiteral(" (dry run now: %1 to send, %2 already processed%3)")
                                              .arg(items - skip)
                                              .arg(skip)
-                                             .arg(parser.isSet(QStringLiteral("override-processed"))
+                                             .arg(overrideProcessed
                                                       ? QStringLiteral(", sent anyway")
                                                       : QStringLiteral(", skipped"))
                                        : QString()));

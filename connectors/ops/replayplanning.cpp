@@ -10,6 +10,7 @@
 
 #include <QCryptographicHash>
 #include <QRegularExpression>
+#include <QSet>
 
 #include <pqxx/pqxx>
 
@@ -262,6 +263,9 @@ Result<QList<models::ReplayItemSpec>> collectItems(const models::EnvironmentConf
         }
     }
     QList<models::ReplayItemSpec> items;
+    // Each event once: the dead-letter copies several groups made of the same
+    // event (one per failing group) are one replay, which every group reads.
+    QSet<QPair<QString, QString>> events; // (event_id, target topic)
     for (const models::RawMessage *m : chosen) {
         const models::DecodedEnvelope e = models::decode(*m, *spec);
         models::ReplayItemSpec item;
@@ -281,6 +285,9 @@ Result<QList<models::ReplayItemSpec>> collectItems(const models::EnvironmentConf
                                  .arg(item.dlqAddress(), flow.name));
         item.key = m->key;
         item.payloadHash = payloadHash(m->value);
+        if (events.contains({item.eventId, item.targetTopic}))
+            continue;
+        events.insert({item.eventId, item.targetTopic});
         items << item;
     }
     return items;

@@ -68,8 +68,9 @@ Status dryRun(const models::EnvironmentConfig &env, const models::FlowConfig &fl
 // The items of a request: the dead letters at `addresses` (or, when
 // `failure` is set, the newest `newest` dead letters of the flow whose
 // failure group key or label equals it or whose error contains it), decoded
-// through the flow's dead-letter envelope. `targetTopic` overrides each
-// item's original topic.
+// through the flow's dead-letter envelope, one item per event (the copies of
+// an event that several groups dead-lettered are one item). `targetTopic`
+// overrides each item's original topic.
 Result<QList<models::ReplayItemSpec>> collectItems(const models::EnvironmentConfig &env, const models::FlowConfig &flow,
                                                    const QList<DeadLetterAddress> &addresses, const QString &failure,
                                                    qint64 newest, const QString &targetTopic,

@@ -15,6 +15,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
+#include <QUuid>
 #include <QtTest>
 
 #include <csignal>
@@ -254,6 +255,36 @@ private slots:
         const Ctl audit = ctl(QStringLiteral("carol"), {QStringLiteral("ops"), QStringLiteral("verify-audit"), QStringLiteral("--json")});
         QVERIFY2(audit.exit == 0, qPrintable(audit.out + audit.err));
         QVERIFY(audit.json.value(QStringLiteral("ok")).toBool());
+    }
+
+    void oneItemPerEventAndTheRequesterCancels()
+    {
+        // billing and shipping both dead-lettered the same event.
+        const Record model = readTopic(m_bootstrap, QStringLiteral("orders.events")).value(0);
+        const QByteArray eventId = QUuid::createUuid().toString(QUuid::WithoutBraces).toUtf8();
+        QList<idem::testsupport::OutgoingRecord> copies;
+        for (const char *group : {"billing", "shipping"}) {
+            idem::testsupport::OutgoingRecord out;
+            out.key = model.key;
+            out.value = model.payload;
+            out.partition = 1;
+            out.headers = {{QByteArray("event_id"), eventId}, {QByteArray("original_topic"), QByteArray("orders.events")},
+                           {QByteArray("consumer_group"), QByteArray(group)}, {QByteArray("error"), QByteArray("boom")}};
+            copies << out;
+        }
+        const qint64 from = idem::testsupport::watermarks(m_bootstrap, QStringLiteral("orders.dlq")).value(1).high;
+        idem::testsupport::produce(m_bootstrap, QStringLiteral("orders.dlq"), copies);
+        const qint64 id = request(QStringLiteral("both groups failed it"), 1, 0,
+                                  QStringLiteral("orders.dlq:1:%1,orders.dlq:1:%2").arg(from).arg(from + 1));
+        QVERIFY(id > 0);
+        const Ctl other = ctl(QStringLiteral("dave"), {QStringLiteral("replay"), QStringLiteral("cancel"), QString::number(id)});
+        QCOMPARE(other.exit, 2);
+        QVERIFY2(other.err.contains(QStringLiteral("only alice, who requested replay")), qPrintable(other.err));
+        const Ctl cancel = ctl(QStringLiteral("alice"), {QStringLiteral("replay"), QStringLiteral("cancel"), QString::number(id)});
+        QVERIFY2(cancel.exit == 0, qPrintable(cancel.err));
+        const Ctl listed = ctl(QStringLiteral("carol"), {QStringLiteral("replay"), QStringLiteral("list"), QStringLiteral("--status"),
+                                                         QStringLiteral("cancelled"), QStringLiteral("--json")});
+        QCOMPARE(listed.json.value(QStringLiteral("requests")).toArray().first().toObject().value(QStringLiteral("id")).toInteger(), id);
     }
 
     void cleanupTestCase()
