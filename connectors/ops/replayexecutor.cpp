@@ -360,6 +360,8 @@ Result<ExecutionReport> ReplayExecutor::run(qint64 request, const PollControl &c
                 return makeError(st.error());
         }
     }
+    if (control.shouldStop())
+        return makeError(QStringLiteral("replay %1 was stopped while confirming; the next claim resumes it").arg(request));
     report.detail = unconfirmedWhy.join(QStringLiteral("; "));
     if (done.failed > 0)
         report.detail = QStringLiteral("%1 items failed%2").arg(done.failed).arg(report.detail.isEmpty() ? QString() : QStringLiteral("; ") + report.detail);

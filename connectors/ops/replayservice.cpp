@@ -115,10 +115,10 @@ public:
         if (!connection)
             return done(QStringLiteral("run"), id, false, false, connection.error());
         QPointer<ReplayService> service(m_service);
-        QThread *thread = QThread::create([env = m_env, conn = *connection, id, service] {
+        QThread *thread = QThread::create([env = m_env, conn = *connection, id, service, stop = m_service->m_stopRuns] {
             ReplayStore store(conn);
             ReplayExecutor executor(env, store);
-            auto report = executor.run(id, PollControl{});
+            auto report = executor.run(id, PollControl{QDeadlineTimer::Forever, stop.get()});
             const bool refused = store.refused();
             QMetaObject::invokeMethod(
                 service.data(),
@@ -134,6 +134,7 @@ public:
                 Qt::QueuedConnection);
         });
         connect(thread, &QThread::finished, thread, &QObject::deleteLater);
+        post([s = m_service, thread] { s->m_runs << thread; });
         thread->start();
     }
 
@@ -185,8 +186,13 @@ ReplayService::ReplayService(models::EnvironmentConfig env, QStringList people, 
 
 ReplayService::~ReplayService()
 {
+    m_stopRuns->store(true);
     m_thread->quit();
     m_thread->wait();
+    for (const QPointer<QThread> &run : std::as_const(m_runs)) {
+        if (run)
+            run->wait();
+    }
 }
 
 void ReplayService::signIn(const QString &user)

@@ -9,6 +9,10 @@
 #include "models/config/config.h"
 #include "models/replay/replaysource.h"
 
+#include <QList>
+#include <QPointer>
+
+#include <atomic>
 #include <memory>
 
 class QThread;
@@ -43,6 +47,11 @@ private:
     QThread *m_thread = nullptr;
     ReplayWorker *m_worker = nullptr;
     QString m_user;
+    // Executions still running stop (the next claim resumes them) when the console closes.
+    std::shared_ptr<std::atomic_bool> m_stopRuns = std::make_shared<std::atomic_bool>(false);
+    QList<QPointer<QThread>> m_runs;
+
+    friend class ReplayWorker;
 };
 
 } // namespace idem::connectors::ops
