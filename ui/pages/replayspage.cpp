@@ -11,6 +11,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSplitter>
+#include <QStyle>
 #include <QSystemTrayIcon>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -149,7 +150,7 @@ ReplaysPage::ReplaysPage(models::ReplaySource *source, QWidget *parent) : QWidge
     connect(source, &models::ReplaySource::detailsReady, this, &ReplaysPage::applyDetails);
     connect(source, &models::ReplaySource::actionDone, this, &ReplaysPage::applyActionDone);
     if (QSystemTrayIcon::isSystemTrayAvailable()) {
-        m_tray = new QSystemTrayIcon(windowIcon(), this);
+        m_tray = new QSystemTrayIcon(style()->standardIcon(QStyle::SP_MessageBoxInformation), this);
         m_tray->setToolTip(tr("Idem replays"));
     }
     updateButtons();
