@@ -186,6 +186,26 @@ void MainWindow::showPage(int index)
     m_sidebar->setCurrentRow(index);
 }
 
+int MainWindow::addPage(const QString &title, QWidget *page)
+{
+    page->setParent(this);
+    m_pages->addWidget(page);
+    m_sidebar->addItem(title);
+    return m_sidebar->count() - 1;
+}
+
+void MainWindow::setSignedIn(const QString &text)
+{
+    if (!m_signedIn) {
+        m_signedIn = new QLabel(this);
+        m_signedIn->setObjectName(QStringLiteral("signedIn"));
+        m_signedIn->setTextFormat(Qt::PlainText);
+        // First among the permanent widgets, left of the health lights.
+        statusBar()->insertPermanentWidget(1, m_signedIn);
+    }
+    m_signedIn->setText(tr("Signed in: %1").arg(text));
+}
+
 void MainWindow::replotVisible()
 {
     if (m_overview->isVisible())

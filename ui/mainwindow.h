@@ -81,6 +81,12 @@ public:
     const models::MetricHistory &history() const { return m_history; }
     void showPage(int index);
     HealthLight *healthLight(const QString &name) const;
+    // A page added by the composition root (e.g. Replays, when there is an
+    // ops database), after the built-in ones; returns its index.
+    int addPage(const QString &title, QWidget *page);
+    // Who is signed in to the ops database, with their role ("bob (approver)"),
+    // always shown at the right of the status bar.
+    void setSignedIn(const QString &text);
 
 signals:
     // "Edit connections…" on the Connections page (Ctrl+E anywhere).
@@ -105,6 +111,7 @@ private:
     TracePage *m_trace = nullptr;
     QLineEdit *m_traceSearch = nullptr; // in the toolbar
     QLabel *m_message = nullptr;
+    QLabel *m_signedIn = nullptr;
     QHash<QString, HealthLight *> m_lights; // by "kind:name"
     QHash<QString, QLabel *> m_lightNames; // the name beside each light, by the same key
 };

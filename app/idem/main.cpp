@@ -17,8 +17,10 @@
 #include "connectors/kafka/kafkalog.h"
 #include "connectors/monitor/livemonitor.h"
 #include "connectors/trace/traceservice.h"
+#include "connectors/ops/replayservice.h"
 #include "ui/dialogs/connectionsdialog.h"
 #include "ui/mainwindow.h"
+#include "ui/pages/replayspage.h"
 
 #include <QApplication>
 #include <QDir>
@@ -118,7 +120,7 @@ int main(int argc, char *argv[])
          QStringLiteral("SECONDS"), QStringLiteral("10")},
         {QStringLiteral("trace"), QStringLiteral("Trace this event_id once the configuration is loaded (opens the Trace page)."),
          QStringLiteral("EVENT_ID")},
-        {QStringLiteral("page"), QStringLiteral("Page to open: overview, flows, connections or trace (default: the last one)."),
+        {QStringLiteral("page"), QStringLiteral("Page to open: overview, flows, connections, trace or replays (default: the last one)."),
          QStringLiteral("NAME")},
     });
     app::processCommandLine(parser, app.arguments());
@@ -141,18 +143,20 @@ int main(int argc, char *argv[])
         return app::fail(QStringLiteral("--demo and --config exclude each other: the demo writes its own configuration"), 2);
 
     const QStringList pages{QStringLiteral("overview"), QStringLiteral("flows"), QStringLiteral("connections"),
-                            QStringLiteral("trace")};
+                            QStringLiteral("trace"), QStringLiteral("replays")};
     const QString page = parser.value(QStringLiteral("page")).toLower();
     if (!page.isEmpty() && !pages.contains(page))
         return app::fail(QStringLiteral("--page must be one of %1, not \"%2\"").arg(pages.join(QStringLiteral(", ")), page), 2);
 
     ui::MainWindow window;
     window.setPollInterval(interval);
-    if (!page.isEmpty())
+    if (!page.isEmpty() && page != QLatin1String("replays"))
         window.showPage(int(pages.indexOf(page)));
     std::unique_ptr<connectors::LiveMonitor> monitor;
     std::unique_ptr<connectors::trace::TraceService> tracer;
     bool traced = false;
+    // The Replays page, once there is an ops database (made with the first configuration opened).
+    connectors::ops::ReplayService *replays = nullptr;
     QString watchedPath; // the configuration file being watched, once open() succeeded
     int exitCode = 0;
 
@@ -213,6 +217,26 @@ int main(int argc, char *argv[])
         if (parser.isSet(QStringLiteral("trace")) && !traced) {
             traced = true; // once, not again after the connections are edited
             window.openTrace(parser.value(QStringLiteral("trace")));
+        }
+        if (environment->ops && !replays) {
+            // In the sandbox, its demo people (the logins of its pgpass file) to sign in as.
+            QStringList people;
+            if (demo) {
+                QFile pgpass(QFileInfo(path).dir().filePath(QStringLiteral("pgpass")));
+                if (pgpass.open(QIODevice::ReadOnly)) {
+                    for (const QByteArray &line : pgpass.readAll().split('\n')) {
+                        const QString user = QString::fromUtf8(line).section(QLatin1Char(':'), 3, 3);
+                        if (!user.isEmpty() && user != QLatin1String("idem_reader"))
+                            people << user;
+                    }
+                }
+            }
+            replays = new connectors::ops::ReplayService(*environment, people, &window);
+            auto *replaysPage = new ui::ReplaysPage(replays);
+            QObject::connect(replaysPage, &ui::ReplaysPage::signedInChanged, &window, &ui::MainWindow::setSignedIn);
+            const int index = window.addPage(QObject::tr("Replays"), replaysPage);
+            if (page == QLatin1String("replays"))
+                window.showPage(index);
         }
         watchedPath = path;
         window.showMessage(QObject::tr("Watching %n flow(s)", nullptr, int(environment->flows.size())));

@@ -25,6 +25,10 @@ QList<QCommandLineOption> commonOptions()
          QStringLiteral("Log level on standard error: trace, debug, info, warn, error, critical, off "
                         "(default: $IDEM_LOG or warn)."),
          QStringLiteral("LEVEL")},
+        {QStringLiteral("user"),
+         QStringLiteral("Ops database login to act as (default: the ops connection's user); its password from "
+                        "libpq's pgpass."),
+         QStringLiteral("NAME")},
         {{QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("This help; with a command, the command's.")},
         {QStringLiteral("version"), QStringLiteral("The version of idemctl.")},
     };
@@ -130,6 +134,7 @@ QString commandHelp(const CommandSpec &command)
     QString out = QStringLiteral("Usage: ") + usageLine(command) + QStringLiteral("\n\n") + command.summary
         + QStringLiteral("\n");
     const QList<QCommandLineOption> own = optionsOf(command);
+    // (--user is common: every command that reaches the ops database takes it.)
     if (!own.isEmpty())
         out += QStringLiteral("\nOptions:\n") + optionLines(own);
     out += QStringLiteral("\nCommon options:\n") + optionLines(commonOptions());
@@ -197,6 +202,24 @@ QList<QCommandLineOption> allCommandOptions()
         {QStringLiteral("flow"), QStringLiteral("Only this flow."), QStringLiteral("NAME")},
         {QStringLiteral("newest"), QStringLiteral("Dead letters to read per flow, the newest (default 1000)."),
          QStringLiteral("N"), QStringLiteral("1000")},
+        {QStringLiteral("offsets"), QStringLiteral("Dead letters to replay, TOPIC:PARTITION:OFFSET,…"),
+         QStringLiteral("LIST")},
+        {QStringLiteral("failure"),
+         QStringLiteral("Replay the newest dead letters (--newest) of this failure group, or whose error contains TEXT."),
+         QStringLiteral("TEXT")},
+        {QStringLiteral("reason"), QStringLiteral("Why the events are replayed (shown to the approver, audited)."),
+         QStringLiteral("TEXT")},
+        {QStringLiteral("target-topic"), QStringLiteral("Send every item here instead of its original topic."),
+         QStringLiteral("TOPIC")},
+        {QStringLiteral("status"), QStringLiteral("Only requests in this status (pending, approved, executing, done, …)."),
+         QStringLiteral("STATUS")},
+        {QStringLiteral("comment"), QStringLiteral("The decision's comment (required to reject)."), QStringLiteral("TEXT")},
+        {QStringLiteral("override-processed"),
+         QStringLiteral("Approve sending the items the dry run found processed too (audited).")},
+        {QStringLiteral("rate"), QStringLiteral("Messages a second (default 100; 0: no limit)."), QStringLiteral("N")},
+        {QStringLiteral("verify-timeout"),
+         QStringLiteral("Seconds to wait for the stores to process the replayed events (default 60)."),
+         QStringLiteral("SECONDS")},
         {QStringLiteral("polls"), QStringLiteral("Polls to take; statuses and rates need two (default 2)."),
          QStringLiteral("N"), QStringLiteral("2")},
         {QStringLiteral("interval"), QStringLiteral("Seconds between polls (default 2)."), QStringLiteral("SECONDS"),

@@ -5,6 +5,8 @@
 // text, and returns the exit status: 0 done, 1 a system could not be read,
 // 2 bad usage or configuration.
 
+#include "app/idemctl/environment.h"
+
 class QCommandLineParser;
 class QString;
 
@@ -15,5 +17,20 @@ int healthCommand(const QCommandLineParser &parser);
 int deadLettersCommand(const QCommandLineParser &parser);
 int traceCommand(const QCommandLineParser &parser, const QString &eventId);
 int envelopeDetectCommand(const QCommandLineParser &parser, const QString &topic);
+
+// The ops database as the person --user names: the environment and the
+// connection string with that login.
+struct OpsContext
+{
+    LoadedEnvironment loaded;
+    QString connection;
+};
+Result<OpsContext> opsContext(const QCommandLineParser &parser);
+// replay request|list|show|approve|reject|cancel|run: 0 done, 2 refused by
+// the rules (the database's reason on standard error), 3 no such request,
+// 1 a system could not be read, 4 a run that did not reach done.
+int replayCommand(const QCommandLineParser &parser, const QString &action, const QStringList &arguments);
+// ops migrate | ops verify-audit (4: the chain is broken).
+int opsCommand(const QCommandLineParser &parser, const QString &action);
 
 } // namespace idem::ctl

@@ -47,6 +47,24 @@ int completionCommand(const QCommandLineParser &parser, const QString &what)
 
 } // namespace
 
+namespace {
+
+ctl::CommandSpec replaySpec(const QString &action, const QString &arguments, const QString &summary,
+                            const QStringList &options, const QString &json, const QString &example)
+{
+    return ctl::CommandSpec{{QStringLiteral("replay"), action}, arguments, summary, options, json,
+                            QStringLiteral("0  done\n1  a system could not be read\n2  refused by the rules "
+                                           "(self-approval, wrong role, expired, items changed), with the database's "
+                                           "reason; or bad usage\n3  no such request\n4  the run ended without "
+                                           "reaching done"),
+                            example,
+                            [action](const QCommandLineParser &parser, const QStringList &args) {
+                                return ctl::replayCommand(parser, action, args);
+                            }};
+}
+
+} // namespace
+
 QList<ctl::CommandSpec> commandTable()
 {
     using ctl::CommandSpec;
@@ -110,6 +128,58 @@ QList<ctl::CommandSpec> commandTable()
                     [](const QCommandLineParser &parser, const QStringList &args) {
                         return ctl::envelopeDetectCommand(parser, args.first());
                     }},
+        replaySpec(QStringLiteral("request"), {},
+                   QStringLiteral("request a replay of dead letters (with a dry run against the stores); another "
+                                  "person approves it"),
+                   {QStringLiteral("flow"), QStringLiteral("offsets"), QStringLiteral("failure"), QStringLiteral("newest"),
+                    QStringLiteral("reason"), QStringLiteral("target-topic"), QStringLiteral("json")},
+                   QStringLiteral("id, items, send, skip"),
+                   QStringLiteral("idemctl --user alice replay request --flow orders --offsets orders.dlq:0:42,orders.dlq:1:7 "
+                                  "--reason \"gateway outage 09:10-09:25\" --json")),
+        replaySpec(QStringLiteral("list"), {}, QStringLiteral("replay requests, newest first (expired ones marked)"),
+                   {QStringLiteral("status"), QStringLiteral("json")},
+                   QStringLiteral("requests[]: id, flow, reason, target_topic, requested_by, requested_at, expires_at, "
+                                  "status,\n  items_hash, items, dry_run_skip, item_states{}, override_processed, "
+                                  "approved_by, approved_at,\n  executor, claimed_at, finished_at, detail"),
+                   QStringLiteral("idemctl replay list --status pending")),
+        replaySpec(QStringLiteral("show"), QStringLiteral("ID"), QStringLiteral("a request with its items, dry run and decisions"),
+                   {QStringLiteral("json")},
+                   QStringLiteral("the fields of list, plus item_list[]: item, dead_letter, event_id, target_topic, "
+                                  "dry_run,\n  dry_run_reason, state, produced_partition, produced_offset, detail; "
+                                  "decisions[]: decided_by, decision,\n  comment, override_processed, at"),
+                   QStringLiteral("idemctl replay show 12 --json")),
+        replaySpec(QStringLiteral("approve"), QStringLiteral("ID"),
+                   QStringLiteral("approve another person's request, after a fresh dry run, for the items as shown"),
+                   {QStringLiteral("comment"), QStringLiteral("override-processed"), QStringLiteral("json")},
+                   QStringLiteral("id, status, dry_run_skip"), QStringLiteral("idemctl --user bob replay approve 12 --comment ok")),
+        replaySpec(QStringLiteral("reject"), QStringLiteral("ID"), QStringLiteral("reject another person's request, saying why"),
+                   {QStringLiteral("comment"), QStringLiteral("json")}, QStringLiteral("id, status"),
+                   QStringLiteral("idemctl --user bob replay reject 12 --comment \"wrong window\"")),
+        replaySpec(QStringLiteral("cancel"), QStringLiteral("ID"), QStringLiteral("cancel one's own pending or approved request"),
+                   {QStringLiteral("comment"), QStringLiteral("json")}, QStringLiteral("id, status"),
+                   QStringLiteral("idemctl --user alice replay cancel 12")),
+        replaySpec(QStringLiteral("run"), QStringLiteral("ID"),
+                   QStringLiteral("execute an approved request exactly once (or resume one whose executor died), "
+                                  "then confirm it in the stores"),
+                   {QStringLiteral("rate"), QStringLiteral("verify-timeout"), QStringLiteral("json")},
+                   QStringLiteral("id, status, attempt, resumed, items, sent, produced_now, found_from_earlier_run, "
+                                  "skipped,\n  confirmed, failed, send_seconds, approved_at, claimed_at, "
+                                  "first_produced_at, detail"),
+                   QStringLiteral("idemctl --user alice replay run 12 --rate 200")),
+        CommandSpec{{QStringLiteral("ops"), QStringLiteral("migrate")}, {},
+                    QStringLiteral("apply the ops database's schema migrations it lacks (as its owner)"),
+                    {QStringLiteral("json")}, QStringLiteral("migrations[]: version, name, applied; notes[]"),
+                    QStringLiteral("0  done\n1  the ops database could not be migrated (an edited migration is refused)\n"
+                                   "2  bad usage or configuration"),
+                    QStringLiteral("idemctl --user idem_owner ops migrate"),
+                    [](const QCommandLineParser &parser, const QStringList &) { return ctl::opsCommand(parser, QStringLiteral("migrate")); }},
+        CommandSpec{{QStringLiteral("ops"), QStringLiteral("verify-audit")}, {},
+                    QStringLiteral("check the audit log's hash chain; names the first broken row"),
+                    {QStringLiteral("json")}, QStringLiteral("ok, checked, first_broken, detail"),
+                    QStringLiteral("0  the chain is intact\n1  the ops database could not be read\n2  bad usage or "
+                                   "configuration\n4  the chain is broken"),
+                    QStringLiteral("idemctl ops verify-audit --json"),
+                    [](const QCommandLineParser &parser, const QStringList &) { return ctl::opsCommand(parser, QStringLiteral("verify-audit")); }},
         CommandSpec{{QStringLiteral("completion")}, QStringLiteral("bash|flows|environments"),
                     QStringLiteral("the bash completion script; or the flow or environment names of the configuration"),
                     {},

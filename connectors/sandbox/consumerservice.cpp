@@ -55,6 +55,7 @@ struct Incoming
     qint64 originalOffset = 0;
     QJsonObject json;
     QString parseError;
+    bool replay = false; // sent by an approved Idem replay (idem-replay-request header)
 };
 
 // The last value of a header, as text ("" where absent or without a value).
@@ -105,6 +106,7 @@ Incoming readIncoming(const rd_kafka_message_t *msg)
     const QString attempt = headerValue(*headers, "attempt");
     in.attempt = attempt.isEmpty() ? 1 : std::max(1, attempt.toInt());
     in.targetGroup = headerValue(*headers, "consumer_group");
+    in.replay = !headerValue(*headers, "idem-replay-request").isEmpty();
     in.originalTopic = headerValue(*headers, "original_topic");
     if (in.originalTopic.isEmpty()) {
         in.originalTopic = in.topic;
@@ -461,8 +463,9 @@ void ConsumerService::run()
             if (!row.empty()) {
                 const QString status = QString::fromStdString(row[0][0].as<std::string>());
                 const int attempts = row[0][1].as<int>();
+                // A replay of a dead letter is the one redelivery a dead-lettered event gets.
                 if (status == d.outcome(QStringLiteral("processed")) ||
-                    status == d.outcome(QStringLiteral("dead_lettered")) || in.attempt <= attempts) {
+                    (!in.replay && (status == d.outcome(QStringLiteral("dead_lettered")) || in.attempt <= attempts))) {
                     logAttempt(QStringLiteral("duplicate_skipped"), {});
                     tx.commit();
                     ++m_counters.duplicatesSkipped;

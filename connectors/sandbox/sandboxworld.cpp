@@ -4,7 +4,9 @@
 #include "connectors/common/randomsecret.h"
 #include "connectors/config/configfile.h"
 #include "connectors/kafka/mockkafka.h"
+#include "connectors/ops/migrations.h"
 #include "connectors/postgres/localpostgres.h"
+#include "connectors/postgres/pgsession.h"
 #include "connectors/sandbox/consumerservice.h"
 #include "connectors/sandbox/eventproducer.h"
 #include "connectors/sandbox/worldstate.h"
@@ -182,24 +184,13 @@ Status SandboxWorld::Private::createDatabases()
                                  .arg(service->spec().database, QString::fromUtf8(e.what())));
         }
     }
-    // The ops database's schema comes from the migrations shipped in resources/.
-    QDir migrations(QStringLiteral(":/idem/migrations"));
-    const QStringList files = migrations.entryList({QStringLiteral("*.sql")}, QDir::Files, QDir::Name);
-    if (!files.isEmpty()) {
-        try {
-            pqxx::connection conn(postgres->connectionString(QStringLiteral("idem_ops")).toStdString());
-            for (const QString &name : files) {
-                QFile file(migrations.filePath(name));
-                file.open(QIODevice::ReadOnly);
-                pqxx::work tx(conn);
-                tx.exec0(file.readAll().toStdString());
-                tx.commit();
-            }
-        } catch (const std::exception &e) {
-            return makeError(QStringLiteral("cannot apply the ops database migrations: %1")
-                                 .arg(QString::fromUtf8(e.what())));
-        }
-    }
+    // The ops database's schema comes from the migrations shipped in resources/sql/.
+    postgres::PgSessionOptions opsOptions;
+    opsOptions.label = QStringLiteral("the ops database");
+    opsOptions.statementTimeoutMs = 0;
+    postgres::PgSession ops(postgres->connectionString(QStringLiteral("idem_ops")), opsOptions);
+    if (auto migrated = ops::applyMigrations(ops, PollControl::within(std::chrono::seconds(60))); !migrated)
+        return makeError(QStringLiteral("cannot apply the ops database migrations: %1").arg(migrated.error()));
     return {};
 }
 
