@@ -9,6 +9,7 @@
 //
 //   bench_console_memory [HOURS] [INTERVAL_SECONDS] [FLOWS]
 
+#include "tests/bench/benchsupport.h"
 #include "ui/mainwindow.h"
 #include "ui/pages/flowspage.h"
 
@@ -23,17 +24,6 @@ using namespace idem;
 
 namespace {
 
-double residentMiB()
-{
-    QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').first().toDouble() / 1024.0;
-    }
-    return -1;
-}
 
 struct TopicShape
 {
@@ -53,7 +43,7 @@ int main(int argc, char *argv[])
     const double hours = argc > 1 ? std::atof(argv[1]) : 24.0;
     const double interval = argc > 2 ? std::atof(argv[2]) : 2.0;
     const qint64 polls = qint64(hours * 3600 / interval);
-    const double before = residentMiB();
+    const double before = bench::residentMiB();
 
     const int flowCount = argc > 3 ? std::atoi(argv[3]) : 0;
     using Role = models::TopicPartitionMarks::Role;
@@ -168,10 +158,10 @@ int main(int argc, char *argv[])
         }
         if (n > 0 && (n % qint64(3600 / interval) == 0 || n == polls - 1))
             std::printf("after %5.1f h of data (%lld polls, %.0f s to feed): resident %.1f MiB\n", (n + 1) * interval / 3600,
-                        n + 1, timer.elapsed() / 1000.0, residentMiB());
+                        n + 1, timer.elapsed() / 1000.0, bench::residentMiB());
         std::fflush(stdout);
     }
     std::printf("history series: %lld\n", qint64(window.history().names().size()));
-    std::printf("resident after a day of data: %.1f MiB (budget 300 MB)\n", residentMiB());
+    std::printf("resident after a day of data: %.1f MiB (budget 300 MB)\n", bench::residentMiB());
     return 0;
 }

@@ -5,6 +5,7 @@
 
 #include "connectors/kafka/lagpoller.h"
 #include "connectors/kafka/mockkafka.h"
+#include "tests/bench/benchsupport.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -59,20 +60,9 @@ int main(int argc, char *argv[])
     }
 
     LagReader reader({QStringLiteral("main"), {{QStringLiteral("bootstrap.servers"), bootstrap}}}, {flow});
-    QList<qint64> times;
-    qint64 rows = 0, lag = 0;
-    for (int run = 0; run < 6; ++run) {
-        QElapsedTimer timer;
-        timer.start();
-        const models::LagSnapshot s = reader.poll();
-        times << timer.elapsed();
-        rows = s.partitions.size();
-        lag = 0;
-        for (const auto &p : s.partitions)
-            lag += p.lag();
-        if (s.health.state != models::HealthState::Ok)
-            std::printf("poll %d: %s\n", run, qPrintable(s.health.detail));
-    }
+    const bench::LagPollTimes polled = bench::timeLagPolls(reader, 6);
+    QList<qint64> times = polled.ms;
+    const qint64 rows = polled.rows, lag = polled.lag;
     std::printf("lag poll, %d groups x %d topics x %d partitions (%lld rows, total lag %lld):\n", groups, topics,
                 partitions, rows, lag);
     std::printf("  first poll (reads lag times): %lld ms\n", times.first());

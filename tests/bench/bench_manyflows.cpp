@@ -18,6 +18,7 @@
 
 #include "connectors/kafka/lagpoller.h"
 #include "connectors/kafka/mockkafka.h"
+#include "tests/bench/benchsupport.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -57,17 +58,6 @@ qint64 cpuTicks(const QString &statPath)
     return fields.size() > 12 ? fields[11].toLongLong() + fields[12].toLongLong() : -1;
 }
 
-double residentMiB(qint64 pid)
-{
-    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').first().toDouble() / 1024.0;
-    }
-    return -1;
-}
 
 bool commitAll(const QString &bootstrap, const QList<models::FlowConfig> &flows)
 {
@@ -186,20 +176,9 @@ int main(int argc, char *argv[])
     // The console's poll: one LagReader for every flow of the cluster.
     {
         LagReader reader({QStringLiteral("main"), {{QStringLiteral("bootstrap.servers"), bootstrap}}}, flows);
-        QList<qint64> times;
-        qint64 rows = 0, lag = 0;
-        for (int run = 0; run < 8; ++run) {
-            QElapsedTimer timer;
-            timer.start();
-            const models::LagSnapshot s = reader.poll();
-            times << timer.elapsed();
-            rows = s.partitions.size();
-            lag = 0;
-            for (const auto &p : s.partitions)
-                lag += p.lag();
-            if (s.health.state != models::HealthState::Ok)
-                std::printf("  poll %d: %s\n", run, qPrintable(s.health.detail));
-        }
+        const bench::LagPollTimes polled = bench::timeLagPolls(reader, 8);
+        QList<qint64> times = polled.ms;
+        const qint64 rows = polled.rows, lag = polled.lag;
         const qint64 first = times.takeFirst();
         std::sort(times.begin(), times.end());
         std::printf("lag poll of all %d flows (%lld group partitions, total lag %lld): first %lld ms, "
@@ -293,7 +272,7 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "the console showed no figures within 2 minutes\n");
         return 1;
     }
-    const double rssShown = residentMiB(pid);
+    const double rssShown = bench::residentMiB(pid);
     QThread::sleep(10); // settle: the first polls read lag times
     const double ticksPerSecond = double(sysconf(_SC_CLK_TCK));
     const qint64 process0 = cpuTicks(QStringLiteral("/proc/%1/stat").arg(pid));
@@ -301,7 +280,7 @@ int main(int argc, char *argv[])
     QThread::sleep(idleSeconds);
     const qint64 process1 = cpuTicks(QStringLiteral("/proc/%1/stat").arg(pid));
     const qint64 ui1 = cpuTicks(QStringLiteral("/proc/%1/task/%1/stat").arg(pid));
-    const double rssIdle = residentMiB(pid);
+    const double rssIdle = bench::residentMiB(pid);
     std::printf("console over %d flows: first figures shown %lld ms after start (budget 2 000 ms); resident %.1f MiB "
                 "then, %.1f MiB after %d s more (budget 200 MiB after start)\n",
                 flowCount, shownMs, rssShown, rssIdle, idleSeconds + 10);
