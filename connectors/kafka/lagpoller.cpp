@@ -27,6 +27,9 @@ constexpr std::chrono::milliseconds kFailedRetry = std::chrono::minutes(1);
 // after this long.
 constexpr std::chrono::milliseconds kUnrelatedRecheck = std::chrono::minutes(5);
 
+// Records at committed offsets read at most in one poll (for their lag in seconds).
+constexpr qsizetype kLagTimesPerPoll = 2000;
+
 } // namespace
 
 LagReader::LagReader(models::KafkaClusterConfig cluster, QList<models::FlowConfig> flows,
@@ -527,6 +530,20 @@ void LagReader::readLagTimes(models::LagSnapshot &snapshot, const PollControl &c
         for (auto it = wanted.cbegin(); it != wanted.cend(); ++it) {
             for (const qint64 o : *it)
                 firsts.append({it.key().first, it.key().second, o, o});
+        }
+        // A poll reads at most a share of them, in turns: assigning tens of
+        // thousands of partitions at once leaves the client busy stopping
+        // them for seconds, and the next poll's watermarks behind that.
+        if (firsts.size() > kLagTimesPerPoll) {
+            const qsizetype start = m_lagTimeTurn % firsts.size();
+            QList<OffsetRange> share = firsts.mid(start, kLagTimesPerPoll);
+            if (share.size() < kLagTimesPerPoll)
+                share += firsts.mid(0, kLagTimesPerPoll - share.size());
+            snapshot.notes << QStringLiteral("lag in seconds of %1 of %2 lagging partitions read this poll; the others in the next polls")
+                                  .arg(share.size())
+                                  .arg(firsts.size());
+            m_lagTimeTurn = start + kLagTimesPerPoll;
+            firsts = share;
         }
         ReadResult outcome;
         const auto found = m_reader->readEach(firsts, control, &outcome, known);

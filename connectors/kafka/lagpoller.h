@@ -75,6 +75,7 @@ private:
     std::shared_ptr<rd_kafka_t> m_client; // shared with a metadata request still waiting on the cluster
     std::unique_ptr<KafkaReader> m_reader; // watermarks and single records
     QMap<std::tuple<QString, int, qint64>, qint64> m_timestamps; // (topic, partition, offset) -> timestamp ms
+    qsizetype m_lagTimeTurn = 0; // where the next poll's share of lag times to read starts
 
     // Group discovery across polls.
     models::RememberedGroups m_remembered;            // discovered groups stay until gone
