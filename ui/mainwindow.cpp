@@ -1,8 +1,10 @@
 #include "ui/mainwindow.h"
 
 #include "models/core/untrustedtext.h"
+#include "models/envelope/failuretablemodel.h"
 #include "models/health/connectiontablemodel.h"
 #include "models/metrics/partitiontablemodel.h"
+#include "ui/pages/deadletterspage.h"
 #include "ui/pages/flowspage.h"
 #include "ui/pages/overviewpage.h"
 #include "ui/widgets/healthlight.h"
@@ -16,6 +18,7 @@
 #include <QListWidget>
 #include <QSet>
 #include <QSettings>
+#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -108,6 +111,23 @@ MainWindow::MainWindow(QWidget *parent)
     m_pages->addWidget(connectionsPage);
     m_sidebar->addItem(tr("Connections"));
 
+    // Dead letters: from the sidebar, a flow card's dead-letter figure, or a
+    // row of the Flows page's dead-letter failures (filtered to that failure).
+    m_deadLetters = new DeadLettersPage(this);
+    m_deadLettersIndex = m_pages->addWidget(m_deadLetters);
+    m_sidebar->addItem(tr("Dead letters"));
+    connect(m_overview, &OverviewPage::deadLettersOpened, this, [this](const QString &flow) { openDeadLetters(flow); });
+    if (auto *failures = m_flows->findChild<QTableView *>(QStringLiteral("failuresView"))) {
+        failures->setToolTip(tr("Double-click a failure to list its dead letters"));
+        connect(failures, &QTableView::activated, this, [this, failures](const QModelIndex &index) {
+            const QModelIndex failure = index.sibling(index.row(), models::FailureTableModel::Failure);
+            const auto *proxy = qobject_cast<const QSortFilterProxyModel *>(failures->model());
+            const auto *table = proxy ? qobject_cast<const models::FailureTableModel *>(proxy->sourceModel()) : nullptr;
+            if (table)
+                openDeadLetters(table->flow(), failure.data().toString());
+        });
+    }
+
     connect(m_sidebar, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
 
     auto *splitter = new QSplitter(this);
@@ -137,6 +157,17 @@ MainWindow::MainWindow(QWidget *parent)
 void MainWindow::showPage(int index)
 {
     m_sidebar->setCurrentRow(index);
+}
+
+void MainWindow::setDeadLetterSource(models::DeadLetterSource *source)
+{
+    m_deadLetters->setSource(source);
+}
+
+void MainWindow::openDeadLetters(const QString &flow, const QString &failure)
+{
+    showPage(m_deadLettersIndex);
+    m_deadLetters->showFlow(flow, failure);
 }
 
 void MainWindow::replotVisible()

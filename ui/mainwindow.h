@@ -21,11 +21,13 @@ class QStackedWidget;
 
 namespace idem::models {
 class ConnectionTableModel;
+class DeadLetterSource;
 class PartitionTableModel;
 }
 
 namespace idem::ui {
 
+class DeadLettersPage;
 class FlowsPage;
 class HealthLight;
 class OverviewPage;
@@ -66,6 +68,11 @@ public:
     // Saves a PNG of the window as it is on screen now.
     bool saveScreenshot(const QString &path, QString *error);
 
+    // Where the Dead letters page reads from (app/ wires the connector).
+    void setDeadLetterSource(models::DeadLetterSource *source);
+    // Opens the Dead letters page on `flow`, filtered to `failure` when given.
+    void openDeadLetters(const QString &flow, const QString &failure = {});
+    DeadLettersPage *deadLettersPage() const { return m_deadLetters; }
     FlowsPage *flowsPage() const { return m_flows; }
     OverviewPage *overviewPage() const { return m_overview; }
     const models::MetricHistory &history() const { return m_history; }
@@ -92,6 +99,8 @@ private:
     QStackedWidget *m_pages = nullptr;
     OverviewPage *m_overview = nullptr;
     FlowsPage *m_flows = nullptr;
+    DeadLettersPage *m_deadLetters = nullptr;
+    int m_deadLettersIndex = -1;
     QLabel *m_message = nullptr;
     QHash<QString, HealthLight *> m_lights; // by "kind:name"
     QHash<QString, QLabel *> m_lightNames; // the name beside each light, by the same key

@@ -13,6 +13,7 @@
 #include "connectors/common/logging.h"
 #include "connectors/common/requestworker.h"
 #include "connectors/config/configfile.h"
+#include "connectors/deadletters/deadletterservice.h"
 #include "connectors/kafka/envelopedetectionservice.h"
 #include "connectors/kafka/kafkalog.h"
 #include "connectors/monitor/livemonitor.h"
@@ -112,7 +113,7 @@ int main(int argc, char *argv[])
          QStringLiteral("PATH")},
         {QStringLiteral("after"), QStringLiteral("Seconds to wait before --screenshot (default 10)."),
          QStringLiteral("SECONDS"), QStringLiteral("10")},
-        {QStringLiteral("page"), QStringLiteral("Page to open: overview, flows or connections (default: the last one)."),
+        {QStringLiteral("page"), QStringLiteral("Page to open: overview, flows, connections or deadletters (default: the last one)."),
          QStringLiteral("NAME")},
     });
     app::processCommandLine(parser, app.arguments());
@@ -134,7 +135,8 @@ int main(int argc, char *argv[])
     if (demo && parser.isSet(QStringLiteral("config")))
         return app::fail(QStringLiteral("--demo and --config exclude each other: the demo writes its own configuration"), 2);
 
-    const QStringList pages{QStringLiteral("overview"), QStringLiteral("flows"), QStringLiteral("connections")};
+    const QStringList pages{QStringLiteral("overview"), QStringLiteral("flows"), QStringLiteral("connections"),
+                            QStringLiteral("deadletters")};
     const QString page = parser.value(QStringLiteral("page")).toLower();
     if (!page.isEmpty() && !pages.contains(page))
         return app::fail(QStringLiteral("--page must be one of %1, not \"%2\"").arg(pages.join(QStringLiteral(", ")), page), 2);
@@ -144,6 +146,7 @@ int main(int argc, char *argv[])
     if (!page.isEmpty())
         window.showPage(int(pages.indexOf(page)));
     std::unique_ptr<connectors::LiveMonitor> monitor;
+    std::unique_ptr<connectors::deadletters::DeadLetterService> deadLetters;
     QString watchedPath; // the configuration file being watched, once open() succeeded
     int exitCode = 0;
 
@@ -186,6 +189,12 @@ int main(int argc, char *argv[])
         for (const auto &flow : environment->flows)
             thresholds.insert(flow.name, flow.thresholds);
         window.setFlowThresholds(thresholds);
+        // The Dead letters page reads on its own workers; a new configuration replaces them.
+        window.setDeadLetterSource(nullptr);
+        deadLetters = std::make_unique<connectors::deadletters::DeadLetterService>(*environment);
+        window.setDeadLetterSource(deadLetters.get());
+        if (page == QLatin1String("deadletters") && !deadLetters->flows().isEmpty())
+            window.openDeadLetters(deadLetters->flows().first());
         monitor->start();
         watchedPath = path;
         window.showMessage(QObject::tr("Watching %n flow(s)", nullptr, int(environment->flows.size())));
@@ -305,6 +314,8 @@ int main(int argc, char *argv[])
     const int rc = app.exec();
     QObject::disconnect(&sandbox, nullptr, &window, nullptr); // its end is expected now
     monitor.reset();
+    window.setDeadLetterSource(nullptr);
+    deadLetters.reset();
     connectors::kafka::flushAllClientLogSummaries();
     if (sandbox.state() != QProcess::NotRunning) {
         sandbox.terminate();

@@ -14,5 +14,7 @@ int lagCommand(const QCommandLineParser &parser);
 int healthCommand(const QCommandLineParser &parser);
 int deadLettersCommand(const QCommandLineParser &parser);
 int envelopeDetectCommand(const QCommandLineParser &parser, const QString &topic);
+int dlqListCommand(const QCommandLineParser &parser);
+int dlqShowCommand(const QCommandLineParser &parser, const QString &position);
 
 } // namespace idem::ctl

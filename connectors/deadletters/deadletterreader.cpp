@@ -159,8 +159,11 @@ models::DeadLetterRecord DeadLetterReader::record(const models::DeadLetterRef &r
         out.error = one.error();
         return out;
     }
-    if (one->has_value() && (*one)->offset == ref.offset)
+    if (one->has_value() && (*one)->offset == ref.offset) {
         out.message = **one;
+        out.row = decode(*out.message);
+        out.view = models::viewRecord(*out.message, m_spec);
+    }
     return out;
 }
 
@@ -209,7 +212,8 @@ models::DeadLetterScan DeadLetterReader::scan(const models::DeadLetterFilter &fi
             const models::DeadLetterRow row = models::makeDeadLetterRow(m, decoded);
             if (filter.matches(row)) {
                 ++scan.matched;
-                if (scan.matches.size() < models::DeadLetterScan::MaxMatches)
+                // Without a filter every row matches: counted, not kept.
+                if (!filter.isEmpty() && scan.matches.size() < models::DeadLetterScan::MaxMatches)
                     scan.matches.append({m.partition, m.offset, m.timestampMs});
             }
         }

@@ -58,6 +58,7 @@ public:
                                 const std::function<void(qint64, qint64, qint64)> &progress = {});
 
     models::DeadLetterRow decode(const models::RawMessage &message) const;
+    const models::EnvelopeSpec &spec() const { return m_spec; }
 
 private:
     models::FlowConfig m_flow;

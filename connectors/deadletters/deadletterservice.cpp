@@ -184,12 +184,12 @@ quint64 DeadLetterService::requestRecord(const QString &flow, const models::Dead
             QString error;
             DeadLetterReader *reader = state->reader(flow, &error);
             if (!reader)
-                return models::DeadLetterRecord{ref, std::nullopt, error};
+                return models::DeadLetterRecord{ref, std::nullopt, error, {}, {}};
             return reader->record(ref, control);
         },
         [this, ticket, ref](quint64, Result<models::DeadLetterRecord> reply) {
             m_requests.remove(ticket);
-            emit recordReady(ticket, reply ? reply.value() : models::DeadLetterRecord{ref, std::nullopt, reply.error()});
+            emit recordReady(ticket, reply ? reply.value() : models::DeadLetterRecord{ref, std::nullopt, reply.error(), {}, {}});
         },
         QDeadlineTimer(m_timeouts.record));
     m_requests.insert(ticket, {m_kafka, id});

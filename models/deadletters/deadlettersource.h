@@ -6,6 +6,7 @@
 // does the Kafka and store work on worker threads; tests may use fakes.
 
 #include "models/deadletters/deadletterscan.h"
+#include "models/deadletters/recordview.h"
 #include "models/envelope/rawmessage.h"
 
 #include <QHash>
@@ -20,6 +21,8 @@ struct DeadLetterRecord
     DeadLetterRef ref;
     std::optional<RawMessage> message; // nullopt: gone (past retention or compacted)
     QString error; // non-empty: it could not be read
+    DeadLetterRow row; // the message decoded through the envelope
+    RecordView view; // rendered where it was read, never on the UI thread
 };
 
 class DeadLetterSource : public QObject

@@ -219,7 +219,11 @@ QString FlowCard::figureText(const QString &name) const
 
 void FlowCard::mouseReleaseEvent(QMouseEvent *event)
 {
-    if (event->button() == Qt::LeftButton)
+    const QLabel *deadLetters = m_figures.value(QStringLiteral("dead letters"));
+    if (event->button() == Qt::LeftButton && deadLetters
+        && deadLetters->geometry().adjusted(-4, -4, 4, 4).contains(deadLetters->parentWidget()->mapFrom(this, event->position().toPoint())))
+        emit deadLettersOpened(m_flow);
+    else if (event->button() == Qt::LeftButton)
         emit opened(m_flow);
     QWidget::mouseReleaseEvent(event);
 }
@@ -289,6 +293,7 @@ void OverviewPage::apply(const QList<models::FlowFigures> &flows)
         if (!card) {
             card = new FlowCard(f.flow, m_history, this);
             connect(card, &FlowCard::opened, this, &OverviewPage::flowOpened);
+            connect(card, &FlowCard::deadLettersOpened, this, &OverviewPage::deadLettersOpened);
             card->setThresholds(m_thresholds.value(f.flow));
             m_cards.insert(f.flow, card);
             if (m_deadLetters.contains(f.flow))

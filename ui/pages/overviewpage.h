@@ -48,6 +48,8 @@ public:
 
 signals:
     void opened(const QString &flow);
+    // A click on the dead-letter figure: the flow's dead letters, not its page.
+    void deadLettersOpened(const QString &flow);
 
 protected:
     void mouseReleaseEvent(QMouseEvent *event) override;
@@ -85,6 +87,7 @@ public:
 
 signals:
     void flowOpened(const QString &flow);
+    void deadLettersOpened(const QString &flow);
 
 private:
     void relayout(); // places the cards in trouble order, hides those filtered out
