@@ -199,7 +199,7 @@ models::DeadLetterScan DeadLetterReader::scan(const models::DeadLetterFilter &fi
             active += r.readTo < r.to && r.notRead.isEmpty() ? 1 : 0;
         if (active == 0)
             break;
-        const qint64 each = std::max<qint64>(200, ScanChunk / active);
+        const qint64 each = std::max<qint64>(std::min<qint64>(200, m_scanChunk), m_scanChunk / active);
         for (const auto &r : std::as_const(scan.ranges)) {
             if (r.readTo < r.to && r.notRead.isEmpty())
                 ranges.append({scan.topic, r.partition, r.readTo, std::min(r.to, r.readTo + each)});

@@ -16,6 +16,7 @@
 #include "models/deadletters/deadlettersource.h"
 #include "models/envelope/presets.h"
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 
@@ -59,11 +60,13 @@ public:
 
     models::DeadLetterRow decode(const models::RawMessage &message) const;
     const models::EnvelopeSpec &spec() const { return m_spec; }
+    void setScanChunk(qint64 messages) { m_scanChunk = std::max<qint64>(1, messages); }
 
 private:
     models::FlowConfig m_flow;
     models::EnvelopeSpec m_spec;
     QString m_envelopeProblem;
+    qint64 m_scanChunk = ScanChunk;
     std::unique_ptr<kafka::KafkaReader> m_reader;
 };
 

@@ -150,8 +150,9 @@ QString DeadLetterScan::summary() const
 {
     if (!error.isEmpty())
         return tr("not read: %1").arg(error);
-    QString text = tr("matched %1 of %2 read").arg(number(matched), number(read));
-    if (matched > matches.size())
+    QString text = filter.isEmpty() ? tr("%1 read").arg(number(read))
+                                    : tr("matched %1 of %2 read").arg(number(matched), number(read));
+    if (!filter.isEmpty() && matched > matches.size())
         text += tr(" (the first %1 kept)").arg(number(matches.size()));
     const QStringList missing = gaps();
     if (missing.isEmpty() && !cancelled)

@@ -62,6 +62,7 @@ void DeadLetterTableModel::resetRows()
     m_inFlight.clear();
     m_pages.clear();
     m_wanted.clear();
+    m_wantedSet.clear();
 }
 
 void DeadLetterTableModel::onLayout(quint64 ticket, const DeadLetterLayout &layout)
@@ -155,7 +156,12 @@ std::optional<DeadLetterRow> DeadLetterTableModel::rowAt(int row) const
 
 void DeadLetterTableModel::want(qint64 page) const
 {
-    m_wanted.removeOne(page);
+    // A view asks for the rows it paints, a page many times over: cheap when known.
+    if (!m_wanted.isEmpty() && m_wanted.last() == page)
+        return;
+    if (m_wantedSet.contains(page))
+        return;
+    m_wantedSet.insert(page);
     m_wanted.append(page);
     if (!m_fetchTimer.isActive())
         m_fetchTimer.start();
@@ -167,8 +173,11 @@ void DeadLetterTableModel::fetchWanted()
         return;
     // The pages asked for last are the ones on screen: those go first, and
     // requests for pages scrolled past are dropped.
-    const QList<qint64> wanted = m_wanted;
+    // Only the latest few: a walk over every row (a test, a select-all) does
+    // not queue a read of the whole topic.
+    const QList<qint64> wanted = m_wanted.mid(std::max<qsizetype>(0, m_wanted.size() - MaxPagesInFlight));
     m_wanted.clear();
+    m_wantedSet.clear();
     for (auto it = wanted.crbegin(); it != wanted.crend(); ++it) {
         const qint64 page = *it;
         if (m_pages.contains(page) || std::find(m_inFlight.cbegin(), m_inFlight.cend(), page) != m_inFlight.cend())
@@ -237,12 +246,16 @@ void DeadLetterTableModel::onProcessed(quint64 ticket, const QHash<QString, Proc
     const auto it = m_processedInFlight.find(ticket);
     if (it == m_processedInFlight.end())
         return;
+    const qint64 page = *it;
     m_processedInFlight.erase(it);
     for (auto i = states.cbegin(); i != states.cend(); ++i)
         m_processed.insert(i.key(), i.value());
-    // Several pages may share an event: every loaded row's column is redrawn.
-    if (rowCount() > 0)
-        emit dataChanged(index(0, Processed), index(rowCount() - 1, Processed));
+    // The column of the page that asked is redrawn; other cached pages with
+    // the same events (rare) show theirs at their next repaint.
+    const int first = int(page * PageSize);
+    const int last = std::min(rowCount(), first + PageSize) - 1;
+    if (last >= first && m_pages.contains(page))
+        emit dataChanged(index(first, Processed), index(last, Processed));
     emit processedLoaded();
 }
 

@@ -108,6 +108,7 @@ private:
     mutable QHash<qint64, Page> m_pages;
     mutable quint64 m_use = 0;
     mutable QList<qint64> m_wanted; // pages asked for since the last fetch, latest last
+    mutable QSet<qint64> m_wantedSet; // the same, to look up
     mutable QTimer m_fetchTimer;
     QHash<quint64, qint64> m_inFlight; // ticket -> page
     QHash<quint64, qint64> m_processedInFlight; // ticket -> page

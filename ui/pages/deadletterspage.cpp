@@ -86,22 +86,32 @@ DeadLettersPage::DeadLettersPage(QWidget *parent)
     m_scanText = plainLabel(this);
     m_scanText->setObjectName(QStringLiteral("deadLetterScanSummary"));
 
+    auto *refresh = new QPushButton(tr("Refresh"), this);
+    refresh->setObjectName(QStringLiteral("deadLetterRefresh"));
+    refresh->setToolTip(tr("Read the topic's offsets again: new dead letters, retention moved"));
+    connect(refresh, &QPushButton::clicked, this, [this] {
+        if (!m_model->flow().isEmpty())
+            showFlow(m_model->flow());
+    });
     auto *top = new QHBoxLayout;
     top->addWidget(new QLabel(tr("Flow"), this));
     top->addWidget(m_flows);
     top->addWidget(m_summary, 1);
+    top->addWidget(refresh);
     auto *filters = new QHBoxLayout;
-    filters->addWidget(m_text, 2);
-    filters->addWidget(m_failure, 2);
-    filters->addWidget(m_group, 1);
-    filters->addWidget(m_useFrom);
-    filters->addWidget(m_from);
-    filters->addWidget(m_useTo);
-    filters->addWidget(m_to);
+    filters->addWidget(m_text, 3);
+    filters->addWidget(m_failure, 3);
+    filters->addWidget(m_group, 2);
     filters->addWidget(m_filter);
     filters->addWidget(m_cancel);
     filters->addWidget(m_showAll);
-    filters->addWidget(m_progress);
+    auto *times = new QHBoxLayout;
+    times->addWidget(m_useFrom);
+    times->addWidget(m_from);
+    times->addWidget(m_useTo);
+    times->addWidget(m_to);
+    times->addWidget(m_scanText, 1);
+    times->addWidget(m_progress);
 
     m_view = new QTableView(this);
     m_view->setObjectName(QStringLiteral("deadLettersView"));
@@ -191,7 +201,7 @@ DeadLettersPage::DeadLettersPage(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addLayout(filters);
-    layout->addWidget(m_scanText);
+    layout->addLayout(times);
     layout->addWidget(split, 1);
 
     connect(m_flows, &QComboBox::activated, this, [this] { showFlow(m_flows->currentText()); });
