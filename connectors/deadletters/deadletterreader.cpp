@@ -13,7 +13,14 @@ using kafka::ReadStop;
 
 DeadLetterReader::DeadLetterReader(kafka::KafkaProperties cluster, models::FlowConfig flow)
     : m_flow(std::move(flow))
-    , m_reader(std::make_unique<KafkaReader>(std::move(cluster)))
+    // A page is a few records of each partition: fetching megabytes ahead
+    // of them (the reader's default, for whole-topic reads) costs more
+    // than it saves.
+    , m_reader(std::make_unique<KafkaReader>(cluster, kafka::KafkaProperties{
+                   {QStringLiteral("max.partition.fetch.bytes"), QStringLiteral("262144")},
+                   {QStringLiteral("fetch.max.bytes"), QStringLiteral("4194304")},
+                   {QStringLiteral("queued.min.messages"), QStringLiteral("1000")}}))
+    , m_scanReader(std::make_unique<KafkaReader>(cluster))
 {
     auto spec = models::makeEnvelopeSpec(m_flow.deadLetterEnvelope.preset, m_flow.deadLetterEnvelope.fields);
     if (spec)
@@ -204,7 +211,7 @@ models::DeadLetterScan DeadLetterReader::scan(const models::DeadLetterFilter &fi
             if (r.readTo < r.to && r.notRead.isEmpty())
                 ranges.append({scan.topic, r.partition, r.readTo, std::min(r.to, r.readTo + each)});
         }
-        const kafka::ReadResult read = m_reader->read(ranges, 0, control, known);
+        const kafka::ReadResult read = m_scanReader->read(ranges, 0, control, known);
         for (const auto &m : read.messages) {
             const models::DecodedEnvelope decoded = models::decode(m, m_spec);
             scan.failures.add(m, decoded);

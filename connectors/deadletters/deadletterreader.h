@@ -29,8 +29,10 @@ namespace idem::connectors::deadletters {
 class DeadLetterReader final
 {
 public:
-    // Messages read per step of a filter run, across all partitions.
-    static constexpr qint64 ScanChunk = 20000;
+    // Messages read per step of a filter run, across all partitions: each
+    // step assigns the partitions afresh, so steps are large (what the reader
+    // prefetched past a step's end is fetched again by the next).
+    static constexpr qint64 ScanChunk = 50000;
 
     // `cluster`: the flow's cluster, properties expanded.
     DeadLetterReader(kafka::KafkaProperties cluster, models::FlowConfig flow);
@@ -67,7 +69,8 @@ private:
     models::EnvelopeSpec m_spec;
     QString m_envelopeProblem;
     qint64 m_scanChunk = ScanChunk;
-    std::unique_ptr<kafka::KafkaReader> m_reader;
+    std::unique_ptr<kafka::KafkaReader> m_reader; // pages and records: small fetches
+    std::unique_ptr<kafka::KafkaReader> m_scanReader; // filter runs: the reader's deep prefetch
 };
 
 } // namespace idem::connectors::deadletters
