@@ -198,6 +198,9 @@ models::DeadLetterScan DeadLetterReader::scan(const models::DeadLetterFilter &fi
         scan.ranges.append({p.partition, p.low, std::max(p.low, to), p.low, p.low, {}});
         known.insert({scan.topic, p.partition}, {{scan.topic, p.partition}, p.low, p.high, {}});
     }
+    // A run without a filter is the one for the failure groups; a filtered
+    // run only finds its matches (decoding each dead letter once either way).
+    const bool unfiltered = filter.isEmpty();
     bool reading = true;
     while (reading) {
         QList<OffsetRange> ranges;
@@ -214,13 +217,16 @@ models::DeadLetterScan DeadLetterReader::scan(const models::DeadLetterFilter &fi
         const kafka::ReadResult read = m_scanReader->read(ranges, 0, control, known);
         for (const auto &m : read.messages) {
             const models::DecodedEnvelope decoded = models::decode(m, m_spec);
-            scan.failures.add(m, decoded);
             ++scan.read;
-            const models::DeadLetterRow row = models::makeDeadLetterRow(m, decoded);
-            if (filter.matches(row)) {
+            if (unfiltered) {
+                // Every dead letter matches: counted into the failure groups, not kept.
+                scan.failures.add(m, decoded);
                 ++scan.matched;
-                // Without a filter every row matches: counted, not kept.
-                if (!filter.isEmpty() && scan.matches.size() < models::DeadLetterScan::MaxMatches)
+                continue;
+            }
+            if (filter.matches(models::makeDeadLetterRow(m, decoded))) {
+                ++scan.matched;
+                if (scan.matches.size() < models::DeadLetterScan::MaxMatches)
                     scan.matches.append({m.partition, m.offset, m.timestampMs});
             }
         }

@@ -56,7 +56,9 @@ public:
                                       QString *error = nullptr);
     models::DeadLetterRecord record(const models::DeadLetterRef &ref, const PollControl &control);
     // Reads every retained dead letter, oldest first per partition, in
-    // chunks; `progress(read, total, matched)` after each chunk.
+    // chunks; `progress(read, total, matched)` after each chunk. Without a
+    // filter it counts the failure groups of all of them; with one it keeps
+    // the matches (and leaves the failure groups empty).
     models::DeadLetterScan scan(const models::DeadLetterFilter &filter, const PollControl &control,
                                 const std::function<void(qint64, qint64, qint64)> &progress = {});
 

@@ -96,7 +96,7 @@ struct DeadLetterScan
     qint64 total = 0; // retained when the run started
     QList<ScanMatch> matches; // newest first by dead-lettered time, then partition and offset
     qint64 matched = 0; // may exceed matches.size() when capped
-    DeadLetterDigest failures; // failure groups of every dead letter read (not only the matches)
+    DeadLetterDigest failures; // runs without a filter: the failure groups of every dead letter read
     QList<ScanRange> ranges; // one per partition
     bool cancelled = false;
     QString error; // the run as a whole failed

@@ -335,11 +335,18 @@ private slots:
         // Newest first: the highest index first.
         QCOMPARE(scan.matches.first().timestampMs, kBaseTime + expected.last() * 10LL);
         QCOMPARE(scan.matches.last().timestampMs, kBaseTime + expected.first() * 10LL);
-        // The failure groups cover every dead letter read, not only the matches.
-        qint64 grouped = 0;
-        for (const auto &f : scan.failures.failures())
-            grouped += f.count;
-        QCOMPARE(grouped, qint64(m_n));
+        // A run without a filter counts the failure groups of every dead letter.
+        finished.clear();
+        service.requestScan(QStringLiteral("idem"), {});
+        QVERIFY(finished.wait(60000));
+        const auto all = finished.first().at(1).value<models::DeadLetterScan>();
+        QVERIFY(all.complete());
+        QCOMPARE(all.matches.size(), 0); // counted, not kept
+        QMap<QString, qint64> groups;
+        for (const auto &f : all.failures.failures())
+            groups.insert(f.group.label(), f.count);
+        QCOMPARE(groups.value(QStringLiteral("timeout after <n> ms")), qint64((m_n + 4) / 5));
+        QCOMPARE(groups.value(QStringLiteral("no such customer <n>")), qint64(m_n - (m_n + 4) / 5));
 
         // The model shows exactly the matches, rows read on demand.
         models::DeadLetterTableModel model(&service);

@@ -234,6 +234,14 @@ DeadLettersPage::~DeadLettersPage()
 
 void DeadLettersPage::setSource(models::DeadLetterSource *source)
 {
+    if (m_source && m_scanTicket)
+        m_source->cancel(m_scanTicket);
+    if (m_source && m_recordTicket)
+        m_source->cancel(m_recordTicket);
+    m_scanTicket = 0;
+    m_recordTicket = 0;
+    m_progress->setVisible(false);
+    m_cancel->setEnabled(false);
     m_source = source;
     delete m_model;
     m_model = new models::DeadLetterTableModel(source, this);
@@ -302,7 +310,10 @@ models::DeadLetterFilter DeadLettersPage::filterFromFields() const
 {
     models::DeadLetterFilter f;
     f.text = m_text->text().trimmed();
-    f.failure = m_failure->currentText().trimmed();
+    // A failure picked from the list filters by its key; typed text by its label.
+    const QString failure = m_failure->currentText().trimmed();
+    const int picked = failure.isEmpty() ? -1 : m_failure->findText(failure);
+    f.failure = picked >= 0 ? m_failure->itemData(picked).toString() : failure;
     f.consumerGroup = m_group->currentText().trimmed();
     if (m_useFrom->isChecked())
         f.from = m_from->dateTime().toUTC();
@@ -382,7 +393,7 @@ void DeadLettersPage::onScanFinished(quint64 ticket, const models::DeadLetterSca
     m_progress->setVisible(false);
     m_cancel->setEnabled(false);
     m_lastScan = scan;
-    if (scan.error.isEmpty()) {
+    if (scan.error.isEmpty() && scan.filter.isEmpty()) {
         m_failures->applyDigest(scan.failures);
         m_failures->showFlow(scan.failures.flow());
         // The failure groups and failing groups offered by the filter fields.
