@@ -10,6 +10,7 @@
 // when it is down); undecodable dead letters show their decode problem; the
 // page opens a record and hands over the selection.
 
+#include "connectors/config/configfile.h"
 #include "connectors/deadletters/deadletterreader.h"
 #include "connectors/deadletters/deadletterservice.h"
 #include "connectors/deadletters/processedlookup.h"
@@ -24,6 +25,11 @@
 
 #include <QAbstractItemModelTester>
 #include <QItemSelectionModel>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QtTest>
@@ -481,6 +487,77 @@ private slots:
         failures->selectionModel()->select(failures->model()->index(0, 0),
                                            QItemSelectionModel::Select | QItemSelectionModel::Rows);
         QVERIFY(!page.selectedFailureGroup().isEmpty());
+    }
+
+    void idemctlListsAndShowsTheSameRows()
+    {
+        QTemporaryDir dir;
+        models::Config config;
+        config.environments = {environment()};
+        const QString path = dir.filePath(QStringLiteral("idem.yaml"));
+        QVERIFY(connectors::saveConfig(config, path).ok());
+        auto run = [&](const QStringList &args) {
+            QProcess p;
+            p.start(QStringLiteral(IDEMCTL), QStringList{QStringLiteral("--config"), path} + args);
+            p.waitForFinished(120000);
+            return std::make_tuple(p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError());
+        };
+        // Newest first, every column, already processed from the store.
+        auto [code, out, err] = run({QStringLiteral("dlq"), QStringLiteral("list"), QStringLiteral("--flow"),
+                                     QStringLiteral("idem"), QStringLiteral("--limit"), QStringLiteral("30"),
+                                     QStringLiteral("--json")});
+        QVERIFY2(code == 0, err.constData());
+        const QJsonObject flow = QJsonDocument::fromJson(out).object().value(QStringLiteral("flows")).toArray().first().toObject();
+        QCOMPARE(flow.value(QStringLiteral("retained")).toInteger(), m_n);
+        const QJsonArray rows = flow.value(QStringLiteral("rows")).toArray();
+        QCOMPARE(rows.size(), 30);
+        QList<models::PartitionSpan> spans;
+        for (int p = 0; p < kPartitions; ++p)
+            spans.append({p, 0, (m_n - p + kPartitions - 1) / kPartitions});
+        const models::DeadLetterOrder order(QStringLiteral("idem.dlq"), spans);
+        for (int r = 0; r < rows.size(); ++r) {
+            const QJsonObject row = rows[r].toObject();
+            const models::DeadLetterRef ref{QStringLiteral("idem.dlq"), int(row.value(QStringLiteral("partition")).toInteger()),
+                                            row.value(QStringLiteral("offset")).toInteger()};
+            const testsupport::Record &record = recordAt(QStringLiteral("idem"), ref);
+            const int i = indexOf(record);
+            QCOMPARE(ref, order.at(r));
+            QCOMPARE(row.value(QStringLiteral("dead_lettered_at")).toString(),
+                     QDateTime::fromMSecsSinceEpoch(record.timestampMs, Qt::UTC).toString(Qt::ISODateWithMs));
+            QCOMPARE(row.value(QStringLiteral("event_id")).toString(), undecodable(QStringLiteral("idem"), i) ? QString() : eventId(QStringLiteral("idem"), i));
+            if (!undecodable(QStringLiteral("idem"), i))
+                QCOMPARE(row.value(QStringLiteral("processed")).toString(),
+                         QString::fromLatin1(i % 3 == 0 ? "processed" : "not_processed"));
+        }
+        // A filter reads the whole topic and says so.
+        std::tie(code, out, err) = run({QStringLiteral("dlq"), QStringLiteral("list"), QStringLiteral("--flow"),
+                                        QStringLiteral("idem"), QStringLiteral("--failure"), QStringLiteral("timeout"),
+                                        QStringLiteral("--offset-from"), QStringLiteral("0:100"), QStringLiteral("--json")});
+        QVERIFY2(code == 0, err.constData());
+        const QJsonObject filtered = QJsonDocument::fromJson(out).object().value(QStringLiteral("flows")).toArray().first().toObject();
+        // Partition 0 holds i = 0, 12, 24, … at offsets 0, 1, 2, …; i % 5 == 0 there: every fifth offset.
+        QCOMPARE(filtered.value(QStringLiteral("matched")).toInteger(), 21);
+        QVERIFY(filtered.value(QStringLiteral("summary")).toString().contains(QLatin1String("every retained dead letter read")));
+        QCOMPARE(filtered.value(QStringLiteral("rows")).toArray().first().toObject().value(QStringLiteral("offset")).toInteger(), 100);
+        // One record in full, Spring's binary headers decoded.
+        std::tie(code, out, err) = run({QStringLiteral("dlq"), QStringLiteral("show"), QStringLiteral("spring.dlq:1:0"),
+                                        QStringLiteral("--json")});
+        QVERIFY2(code == 0, err.constData());
+        const QJsonObject shown = QJsonDocument::fromJson(out).object();
+        QCOMPARE(shown.value(QStringLiteral("event_id")).toString(), eventId(QStringLiteral("spring"), 1));
+        bool decoded = false;
+        for (const auto &h : shown.value(QStringLiteral("headers")).toArray()) {
+            if (h.toObject().value(QStringLiteral("name")).toString() == QLatin1String("kafka_dlt-original-offset"))
+                decoded = h.toObject().value(QStringLiteral("big_endian")).toInteger() == 5001;
+        }
+        QVERIFY(decoded);
+        QCOMPARE(shown.value(QStringLiteral("payload")).toObject().value(QStringLiteral("form")).toString(), QStringLiteral("json"));
+        // Not retained: 3; malformed: 2.
+        std::tie(code, out, err) = run({QStringLiteral("dlq"), QStringLiteral("show"), QStringLiteral("spring.dlq:1:99999999")});
+        QCOMPARE(code, 3);
+        std::tie(code, out, err) = run({QStringLiteral("dlq"), QStringLiteral("show"), QStringLiteral("spring.dlq:1")});
+        QCOMPARE(code, 2);
+        QVERIFY(err.contains("TOPIC:PARTITION:OFFSET"));
     }
 
     void undecodableRecordOpensAsHex()
