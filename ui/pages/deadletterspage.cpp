@@ -151,7 +151,9 @@ DeadLettersPage::DeadLettersPage(QWidget *parent)
     m_failuresView->setSelectionMode(QAbstractItemView::SingleSelection);
     m_failuresView->verticalHeader()->hide();
     m_failuresView->horizontalHeader()->setStretchLastSection(true);
-    m_failuresView->horizontalHeader()->resizeSection(models::FailureTableModel::Failure, 360);
+    m_failuresView->horizontalHeader()->resizeSection(models::FailureTableModel::Failure, 250);
+    m_failuresView->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_failuresView->verticalHeader()->setDefaultSectionSize(m_failuresView->fontMetrics().height() + 6);
     m_failuresView->setWordWrap(false);
     m_failuresView->setToolTip(tr("Failure groups of every dead letter read; double-click to filter by one"));
 
@@ -222,6 +224,16 @@ DeadLettersPage::DeadLettersPage(QWidget *parent)
         runFilter();
     });
     connect(m_model, &models::DeadLetterTableModel::opened, this, &DeadLettersPage::onLayout);
+    m_retry.setInterval(5000);
+    m_retry.setSingleShot(true);
+    connect(&m_retry, &QTimer::timeout, this, [this] {
+        if (!isVisible() || m_model->flow().isEmpty()) {
+            m_retry.start();
+            return;
+        }
+        m_scanAfterLayout = true;
+        m_model->refresh();
+    });
     connect(m_copyEventId, &QPushButton::clicked, this, &DeadLettersPage::copyEventId);
     connect(m_copyPayload, &QPushButton::clicked, this, &DeadLettersPage::copyPayload);
 }
@@ -293,6 +305,11 @@ void DeadLettersPage::showFlow(const QString &flow, const QString &failure)
 
 void DeadLettersPage::onLayout(const models::DeadLetterLayout &layout)
 {
+    if (layout.total() == 0 || !layout.error.isEmpty())
+        m_retry.start();
+    else if (m_scanAfterLayout && !m_scanTicket)
+        startScan({}); // the first dead letters arrived: their failure groups
+    m_scanAfterLayout = false;
     if (!layout.error.isEmpty() && layout.partitions.isEmpty()) {
         m_summary->setText(tr("%1: cannot be read: %2").arg(layout.topic.isEmpty() ? layout.flow : layout.topic,
                                                            models::capUntrusted(layout.error, 500)));

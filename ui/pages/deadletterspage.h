@@ -12,6 +12,7 @@
 #include "models/deadletters/deadlettersource.h"
 
 #include <QPointer>
+#include <QTimer>
 #include <QWidget>
 
 class QComboBox;
@@ -109,6 +110,10 @@ private:
     QString m_recordEventId;
     QByteArray m_recordPayload;
     models::DeadLetterScan m_lastScan;
+    // While the topic is empty or unreadable, its offsets are asked again
+    // every few seconds (while the page is visible).
+    QTimer m_retry;
+    bool m_scanAfterLayout = false;
 };
 
 } // namespace idem::ui
