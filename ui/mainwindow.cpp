@@ -1,8 +1,10 @@
 #include "ui/mainwindow.h"
 
 #include "models/core/untrustedtext.h"
+#include "models/envelope/failuretablemodel.h"
 #include "models/health/connectiontablemodel.h"
 #include "models/metrics/partitiontablemodel.h"
+#include "ui/pages/deadletterspage.h"
 #include "ui/pages/flowspage.h"
 #include "ui/pages/overviewpage.h"
 #include "ui/pages/tracepage.h"
@@ -18,6 +20,7 @@
 #include <QListWidget>
 #include <QSet>
 #include <QSettings>
+#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -143,6 +146,22 @@ MainWindow::MainWindow(QWidget *parent)
         m_traceSearch->selectAll();
     });
     connect(m_traceSearch, &QLineEdit::returnPressed, this, [this] { openTrace(m_traceSearch->text()); });
+    // Dead letters: from the sidebar, a flow card's dead-letter figure, or a
+    // row of the Flows page's dead-letter failures (filtered to that failure).
+    m_deadLetters = new DeadLettersPage(this);
+    m_deadLettersIndex = m_pages->addWidget(m_deadLetters);
+    m_sidebar->addItem(tr("Dead letters"));
+    connect(m_overview, &OverviewPage::deadLettersOpened, this, [this](const QString &flow) { openDeadLetters(flow); });
+    if (auto *failures = m_flows->findChild<QTableView *>(QStringLiteral("failuresView"))) {
+        failures->setToolTip(tr("Double-click a failure to list its dead letters"));
+        connect(failures, &QTableView::activated, this, [this, failures](const QModelIndex &index) {
+            const QModelIndex failure = index.sibling(index.row(), models::FailureTableModel::Failure);
+            const auto *proxy = qobject_cast<const QSortFilterProxyModel *>(failures->model());
+            const auto *table = proxy ? qobject_cast<const models::FailureTableModel *>(proxy->sourceModel()) : nullptr;
+            if (table)
+                openDeadLetters(table->flow(), failure.data().toString());
+        });
+    }
 
     connect(m_sidebar, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
 
@@ -204,6 +223,15 @@ void MainWindow::setSignedIn(const QString &text)
         statusBar()->insertPermanentWidget(1, m_signedIn);
     }
     m_signedIn->setText(tr("Signed in: %1").arg(text));
+void MainWindow::setDeadLetterSource(models::DeadLetterSource *source)
+{
+    m_deadLetters->setSource(source);
+}
+
+void MainWindow::openDeadLetters(const QString &flow, const QString &failure)
+{
+    showPage(m_deadLettersIndex);
+    m_deadLetters->showFlow(flow, failure);
 }
 
 void MainWindow::replotVisible()

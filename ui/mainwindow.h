@@ -22,12 +22,14 @@ class QStackedWidget;
 
 namespace idem::models {
 class ConnectionTableModel;
+class DeadLetterSource;
 class PartitionTableModel;
 class TraceSource;
 }
 
 namespace idem::ui {
 
+class DeadLettersPage;
 class FlowsPage;
 class HealthLight;
 class OverviewPage;
@@ -74,6 +76,11 @@ public:
     // Opens the Trace page on `eventId` and starts tracing it.
     void openTrace(const QString &eventId);
 
+    // Where the Dead letters page reads from (app/ wires the connector).
+    void setDeadLetterSource(models::DeadLetterSource *source);
+    // Opens the Dead letters page on `flow`, filtered to `failure` when given.
+    void openDeadLetters(const QString &flow, const QString &failure = {});
+    DeadLettersPage *deadLettersPage() const { return m_deadLetters; }
     FlowsPage *flowsPage() const { return m_flows; }
     TracePage *tracePage() const { return m_trace; }
     QLineEdit *traceSearch() const { return m_traceSearch; }
@@ -110,6 +117,8 @@ private:
     FlowsPage *m_flows = nullptr;
     TracePage *m_trace = nullptr;
     QLineEdit *m_traceSearch = nullptr; // in the toolbar
+    DeadLettersPage *m_deadLetters = nullptr;
+    int m_deadLettersIndex = -1;
     QLabel *m_message = nullptr;
     QLabel *m_signedIn = nullptr;
     QHash<QString, HealthLight *> m_lights; // by "kind:name"

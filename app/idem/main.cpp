@@ -13,6 +13,7 @@
 #include "connectors/common/logging.h"
 #include "connectors/common/requestworker.h"
 #include "connectors/config/configfile.h"
+#include "connectors/deadletters/deadletterservice.h"
 #include "connectors/kafka/envelopedetectionservice.h"
 #include "connectors/kafka/kafkalog.h"
 #include "connectors/monitor/livemonitor.h"
@@ -120,7 +121,7 @@ int main(int argc, char *argv[])
          QStringLiteral("SECONDS"), QStringLiteral("10")},
         {QStringLiteral("trace"), QStringLiteral("Trace this event_id once the configuration is loaded (opens the Trace page)."),
          QStringLiteral("EVENT_ID")},
-        {QStringLiteral("page"), QStringLiteral("Page to open: overview, flows, connections, trace or replays (default: the last one)."),
+        {QStringLiteral("page"), QStringLiteral("Page to open: overview, flows, connections, trace, deadletters or replays (default: the last one)."),
          QStringLiteral("NAME")},
     });
     app::processCommandLine(parser, app.arguments());
@@ -143,7 +144,7 @@ int main(int argc, char *argv[])
         return app::fail(QStringLiteral("--demo and --config exclude each other: the demo writes its own configuration"), 2);
 
     const QStringList pages{QStringLiteral("overview"), QStringLiteral("flows"), QStringLiteral("connections"),
-                            QStringLiteral("trace"), QStringLiteral("replays")};
+                            QStringLiteral("trace"), QStringLiteral("deadletters"), QStringLiteral("replays")};
     const QString page = parser.value(QStringLiteral("page")).toLower();
     if (!page.isEmpty() && !pages.contains(page))
         return app::fail(QStringLiteral("--page must be one of %1, not \"%2\"").arg(pages.join(QStringLiteral(", ")), page), 2);
@@ -157,6 +158,7 @@ int main(int argc, char *argv[])
     bool traced = false;
     // The Replays page, once there is an ops database (made with the first configuration opened).
     connectors::ops::ReplayService *replays = nullptr;
+    std::unique_ptr<connectors::deadletters::DeadLetterService> deadLetters;
     QString watchedPath; // the configuration file being watched, once open() succeeded
     int exitCode = 0;
 
@@ -210,6 +212,12 @@ int main(int argc, char *argv[])
         for (const auto &flow : environment->flows)
             thresholds.insert(flow.name, flow.thresholds);
         window.setFlowThresholds(thresholds);
+        // The Dead letters page reads on its own workers; a new configuration replaces them.
+        window.setDeadLetterSource(nullptr);
+        deadLetters = std::make_unique<connectors::deadletters::DeadLetterService>(*environment);
+        window.setDeadLetterSource(deadLetters.get());
+        if (page == QLatin1String("deadletters") && !deadLetters->flows().isEmpty())
+            window.openDeadLetters(deadLetters->flows().first());
         monitor->start();
         window.setTraceSource(nullptr);
         tracer = std::make_unique<connectors::trace::TraceService>(*environment);
@@ -356,6 +364,8 @@ int main(int argc, char *argv[])
     const int rc = app.exec();
     QObject::disconnect(&sandbox, nullptr, &window, nullptr); // its end is expected now
     monitor.reset();
+    window.setDeadLetterSource(nullptr);
+    deadLetters.reset();
     connectors::kafka::flushAllClientLogSummaries();
     if (sandbox.state() != QProcess::NotRunning) {
         sandbox.terminate();

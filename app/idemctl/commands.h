@@ -17,6 +17,8 @@ int healthCommand(const QCommandLineParser &parser);
 int deadLettersCommand(const QCommandLineParser &parser);
 int traceCommand(const QCommandLineParser &parser, const QString &eventId);
 int envelopeDetectCommand(const QCommandLineParser &parser, const QString &topic);
+int dlqListCommand(const QCommandLineParser &parser);
+int dlqShowCommand(const QCommandLineParser &parser, const QString &position);
 
 // The ops database as the person --user names: the environment and the
 // connection string with that login.

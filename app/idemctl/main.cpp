@@ -180,6 +180,33 @@ QList<ctl::CommandSpec> commandTable()
                                    "configuration\n4  the chain is broken"),
                     QStringLiteral("idemctl ops verify-audit --json"),
                     [](const QCommandLineParser &parser, const QStringList &) { return ctl::opsCommand(parser, QStringLiteral("verify-audit")); }},
+        CommandSpec{{QStringLiteral("dlq"), QStringLiteral("list")}, {},
+                    QStringLiteral("dead letters newest first with every column of the Dead letters page, including "
+                                   "whether a store processed the event after all; a filter reads the whole topic"),
+                    {QStringLiteral("flow"), QStringLiteral("failure"), QStringLiteral("from"), QStringLiteral("to"),
+                     QStringLiteral("offset-from"), QStringLiteral("limit"), QStringLiteral("json")},
+                    QStringLiteral("flows[]: flow, topic, retained, filter, scanned, read, matched, summary, not_read[],\n"
+                                   "  rows[]: topic, partition, offset, dead_lettered_at, event_id, entity_key, event_type,\n"
+                                   "          event_version, error_class, error, failure, attempts, consumer_group,\n"
+                                   "          original_topic, original_partition, original_offset, size, decode_problems[],\n"
+                                   "          processed (processed, not_processed, unknown, no_stores), processed_by[],\n"
+                                   "          stores_down[], processed_text"),
+                    QStringLiteral("0  done\n1  a cluster could not be read, or a filter could not read the whole topic\n"
+                                   "2  bad usage or configuration"),
+                    QStringLiteral("idemctl dlq list --flow orders --failure IllegalStateException --limit 20"),
+                    noArguments(ctl::dlqListCommand)},
+        CommandSpec{{QStringLiteral("dlq"), QStringLiteral("show")}, QStringLiteral("TOPIC:PARTITION:OFFSET"),
+                    QStringLiteral("one dead letter in full: its columns, headers (text, hex, big-endian integers), "
+                                   "key and payload (JSON pretty-printed, hex for binary, cut at 1 MiB)"),
+                    {QStringLiteral("flow"), QStringLiteral("json")},
+                    QStringLiteral("the fields of dlq list's rows, and flow, key {form, size, truncated, text},\n"
+                                   "headers[]: name, form, size, truncated, text, big_endian; payload {…}, record_size"),
+                    QStringLiteral("0  done\n1  the cluster could not be read\n2  bad usage or configuration\n"
+                                   "3  no such dead letter is retained"),
+                    QStringLiteral("idemctl dlq show orders.dlq:0:1200 --json"),
+                    [](const QCommandLineParser &parser, const QStringList &args) {
+                        return ctl::dlqShowCommand(parser, args.first());
+                    }},
         CommandSpec{{QStringLiteral("completion")}, QStringLiteral("bash|flows|environments"),
                     QStringLiteral("the bash completion script; or the flow or environment names of the configuration"),
                     {},

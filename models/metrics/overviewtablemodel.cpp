@@ -293,6 +293,8 @@ QVariant OverviewTableModel::data(const QModelIndex &index, int role) const
             return data(index, Qt::DisplayRole);
         if (column == Flow)
             return tr("Double-click to open the flow's charts");
+        if (column == DeadLetters)
+            return tr("Double-click to list the flow's dead letters");
         return {};
     case Qt::TextAlignmentRole:
         if (column == Lag || column == Retry || column == Errors || column == DeadLetters)

@@ -117,6 +117,13 @@ private slots:
             << QStringList{QStringLiteral("envelope"), QStringLiteral("detect")}
             << QStringList{QStringLiteral("--cluster NAME"), QStringLiteral("--bootstrap SERVERS"),
                            QStringLiteral("--samples N"), QStringLiteral("--json")};
+        QTest::newRow("dlq list") << QStringList{QStringLiteral("dlq"), QStringLiteral("list")}
+                                  << QStringList{QStringLiteral("--flow NAME"), QStringLiteral("--failure TEXT"),
+                                                 QStringLiteral("--from TIME"), QStringLiteral("--to TIME"),
+                                                 QStringLiteral("--offset-from P:O"), QStringLiteral("--limit N"),
+                                                 QStringLiteral("--json")};
+        QTest::newRow("dlq show") << QStringList{QStringLiteral("dlq"), QStringLiteral("show")}
+                                  << QStringList{QStringLiteral("--flow NAME"), QStringLiteral("--json")};
         QTest::newRow("completion") << QStringList{QStringLiteral("completion")} << QStringList{};
     }
 

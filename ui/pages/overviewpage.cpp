@@ -222,7 +222,11 @@ QString FlowCard::figureText(const QString &name) const
 
 void FlowCard::mouseReleaseEvent(QMouseEvent *event)
 {
-    if (event->button() == Qt::LeftButton)
+    const QLabel *deadLetters = m_figures.value(QStringLiteral("dead letters"));
+    if (event->button() == Qt::LeftButton && deadLetters
+        && deadLetters->geometry().adjusted(-4, -4, 4, 4).contains(deadLetters->parentWidget()->mapFrom(this, event->position().toPoint())))
+        emit deadLettersOpened(m_flow);
+    else if (event->button() == Qt::LeftButton)
         emit opened(m_flow);
     QWidget::mouseReleaseEvent(event);
 }
@@ -258,8 +262,13 @@ OverviewPage::OverviewPage(const models::MetricHistory *history, QWidget *parent
     m_table->setColumnWidth(models::OverviewTableModel::Status, 230);
     m_table->setColumnWidth(models::OverviewTableModel::Trend, 160);
     m_table->setColumnWidth(models::OverviewTableModel::Worst, 260);
+    // A row opens its flow; its dead-letter cells open the flow's dead letters.
     connect(m_table, &QTableView::activated, this, [this](const QModelIndex &index) {
-        emit flowOpened(m_model->flowAt(index.row()));
+        const QString flow = m_model->flowAt(index.row());
+        if (index.column() == models::OverviewTableModel::DeadLetters || index.column() == models::OverviewTableModel::Failure)
+            emit deadLettersOpened(flow);
+        else
+            emit flowOpened(flow);
     });
 
     m_stack = new QStackedWidget(this);
@@ -354,6 +363,7 @@ void OverviewPage::updateCards(const QStringList &flows)
         if (!card) {
             card = new FlowCard(flow, m_history, m_content);
             connect(card, &FlowCard::opened, this, &OverviewPage::flowOpened);
+            connect(card, &FlowCard::deadLettersOpened, this, &OverviewPage::deadLettersOpened);
             card->hide(); // until laid out
             card->setThresholds(m_thresholds.value(flow));
             m_cards.insert(flow, card);

@@ -59,6 +59,8 @@ public:
 
 signals:
     void opened(const QString &flow);
+    // A click on the dead-letter figure: the flow's dead letters, not its page.
+    void deadLettersOpened(const QString &flow);
 
 protected:
     void mouseReleaseEvent(QMouseEvent *event) override;
@@ -111,6 +113,7 @@ public:
 
 signals:
     void flowOpened(const QString &flow);
+    void deadLettersOpened(const QString &flow);
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
