@@ -1,5 +1,7 @@
 #include "ui/mainwindow.h"
 
+#include "ui/dialogs/replayrequestdialog.h"
+
 #include "models/core/untrustedtext.h"
 #include "models/envelope/failuretablemodel.h"
 #include "models/health/connectiontablemodel.h"
@@ -152,6 +154,15 @@ MainWindow::MainWindow(QWidget *parent)
     m_deadLettersIndex = m_pages->addWidget(m_deadLetters);
     m_sidebar->addItem(tr("Dead letters"));
     connect(m_overview, &OverviewPage::deadLettersOpened, this, [this](const QString &flow) { openDeadLetters(flow); });
+    connect(m_deadLetters, &DeadLettersPage::traceRequested, this, &MainWindow::openTrace);
+    connect(m_deadLetters, &DeadLettersPage::replayRequested, this,
+            [this](const QString &flow, const QList<models::DeadLetterRef> &items) {
+                if (!m_replaySource)
+                    return;
+                auto *dialog = new ReplayRequestDialog(m_replaySource, flow, items, this);
+                dialog->setAttribute(Qt::WA_DeleteOnClose);
+                dialog->open();
+            });
     if (auto *failures = m_flows->findChild<QTableView *>(QStringLiteral("failuresView"))) {
         failures->setToolTip(tr("Double-click a failure to list its dead letters"));
         connect(failures, &QTableView::activated, this, [this, failures](const QModelIndex &index) {
@@ -223,9 +234,17 @@ void MainWindow::setSignedIn(const QString &text)
         statusBar()->insertPermanentWidget(1, m_signedIn);
     }
     m_signedIn->setText(tr("Signed in: %1").arg(text));
+}
+
 void MainWindow::setDeadLetterSource(models::DeadLetterSource *source)
 {
     m_deadLetters->setSource(source);
+}
+
+void MainWindow::setReplaySource(models::ReplaySource *source)
+{
+    m_replaySource = source;
+    m_deadLetters->setReplayAvailable(source != nullptr);
 }
 
 void MainWindow::openDeadLetters(const QString &flow, const QString &failure)

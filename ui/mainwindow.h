@@ -21,6 +21,7 @@ class QListWidget;
 class QStackedWidget;
 
 namespace idem::models {
+class ReplaySource;
 class ConnectionTableModel;
 class DeadLetterSource;
 class PartitionTableModel;
@@ -78,6 +79,9 @@ public:
 
     // Where the Dead letters page reads from (app/ wires the connector).
     void setDeadLetterSource(models::DeadLetterSource *source);
+    // Where replays are requested (the ops database); without one the Dead
+    // letters page offers no replay.
+    void setReplaySource(models::ReplaySource *source);
     // Opens the Dead letters page on `flow`, filtered to `failure` when given.
     void openDeadLetters(const QString &flow, const QString &failure = {});
     DeadLettersPage *deadLettersPage() const { return m_deadLetters; }
@@ -118,6 +122,7 @@ private:
     TracePage *m_trace = nullptr;
     QLineEdit *m_traceSearch = nullptr; // in the toolbar
     DeadLettersPage *m_deadLetters = nullptr;
+    models::ReplaySource *m_replaySource = nullptr;
     int m_deadLettersIndex = -1;
     QLabel *m_message = nullptr;
     QLabel *m_signedIn = nullptr;

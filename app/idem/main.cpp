@@ -240,6 +240,7 @@ int main(int argc, char *argv[])
                 }
             }
             replays = new connectors::ops::ReplayService(*environment, people, &window);
+            window.setReplaySource(replays);
             auto *replaysPage = new ui::ReplaysPage(replays);
             QObject::connect(replaysPage, &ui::ReplaysPage::signedInChanged, &window, &ui::MainWindow::setSignedIn);
             const int index = window.addPage(QObject::tr("Replays"), replaysPage);

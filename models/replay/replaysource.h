@@ -6,19 +6,12 @@
 // Calls return at once; results arrive as signals on the caller's thread.
 // app/ wires a connectors/ops implementation; tests use a fake.
 
+#include "models/deadletters/deadletterrow.h" // DeadLetterRef: a dead letter by address
 #include "models/replay/replay.h"
 
 #include <QObject>
 
 namespace idem::models {
-
-// A dead letter by address, as the Dead letters page selects it.
-struct DeadLetterRef
-{
-    QString topic;
-    int partition = 0;
-    qint64 offset = 0;
-};
 
 class ReplaySource : public QObject
 {

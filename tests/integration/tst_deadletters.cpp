@@ -32,6 +32,7 @@
 #include <QTemporaryDir>
 #include <QSignalSpy>
 #include <QTableView>
+#include <QPushButton>
 #include <QtTest>
 
 using namespace idem;
@@ -467,6 +468,19 @@ private slots:
             selection->select(page.model()->index(r, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
         const QList<models::DeadLetterRef> selected = page.selectedDeadLetters();
         QCOMPARE(selected, (QList<models::DeadLetterRef>{page.model()->refAt(0), page.model()->refAt(1), page.model()->refAt(5)}));
+        // "Request replay…" shows only where replays can be requested, and hands over the selection.
+        auto *replay = page.findChild<QPushButton *>(QStringLiteral("deadLetterRequestReplay"));
+        QVERIFY(replay);
+        QVERIFY(replay->isHidden());
+        page.setReplayAvailable(true);
+        QVERIFY(replay->isVisible());
+        QVERIFY(replay->isEnabled());
+        QCOMPARE(replay->text(), QStringLiteral("Request replay of 3 selected…"));
+        QSignalSpy requested(&page, &ui::DeadLettersPage::replayRequested);
+        replay->click();
+        QCOMPARE(requested.size(), 1);
+        QCOMPARE(requested[0][0].toString(), QStringLiteral("spring"));
+        QCOMPARE(requested[0][1].value<QList<models::DeadLetterRef>>(), selected);
         // Open the first: the record arrives, with Spring's binary headers decoded.
         QSignalSpy shown(&page, &ui::DeadLettersPage::recordShown);
         page.view()->setCurrentIndex(page.model()->index(0, 0));
@@ -478,6 +492,13 @@ private slots:
         QVERIFY2(text.contains(QStringLiteral("(big-endian integer %1)").arg(5000 + page.model()->rowAt(0)->ref.offset * kPartitions)),
                  qPrintable(text));
         QVERIFY2(text.contains(QLatin1String("\"event_id\": ")), qPrintable(text)); // JSON pretty-printed
+        // Its trace is one click away.
+        QSignalSpy traced(&page, &ui::DeadLettersPage::traceRequested);
+        auto *trace = page.findChild<QPushButton *>(QStringLiteral("deadLetterTrace"));
+        QVERIFY(trace && trace->isEnabled());
+        trace->click();
+        QCOMPARE(traced.size(), 1);
+        QCOMPARE(traced[0][0].toString(), page.model()->rowAt(0)->eventId);
         // The failure groups of the whole topic come from the scan it started.
         QVERIFY(scanned.wait(60000) || !scanned.isEmpty());
         QVERIFY2(page.scanSummary().contains(QLatin1String("every retained dead letter read")), qPrintable(page.scanSummary()));

@@ -93,11 +93,18 @@ DeadLettersPage::DeadLettersPage(QWidget *parent)
         if (!m_model->flow().isEmpty())
             showFlow(m_model->flow());
     });
+    m_replay = new QPushButton(tr("Request replay…"), this);
+    m_replay->setObjectName(QStringLiteral("deadLetterRequestReplay"));
+    m_replay->setToolTip(tr("Replay the selected dead letters (or, with a filter shown, every match); another "
+                            "person approves it"));
+    m_replay->setVisible(false); // until there is an ops database to ask
+    m_replay->setEnabled(false);
     auto *top = new QHBoxLayout;
     top->addWidget(new QLabel(tr("Flow"), this));
     top->addWidget(m_flows);
     top->addWidget(m_summary, 1);
     top->addWidget(refresh);
+    top->addWidget(m_replay);
     auto *filters = new QHBoxLayout;
     filters->addWidget(m_text, 3);
     filters->addWidget(m_failure, 3);
@@ -171,6 +178,10 @@ DeadLettersPage::DeadLettersPage(QWidget *parent)
     m_copyPayload = new QPushButton(tr("Copy payload"), this);
     m_copyPayload->setObjectName(QStringLiteral("deadLetterCopyPayload"));
     m_copyPayload->setEnabled(false);
+    m_trace = new QPushButton(tr("Trace event"), this);
+    m_trace->setObjectName(QStringLiteral("deadLetterTrace"));
+    m_trace->setToolTip(tr("Follow this event_id across topics, consumer groups and stores"));
+    m_trace->setEnabled(false);
 
     auto *recordPane = new QWidget(this);
     auto *recordLayout = new QVBoxLayout(recordPane);
@@ -179,6 +190,7 @@ DeadLettersPage::DeadLettersPage(QWidget *parent)
     recordBar->addWidget(m_recordTitle, 1);
     recordBar->addWidget(m_copyEventId);
     recordBar->addWidget(m_copyPayload);
+    recordBar->addWidget(m_trace);
     recordLayout->addLayout(recordBar);
     recordLayout->addWidget(m_record, 1);
 
@@ -235,6 +247,18 @@ DeadLettersPage::DeadLettersPage(QWidget *parent)
         m_model->refresh();
     });
     connect(m_copyEventId, &QPushButton::clicked, this, &DeadLettersPage::copyEventId);
+    connect(m_trace, &QPushButton::clicked, this, [this] {
+        if (!m_recordEventId.isEmpty())
+            emit traceRequested(m_recordEventId);
+    });
+    connect(m_replay, &QPushButton::clicked, this, [this] {
+        const QList<models::DeadLetterRef> items = replaySelection();
+        if (!items.isEmpty())
+            emit replayRequested(m_model->flow(), items);
+    });
+    connect(this, &DeadLettersPage::selectionChanged, this, &DeadLettersPage::updateReplayButton);
+    connect(m_model, &QAbstractItemModel::modelReset, this, &DeadLettersPage::updateReplayButton);
+    connect(this, &DeadLettersPage::scanFinished, this, &DeadLettersPage::updateReplayButton);
     connect(m_copyPayload, &QPushButton::clicked, this, &DeadLettersPage::copyPayload);
 }
 
@@ -261,6 +285,8 @@ void DeadLettersPage::setSource(models::DeadLetterSource *source)
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &DeadLettersPage::selectionChanged);
     connect(m_model, &models::DeadLetterTableModel::opened, this, &DeadLettersPage::onLayout);
+    connect(m_model, &QAbstractItemModel::modelReset, this, &DeadLettersPage::updateReplayButton);
+    updateReplayButton();
     m_flows->clear();
     if (!source)
         return;
@@ -479,6 +505,7 @@ void DeadLettersPage::onRecord(quint64 ticket, const models::DeadLetterRecord &r
                             record.row.failureLabel, m_model->processed(record.row.eventId).text());
     m_record->setPlainText(head + view.text());
     m_copyEventId->setEnabled(!m_recordEventId.isEmpty());
+    m_trace->setEnabled(!m_recordEventId.isEmpty());
     m_copyPayload->setEnabled(record.message->value.has_value());
     emit recordShown(record.ref);
 }
@@ -486,6 +513,32 @@ void DeadLettersPage::onRecord(quint64 ticket, const models::DeadLetterRecord &r
 QString DeadLettersPage::recordText() const
 {
     return m_record->toPlainText();
+}
+
+QList<models::DeadLetterRef> DeadLettersPage::replaySelection() const
+{
+    QList<models::DeadLetterRef> items = selectedDeadLetters();
+    if (items.isEmpty() && m_model->isFiltered()) {
+        for (int row = 0; row < m_model->rowCount(); ++row)
+            items << m_model->refAt(row);
+    }
+    return items;
+}
+
+void DeadLettersPage::setReplayAvailable(bool available)
+{
+    m_replay->setVisible(available);
+    updateReplayButton();
+}
+
+void DeadLettersPage::updateReplayButton()
+{
+    const qsizetype selected = selectedDeadLetters().size();
+    const int matches = m_model->isFiltered() ? m_model->rowCount() : 0;
+    m_replay->setEnabled(selected > 0 || matches > 0);
+    m_replay->setText(selected > 0 ? tr("Request replay of %n selected…", nullptr, int(selected))
+                      : matches > 0 ? tr("Request replay of %n matches…", nullptr, matches)
+                                    : tr("Request replay…"));
 }
 
 void DeadLettersPage::copyEventId()

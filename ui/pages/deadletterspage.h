@@ -58,6 +58,11 @@ public:
     QList<models::DeadLetterRef> selectedDeadLetters() const;
     // The failure group selected in the failure groups table (its key); empty when none.
     QString selectedFailureGroup() const;
+    // What "Request replay…" hands over: the selected rows, else, with a
+    // filter shown (a failure group, a text), every dead letter it matched.
+    QList<models::DeadLetterRef> replaySelection() const;
+    // Shows "Request replay…" (there is an ops database to request it of).
+    void setReplayAvailable(bool available);
 
     models::DeadLetterTableModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
@@ -67,6 +72,10 @@ public:
 
 signals:
     void selectionChanged();
+    // "Request replay…": the flow and its dead letters to replay.
+    void replayRequested(const QString &flow, const QList<models::DeadLetterRef> &items);
+    // "Trace event": the shown record's event_id.
+    void traceRequested(const QString &eventId);
     void recordShown(const models::DeadLetterRef &ref);
     void scanFinished(const models::DeadLetterScan &scan);
 
@@ -103,6 +112,9 @@ private:
     QPlainTextEdit *m_record = nullptr;
     QPushButton *m_copyEventId = nullptr;
     QPushButton *m_copyPayload = nullptr;
+    QPushButton *m_trace = nullptr;
+    QPushButton *m_replay = nullptr;
+    void updateReplayButton();
 
     quint64 m_scanTicket = 0;
     bool m_scanFiltered = false;
