@@ -1,6 +1,7 @@
 #include "connectors/trace/tracerunner.h"
 
 #include "connectors/postgres/pgsession.h"
+#include "connectors/trace/replaytrace.h"
 #include "connectors/trace/storetrace.h"
 #include "models/trace/verdict.h"
 
@@ -17,6 +18,7 @@ struct TraceRunner::Impl
     models::EnvironmentConfig environment;
     TraceRunnerOptions options;
     std::map<QString, std::unique_ptr<postgres::PgSession>> sessions; // by store; each used by one thread at a time
+    std::unique_ptr<postgres::PgSession> ops; // replays, where there is an ops database
 };
 
 TraceRunner::TraceRunner(models::EnvironmentConfig environment, TraceRunnerOptions options)
@@ -108,7 +110,36 @@ models::TraceResult TraceRunner::run(const models::TraceQuery &query, const Poll
     for (auto it = byCluster.cbegin(); it != byCluster.cend(); ++it)
         report(QStringLiteral("offsets and groups on %1").arg(it.key()), models::TraceStep::State::Pending, {}, -1);
 
+    const QString replaysStep = QStringLiteral("replays in the ops database");
+    if (d->environment.ops)
+        report(replaysStep, models::TraceStep::State::Pending, {}, -1);
+
     std::vector<std::thread> threads;
+    if (d->environment.ops) {
+        if (!d->ops)
+            d->ops = openOpsSession(d->environment.ops->connection);
+        threads.emplace_back([&, session = d->ops.get()] {
+            report(replaysStep, models::TraceStep::State::Running, {}, -1);
+            const auto found = traceReplays(*session, query.eventId, bounded(control, d->options.storeTimeout));
+            {
+                std::lock_guard lock(mutex);
+                if (found) {
+                    result.hops += found.value();
+                } else {
+                    models::TraceHop hop;
+                    hop.kind = models::HopKind::CheckFailed;
+                    hop.system = QStringLiteral("ops database");
+                    hop.error = found.error();
+                    hop.detail = QStringLiteral("could not check the ops database for replays: %1").arg(found.error());
+                    result.hops.append(hop);
+                }
+            }
+            report(replaysStep,
+                   found ? models::TraceStep::State::Done
+                         : (control.isCancelled() ? models::TraceStep::State::Cancelled : models::TraceStep::State::Failed),
+                   found ? QStringLiteral("%1 replay hop(s)").arg(found->size()) : found.error(), -1);
+        });
+    }
     for (auto it = storeGroups.cbegin(); it != storeGroups.cend(); ++it) {
         const QString storeName = it.key();
         const QStringList groups = it.value();

@@ -215,6 +215,29 @@ private slots:
         QCOMPARE(shown.json.value(QStringLiteral("status")).toString(), QStringLiteral("done"));
         QCOMPARE(shown.json.value(QStringLiteral("approved_by")).toString(), QStringLiteral("bob"));
         QCOMPARE(shown.json.value(QStringLiteral("item_states")).toObject().value(QStringLiteral("confirmed")).toInt(), m_letters);
+
+        // Trace shows the replay: requested by alice, approved by bob, sent where the request recorded it.
+        const QJsonObject item = shown.json.value(QStringLiteral("item_list")).toArray().first().toObject();
+        const QString eventId = item.value(QStringLiteral("event_id")).toString();
+        QVERIFY(!eventId.isEmpty());
+        const Ctl traced = ctl(QStringLiteral("carol"), {QStringLiteral("trace"), eventId, QStringLiteral("--flow"),
+                                                         QStringLiteral("orders"), QStringLiteral("--json")});
+        QVERIFY2(traced.exit == 0, qPrintable(traced.out + traced.err));
+        QMap<QString, QJsonObject> replayHops;
+        for (const QJsonValue &h : traced.json.value(QStringLiteral("hops")).toArray()) {
+            const QString kind = h.toObject().value(QStringLiteral("kind")).toString();
+            if (kind.startsWith(QLatin1String("replay_")) && h.toObject().value(QStringLiteral("system")).toString()
+                                                                 == QStringLiteral("replay %1").arg(id))
+                replayHops.insert(kind, h.toObject());
+        }
+        QCOMPARE(replayHops.keys(), (QStringList{QStringLiteral("replay_approved"), QStringLiteral("replay_executed"),
+                                                 QStringLiteral("replay_requested")}));
+        QVERIFY(replayHops[QStringLiteral("replay_requested")].value(QStringLiteral("detail")).toString().contains(QLatin1String("requested by alice")));
+        QVERIFY(replayHops[QStringLiteral("replay_approved")].value(QStringLiteral("detail")).toString().contains(QLatin1String("approved by bob")));
+        const QJsonObject executed = replayHops[QStringLiteral("replay_executed")];
+        QCOMPARE(executed.value(QStringLiteral("topic")).toString(), item.value(QStringLiteral("target_topic")).toString());
+        QCOMPARE(executed.value(QStringLiteral("partition")).toInt(), item.value(QStringLiteral("produced_partition")).toInt());
+        QCOMPARE(executed.value(QStringLiteral("offset")).toInteger(), item.value(QStringLiteral("produced_offset")).toInteger());
     }
 
     void alreadyProcessedItemsAreSkipped()
