@@ -448,6 +448,30 @@ private slots:
         QVERIFY(page.showsTable());
     }
 
+    // While the Flows page is hidden its partitions table is not re-sorted
+    // every poll; shown, it is in order at once.
+    void hiddenPartitionsTableIsInOrderWhenShown()
+    {
+        ui::MainWindow window;
+        window.resize(1300, 850);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.showPage(1);
+        const qint64 t0 = QDateTime::currentMSecsSinceEpoch() - 60000;
+        window.applySnapshot(snapshot(t0, 1000, 990, 900, 0)); // shipping lags most
+        auto *view = window.flowsPage()->findChild<QTableView *>(QStringLiteral("partitionsView"));
+        QVERIFY(view);
+        auto firstGroup = [&] {
+            return view->model()->index(0, models::PartitionTableModel::Group).data().toString();
+        };
+        QCOMPARE(firstGroup(), QStringLiteral("shipping"));
+        window.showPage(0); // the Flows page hidden
+        window.applySnapshot(snapshot(t0 + 30000, 2000, 1000, 1990, 0)); // now billing does
+        window.showPage(1);
+        QCOMPARE(firstGroup(), QStringLiteral("billing"));
+        QCOMPARE(view->model()->index(0, models::PartitionTableModel::Lag).data(models::PartitionTableModel::SortRole).toLongLong(), 1000);
+    }
+
     void titleNamesEnvironmentAndFileOnce()
     {
         ui::MainWindow window;

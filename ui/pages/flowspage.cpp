@@ -72,6 +72,7 @@ FlowsPage::FlowsPage(models::PartitionTableModel *partitions, const models::Metr
     m_proxy->setSortRole(models::PartitionTableModel::SortRole);
     m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
     m_proxy->setFilterKeyColumn(-1);
+    m_proxy->setDynamicSortFilter(false); // until shown
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
     m_view = new QTableView(this);
     m_view->setObjectName(QStringLiteral("partitionsView"));
@@ -316,6 +317,19 @@ void FlowsPage::replotIfDirty()
         return; // paused: new data does not move the charts
     for (MetricChart *c : std::as_const(m_charts))
         c->replotIfDirty();
+}
+
+void FlowsPage::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    m_proxy->setDynamicSortFilter(true);
+    m_proxy->invalidate();
+}
+
+void FlowsPage::hideEvent(QHideEvent *event)
+{
+    QWidget::hideEvent(event);
+    m_proxy->setDynamicSortFilter(false);
 }
 
 } // namespace idem::ui

@@ -69,6 +69,13 @@ signals:
     // A failure's example event_id was double-clicked: trace it.
     void traceRequested(const QString &eventId);
 
+protected:
+    // While hidden, the partitions table is neither re-sorted nor re-filtered
+    // on every poll (thousands of rows at many flows); shown, it is brought
+    // up to date at once.
+    void showEvent(QShowEvent *event) override;
+    void hideEvent(QHideEvent *event) override;
+
 private:
     void updateSeries();
     void updateDeadLetters();
