@@ -15,6 +15,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <cmath>
 #include <cstdio>
 
 namespace idem::ctl {
@@ -190,12 +191,16 @@ int replayCommand(const QCommandLineParser &parser, const QString &action, const
     bool ok = true;
     if (parser.isSet(QStringLiteral("rate")))
         options.rateLimit = parser.value(QStringLiteral("rate")).toDouble(&ok);
-    if (!ok || options.rateLimit < 0)
-        return app::fail(QStringLiteral("--rate takes messages a second (0: no limit)"), ExitUsage);
+    if (!ok || !std::isfinite(options.rateLimit) || options.rateLimit < 0)
+        return app::fail(QStringLiteral("--rate takes messages a second (0: no limit), not \"%1\"")
+                             .arg(parser.value(QStringLiteral("rate"))),
+                         ExitUsage);
     if (parser.isSet(QStringLiteral("verify-timeout"))) {
         const double seconds = parser.value(QStringLiteral("verify-timeout")).toDouble(&ok);
-        if (!ok || seconds < 0)
-            return app::fail(QStringLiteral("--verify-timeout takes seconds"), ExitUsage);
+        if (!ok || !std::isfinite(seconds) || seconds < 0 || seconds > 86400)
+            return app::fail(QStringLiteral("--verify-timeout takes seconds, 0 to 86400, not \"%1\"")
+                                 .arg(parser.value(QStringLiteral("verify-timeout"))),
+                             ExitUsage);
         options.verifyTimeout = std::chrono::milliseconds(qint64(seconds * 1000));
     }
     connectors::ops::ReplayExecutor executor(env, store, options);

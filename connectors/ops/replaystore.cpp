@@ -1,5 +1,7 @@
 #include "connectors/ops/replaystore.h"
 
+#include "connectors/postgres/pgvalues.h"
+
 #include "connectors/postgres/pgconninfo.h"
 #include "connectors/postgres/pgsession.h"
 
@@ -17,15 +19,8 @@ std::string s(const QString &text)
     return text.toStdString();
 }
 
-QString q(const pqxx::field &f)
-{
-    return f.is_null() ? QString() : QString::fromStdString(f.as<std::string>());
-}
-
-QDateTime msTime(const pqxx::field &f)
-{
-    return f.is_null() ? QDateTime() : QDateTime::fromMSecsSinceEpoch(f.as<qint64>(), Qt::UTC);
-}
+constexpr auto *q = &postgres::textOf;
+constexpr auto *msTime = &postgres::msTimeOf;
 
 // The server's primary message: "ERROR:  text\nCONTEXT: ..." -> "text".
 QString primaryMessage(const char *what)

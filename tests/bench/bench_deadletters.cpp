@@ -21,6 +21,7 @@
 #include "connectors/kafka/mockkafka.h"
 #include "connectors/postgres/localpostgres.h"
 #include "models/deadletters/deadlettertablemodel.h"
+#include "tests/bench/benchsupport.h"
 #include "ui/pages/deadletterspage.h"
 
 #include <pqxx/pqxx>
@@ -46,18 +47,6 @@ using namespace std::chrono_literals;
 namespace {
 
 const QString kTopic = QStringLiteral("bench.dlq");
-
-double residentMiB()
-{
-    QFile f(QStringLiteral("/proc/self/status"));
-    if (!f.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : f.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').first().toDouble() / 1024.0;
-    }
-    return -1;
-}
 
 // The child: a mock cluster holding the dead letters, until stdin closes.
 int serve(qint64 messages, int partitions)
@@ -249,7 +238,7 @@ int main(int argc, char *argv[])
         return 1;
     }
     const QString bootstrap = QString::fromUtf8(cluster.readLine()).trimmed().mid(6);
-    const double baseMiB = residentMiB();
+    const double baseMiB = bench::residentMiB();
 
     connectors::deadletters::DeadLetterService service(environment(bootstrap));
     ui::DeadLettersPage page;
@@ -334,7 +323,7 @@ int main(int argc, char *argv[])
     }
     std::printf("resident memory, page open and scrolled end to end: %.1f MiB (%.1f MiB before opening the page; "
                 "%d pages cached)\n",
-                residentMiB(), baseMiB, model->cachedPages());
+                bench::residentMiB(), baseMiB, model->cachedPages());
 
     cluster.closeWriteChannel();
     cluster.waitForFinished(30000);
