@@ -168,7 +168,7 @@ void FlowCard::apply(const models::FlowSummary &s)
     for (const QString &name : {QStringLiteral("lag"), QStringLiteral("retry"), QStringLiteral("errors"),
                                 QStringLiteral("dead letters")}) {
         const bool above = s.above.contains(name);
-        if (above != m_above.contains(name) || m_figures[name]->styleSheet().isEmpty())
+        if (above != m_above.contains(name))
             m_figures[name]->setStyleSheet(above ? aboveStyle : figureStyle);
         const auto limit = m_thresholds.constFind(models::thresholdKey(name));
         const QString tip = limit == m_thresholds.cend() ? QString() : tr("threshold %1").arg(QLocale().toString(*limit));
