@@ -200,66 +200,65 @@ models::DeadLetterScan DeadLetterReader::scan(const models::DeadLetterFilter &fi
     }
     // A run without a filter is the one for the failure groups; a filtered
     // run only finds its matches (decoding each dead letter once either way).
+    // Records are looked at as they arrive and only matches are kept, so a
+    // run over a million dead letters holds no more than the reader's
+    // prefetch.
     const bool unfiltered = filter.isEmpty();
-    bool reading = true;
-    while (reading) {
-        QList<OffsetRange> ranges;
-        int active = 0;
-        for (const auto &r : std::as_const(scan.ranges))
-            active += r.readTo < r.to && r.notRead.isEmpty() ? 1 : 0;
-        if (active == 0)
-            break;
-        const qint64 each = std::max<qint64>(std::min<qint64>(200, m_scanChunk), m_scanChunk / active);
-        for (const auto &r : std::as_const(scan.ranges)) {
-            if (r.readTo < r.to && r.notRead.isEmpty())
-                ranges.append({scan.topic, r.partition, r.readTo, std::min(r.to, r.readTo + each)});
+    QList<OffsetRange> ranges;
+    for (const auto &r : std::as_const(scan.ranges)) {
+        if (r.readTo < r.to)
+            ranges.append({scan.topic, r.partition, r.readTo, r.to});
+    }
+    const auto sink = [&](const rd_kafka_message_t *record, const QString &topic) {
+        models::RawMessage m = kafka::toRawMessage(record);
+        m.topic = topic;
+        const models::DecodedEnvelope decoded = models::decode(m, m_spec);
+        ++scan.read;
+        if (unfiltered) {
+            // Every dead letter matches: counted into the failure groups, not kept.
+            scan.failures.add(m, decoded);
+            ++scan.matched;
+            return;
         }
-        const kafka::ReadResult read = m_scanReader->read(ranges, 0, control, known);
-        for (const auto &m : read.messages) {
-            const models::DecodedEnvelope decoded = models::decode(m, m_spec);
-            ++scan.read;
-            if (unfiltered) {
-                // Every dead letter matches: counted into the failure groups, not kept.
-                scan.failures.add(m, decoded);
-                ++scan.matched;
-                continue;
-            }
-            if (filter.matches(models::makeDeadLetterRow(m, decoded))) {
-                ++scan.matched;
-                if (scan.matches.size() < models::DeadLetterScan::MaxMatches)
-                    scan.matches.append({m.partition, m.offset, m.timestampMs});
-            }
+        if (filter.matches(models::makeDeadLetterRow(m, decoded))) {
+            ++scan.matched;
+            if (scan.matches.size() < models::DeadLetterScan::MaxMatches)
+                scan.matches.append({m.partition, m.offset, m.timestampMs});
         }
-        for (const auto &o : read.ranges) {
-            models::ScanRange &r = scan.ranges[index.value(o.range.partition)];
-            if (r.readTo == r.readFrom && o.readFrom > r.readFrom) {
-                // Retention moved past the start before it was read.
-                r.readFrom = o.readFrom;
-            }
-            r.readTo = std::max(r.readTo, o.readTo);
-            if (o.stop != ReadStop::None && o.stop != ReadStop::BeyondEnd && r.readTo < r.to)
-                r.notRead = o.error.isEmpty() ? kafka::describe(o.stop) : o.error;
-            else if (o.stop == ReadStop::BeyondEnd && r.readTo < r.to)
-                r.to = r.readTo; // the topic shrank (deleted and recreated): nothing more to read
-        }
-        if (!read.error.isEmpty() && read.messages.isEmpty() && !control.shouldStop()) {
-            for (auto &r : scan.ranges) {
-                if (r.readTo < r.to && r.notRead.isEmpty())
-                    r.notRead = read.error;
-            }
-        }
-        if (control.shouldStop()) {
-            scan.cancelled = control.isCancelled();
-            const QString why = control.isCancelled() ? QStringLiteral("cancelled") : QStringLiteral("deadline");
-            for (auto &r : scan.ranges) {
-                if (r.readTo < r.to && r.notRead.isEmpty())
-                    r.notRead = why;
-            }
-            reading = false;
-        }
+    };
+    const auto reportProgress = [&](qint64) {
         if (progress)
             progress(scan.read, scan.total, scan.matched);
+    };
+    const kafka::ReadResult read = ranges.isEmpty()
+        ? kafka::ReadResult{}
+        : m_scanReader->stream(ranges, sink, control, known, reportProgress, m_progressEvery);
+    for (const auto &o : read.ranges) {
+        models::ScanRange &r = scan.ranges[index.value(o.range.partition)];
+        // Retention may have moved past the start before it was read.
+        r.readFrom = std::max(r.readFrom, o.readFrom);
+        r.readTo = std::max(r.readTo, std::max(o.readTo, r.readFrom));
+        if (o.stop == ReadStop::BeyondEnd && r.readTo < r.to)
+            r.to = r.readTo; // the topic shrank (deleted and recreated): nothing more to read
+        else if (o.stop != ReadStop::None && r.readTo < r.to)
+            r.notRead = o.error.isEmpty() ? kafka::describe(o.stop) : o.error;
     }
+    if (!read.error.isEmpty()) {
+        for (auto &r : scan.ranges) {
+            if (r.readTo < r.to && r.notRead.isEmpty())
+                r.notRead = read.error;
+        }
+    }
+    if (control.shouldStop()) {
+        scan.cancelled = control.isCancelled();
+        const QString why = control.isCancelled() ? QStringLiteral("cancelled") : QStringLiteral("deadline");
+        for (auto &r : scan.ranges) {
+            if (r.readTo < r.to && r.notRead.isEmpty())
+                r.notRead = why;
+        }
+    }
+    if (progress)
+        progress(scan.read, scan.total, scan.matched);
     std::sort(scan.matches.begin(), scan.matches.end(), [](const models::ScanMatch &a, const models::ScanMatch &b) {
         if (a.timestampMs != b.timestampMs)
             return a.timestampMs > b.timestampMs;

@@ -3,7 +3,7 @@
 // Reads a flow's dead-letter topic for the Dead letters page and `idemctl
 // dlq`: its layout (watermarks), the rows of given offsets decoded through
 // the flow's dead-letter envelope, one raw record, and a filter run over the
-// whole retained topic in bounded chunks (never the whole topic in memory).
+// whole retained topic as it streams by (never the whole topic in memory).
 // Built on the one KafkaReader: assigns partitions itself, never joins a
 // group, never commits.
 //
@@ -29,11 +29,6 @@ namespace idem::connectors::deadletters {
 class DeadLetterReader final
 {
 public:
-    // Messages read per step of a filter run, across all partitions: each
-    // step assigns the partitions afresh, so steps are large (what the reader
-    // prefetched past a step's end is fetched again by the next).
-    static constexpr qint64 ScanChunk = 50000;
-
     // `cluster`: the flow's cluster, properties expanded.
     DeadLetterReader(kafka::KafkaProperties cluster, models::FlowConfig flow);
     ~DeadLetterReader();
@@ -55,8 +50,9 @@ public:
     QList<models::DeadLetterRow> rows(const QList<models::DeadLetterRef> &refs, const PollControl &control,
                                       QString *error = nullptr);
     models::DeadLetterRecord record(const models::DeadLetterRef &ref, const PollControl &control);
-    // Reads every retained dead letter, oldest first per partition, in
-    // chunks; `progress(read, total, matched)` after each chunk. Without a
+    // Reads every retained dead letter in one pass over all partitions,
+    // keeping only the matches; `progress(read, total, matched)` every
+    // progressEvery() records and at the end. Without a
     // filter it counts the failure groups of all of them; with one it keeps
     // the matches (and leaves the failure groups empty).
     models::DeadLetterScan scan(const models::DeadLetterFilter &filter, const PollControl &control,
@@ -64,13 +60,13 @@ public:
 
     models::DeadLetterRow decode(const models::RawMessage &message) const;
     const models::EnvelopeSpec &spec() const { return m_spec; }
-    void setScanChunk(qint64 messages) { m_scanChunk = std::max<qint64>(1, messages); }
+    void setProgressEvery(qint64 records) { m_progressEvery = std::max<qint64>(1, records); }
 
 private:
     models::FlowConfig m_flow;
     models::EnvelopeSpec m_spec;
     QString m_envelopeProblem;
-    qint64 m_scanChunk = ScanChunk;
+    qint64 m_progressEvery = 20000;
     std::unique_ptr<kafka::KafkaReader> m_reader; // pages and records: small fetches
     std::unique_ptr<kafka::KafkaReader> m_scanReader; // filter runs: the reader's deep prefetch
 };

@@ -332,13 +332,22 @@ struct Want
 
 } // namespace
 
+struct KafkaReader::Delivery
+{
+    const RecordSink *sink = nullptr;
+    const std::function<void(qint64)> *progress = nullptr;
+    qint64 progressEvery = 20000;
+    qint64 handed = 0; // records handed to the sink so far
+};
+
 namespace {
 
 // Reads one round: no partition twice. `firstOnly`: each range wants only its
 // first record (at or after from, before the high watermark).
 void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const QList<int> &round,
                       const QList<PartitionWatermarks> &marks, QList<RangeOutcome> &outcomes,
-                      QList<models::RawMessage> &messages, qint64 &budget, bool firstOnly, const PollControl &control)
+                      QList<models::RawMessage> &messages, qint64 &budget, bool firstOnly, const PollControl &control,
+                      KafkaReader::Delivery *delivery)
 {
     QHash<TopicPartition, Want> wants;
     PartitionList assignment(rd_kafka_topic_partition_list_new(int(round.size())));
@@ -387,7 +396,8 @@ void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const Q
         expected += firstOnly ? 1 : w.end - outcomes[w.index].readFrom;
     if (budget >= 0)
         expected = std::min(expected, budget);
-    messages.reserve(messages.size() + qsizetype(std::min<qint64>(expected, 100'000)));
+    if (!delivery)
+        messages.reserve(messages.size() + qsizetype(std::min<qint64>(expected, 100'000)));
     KafkaQueue queue(rd_kafka_queue_get_consumer(rk));
     std::vector<rd_kafka_message_t *> batch(kBatch);
     while (open > 0) {
@@ -443,7 +453,13 @@ void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const Q
                 continue;
             } else if (m->offset >= o.readTo) {
                 if (m->offset < it->end) {
-                    messages.append(convert(m.get(), &o.range.topic));
+                    if (delivery) {
+                        (*delivery->sink)(m.get(), o.range.topic);
+                        if (delivery->progress && *delivery->progress && ++delivery->handed % delivery->progressEvery == 0)
+                            (*delivery->progress)(delivery->handed);
+                    } else {
+                        messages.append(convert(m.get(), &o.range.topic));
+                    }
                     if (budget > 0)
                         --budget;
                     o.readTo = m->offset + 1;
@@ -495,8 +511,16 @@ QMap<std::tuple<QString, int, qint64>, models::RawMessage> KafkaReader::readEach
     return out;
 }
 
+ReadResult KafkaReader::stream(const QList<OffsetRange> &ranges, const RecordSink &sink, const PollControl &control,
+                               const KnownWatermarks &known, const std::function<void(qint64)> &progress,
+                               qint64 progressEvery)
+{
+    Delivery delivery{&sink, &progress, std::max<qint64>(1, progressEvery), 0};
+    return readRanges(ranges, -1, control, known, false, &delivery);
+}
+
 ReadResult KafkaReader::readRanges(const QList<OffsetRange> &ranges, qint64 messageBudget, const PollControl &control,
-                                   const KnownWatermarks &known, bool firstOnly)
+                                   const KnownWatermarks &known, bool firstOnly, Delivery *delivery)
 {
     ReadResult result;
     for (const OffsetRange &r : ranges)
@@ -551,7 +575,7 @@ ReadResult KafkaReader::readRanges(const QList<OffsetRange> &ranges, qint64 mess
     qint64 budget = messageBudget > 0 ? messageBudget : -1;
     for (const QList<int> &round : std::as_const(rounds))
         readRound(m_consumer.get(), m_topicNames, round, marks, result.ranges, result.messages, budget, firstOnly,
-                  control);
+                  control, delivery);
     return result;
 }
 

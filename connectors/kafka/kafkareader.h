@@ -19,6 +19,7 @@
 #include <QMap>
 #include <QString>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -138,6 +139,19 @@ public:
     ReadResult read(const QList<OffsetRange> &ranges, qint64 messageBudget, const PollControl &control,
                     const KnownWatermarks &known = {});
 
+    // Like read(), without keeping the records: each record of the ranges is
+    // handed to `sink` as librdkafka holds it (valid during the call only;
+    // toRawMessage() copies it), every range in one pass, so a filter over a
+    // whole topic holds only what it keeps. `progress` (when given) is called
+    // every `progressEvery` records with the count so far. The result's
+    // messages stay empty; its ranges say what was read, as read()'s do.
+    using RecordSink = std::function<void(const rd_kafka_message_t *record, const QString &topic)>;
+    ReadResult stream(const QList<OffsetRange> &ranges, const RecordSink &sink, const PollControl &control,
+                      const KnownWatermarks &known = {}, const std::function<void(qint64)> &progress = {},
+                      qint64 progressEvery = 20000);
+
+    struct Delivery; // internal: where a read's records go when they are not kept
+
     // The record at `offset`, or the first after it where it no longer
     // exists (compacted); nullopt when there is none before the high watermark.
     Result<std::optional<models::RawMessage>> readOne(const QString &topic, int partition, qint64 offset,
@@ -155,8 +169,7 @@ public:
 private:
     Status ensureClient();
     ReadResult readRanges(const QList<OffsetRange> &ranges, qint64 messageBudget, const PollControl &control,
-                          const KnownWatermarks &known,
-                          bool firstOnly);
+                          const KnownWatermarks &known, bool firstOnly, Delivery *delivery = nullptr);
 
     KafkaProperties m_properties;
     std::shared_ptr<rd_kafka_t> m_consumer; // shared with helper threads still waiting on the cluster

@@ -199,6 +199,50 @@ enum class Outcome {
     Bad,
 };
 
+// Where a value was looked up, put into words only when a message needs it
+// (a problem text): decoding a record that reads cleanly builds no text.
+struct Where
+{
+    enum Kind : quint8 { None, Header, Key, Payload, CeData, CeAttribute, Timestamp };
+    Kind kind = None;
+    QByteArray name; // Header: the header's name; CeAttribute: the attribute's
+    const QStringList *pointer = nullptr; // Payload, CeData: the JSON pointer's tokens
+
+    QString text() const
+    {
+        switch (kind) {
+        case Header:
+            return EnvelopeText::tr("header %1").arg(QString::fromUtf8(name));
+        case Key:
+            return EnvelopeText::tr("the key");
+        case Payload:
+            return EnvelopeText::tr("%1 in the payload").arg(jsonPointerText(*pointer));
+        case CeData:
+            return EnvelopeText::tr("%1 in the CloudEvent data").arg(jsonPointerText(*pointer));
+        case CeAttribute:
+            return EnvelopeText::tr("attribute %1 of the structured CloudEvent").arg(QString::fromLatin1(name));
+        case Timestamp:
+            return EnvelopeText::tr("the record timestamp");
+        case None:
+            break;
+        }
+        return {};
+    }
+
+    // What a JSON pointer reads into: "the payload".
+    QString container() const
+    {
+        switch (kind) {
+        case CeData:
+            return EnvelopeText::tr("the CloudEvent data");
+        case CeAttribute:
+            return EnvelopeText::tr("the structured CloudEvent");
+        default:
+            return EnvelopeText::tr("the payload");
+        }
+    }
+};
+
 struct Lookup
 {
     Outcome outcome = Outcome::Absent;
@@ -207,7 +251,7 @@ struct Lookup
     std::optional<QByteArray> bytes;
     std::optional<QJsonValue> json;
     std::optional<qint64> millis;
-    QString where; // "header ce_id", "/event_id in the payload"
+    Where where; // "header ce_id", "/event_id in the payload"
     bool binaryHint = false; // a binary value here is usual enough to suggest "as hex"
 
     static Lookup absent(QString note)
@@ -222,7 +266,7 @@ struct Lookup
 
 Lookup lookupHeader(const RawMessage &m, const QByteArray &name, HeaderPick pick)
 {
-    const QString where = EnvelopeText::tr("header %1").arg(QString::fromUtf8(name));
+    const Where where{Where::Header, name, nullptr};
     const std::optional<QByteArray> *chosen = nullptr;
     int count = 0;
     bool differ = false;
@@ -240,13 +284,13 @@ Lookup lookupHeader(const RawMessage &m, const QByteArray &name, HeaderPick pick
     if (differ) {
         return Lookup::bad(EnvelopeText::tr("%1 appears %2 times with different values; add "
                                             "first or last to the spec to choose")
-                               .arg(where)
+                               .arg(where.text())
                                .arg(count));
     }
     if (!chosen->has_value())
-        return Lookup::absent(EnvelopeText::tr("%1 has no value").arg(where));
+        return Lookup::absent(EnvelopeText::tr("%1 has no value").arg(where.text()));
     if ((*chosen)->isEmpty())
-        return Lookup::absent(EnvelopeText::tr("%1 is empty").arg(where));
+        return Lookup::absent(EnvelopeText::tr("%1 is empty").arg(where.text()));
     Lookup found;
     found.outcome = Outcome::Found;
     found.bytes = **chosen;
@@ -254,19 +298,20 @@ Lookup lookupHeader(const RawMessage &m, const QByteArray &name, HeaderPick pick
     return found;
 }
 
-// `where` names the value in messages ("/id in the payload"), `container`
-// what the pointer reads into ("the payload").
-Lookup lookupPointer(const QJsonValue &root, const QStringList &tokens, const QString &where,
-                     const QString &container)
+// `where` names the value in messages ("/id in the payload") and what the
+// pointer reads into ("the payload").
+Lookup lookupPointer(const QJsonValue &root, const QStringList &tokens, const Where &where)
 {
-    const QString pointer = jsonPointerText(tokens);
+    const auto noSuch = [&] {
+        return Lookup::absent(EnvelopeText::tr("%1 has no %2").arg(where.container(), jsonPointerText(tokens)));
+    };
     QJsonValue v = root;
     for (const QString &token : tokens) {
         if (v.isObject()) {
             const QJsonObject o = v.toObject();
             const auto it = o.constFind(token);
             if (it == o.constEnd())
-                return Lookup::absent(EnvelopeText::tr("%1 has no %2").arg(container, pointer));
+                return noSuch();
             v = it.value();
         } else if (v.isArray()) {
             const QJsonArray a = v.toArray();
@@ -275,16 +320,16 @@ Lookup lookupPointer(const QJsonValue &root, const QStringList &tokens, const QS
             for (QChar c : token)
                 isIndex = isIndex && c >= QLatin1Char('0') && c <= QLatin1Char('9');
             if (!isIndex || token.toInt() >= a.size())
-                return Lookup::absent(EnvelopeText::tr("%1 has no %2").arg(container, pointer));
+                return noSuch();
             v = a.at(token.toInt());
         } else {
-            return Lookup::absent(EnvelopeText::tr("%1 has no %2").arg(container, pointer));
+            return noSuch();
         }
     }
     if (v.isNull() || v.isUndefined())
-        return Lookup::absent(EnvelopeText::tr("%1 is null").arg(where));
+        return Lookup::absent(EnvelopeText::tr("%1 is null").arg(where.text()));
     if (v.isString() && v.toString().isEmpty())
-        return Lookup::absent(EnvelopeText::tr("%1 is empty").arg(where));
+        return Lookup::absent(EnvelopeText::tr("%1 is empty").arg(where.text()));
     Lookup found;
     found.outcome = Outcome::Found;
     found.json = v;
@@ -305,43 +350,32 @@ Lookup lookup(const RawMessage &m, const Payload &p, const FieldSource &source)
         Lookup found;
         found.outcome = Outcome::Found;
         found.bytes = *m.key;
-        found.where = EnvelopeText::tr("the key");
+        found.where = Where{Where::Key, {}, nullptr};
         found.binaryHint = true;
         return found;
     }
     case FieldSourceKind::Payload: {
-        const QString where
-            = EnvelopeText::tr("%1 in the payload").arg(jsonPointerText(source.pointer));
         if (!p.readable)
             return Lookup::absent(p.unreadable);
-        return lookupPointer(p.root, source.pointer, where, EnvelopeText::tr("the payload"));
+        return lookupPointer(p.root, source.pointer, Where{Where::Payload, {}, &source.pointer});
     }
     case FieldSourceKind::Data: {
-        const QString pointer = jsonPointerText(source.pointer);
         if (!p.readable)
             return Lookup::absent(p.unreadable);
-        if (!p.structuredCe) {
-            return lookupPointer(p.root, source.pointer,
-                                 EnvelopeText::tr("%1 in the payload").arg(pointer),
-                                 EnvelopeText::tr("the payload"));
-        }
+        if (!p.structuredCe)
+            return lookupPointer(p.root, source.pointer, Where{Where::Payload, {}, &source.pointer});
         const QJsonObject event = p.root.toObject();
         const auto data = event.constFind(QLatin1String("data"));
         if (data == event.constEnd() || data.value().isNull())
             return Lookup::absent(EnvelopeText::tr("the CloudEvent has no data"));
-        return lookupPointer(data.value(), source.pointer,
-                             EnvelopeText::tr("%1 in the CloudEvent data").arg(pointer),
-                             EnvelopeText::tr("the CloudEvent data"));
+        return lookupPointer(data.value(), source.pointer, Where{Where::CeData, {}, &source.pointer});
     }
     case FieldSourceKind::CloudEvent: {
         if (!p.ceUnreadable.isEmpty())
             return Lookup::bad(p.ceUnreadable);
-        const QString attribute = QString::fromLatin1(source.name);
         if (p.structuredCe) {
-            return lookupPointer(
-                p.root, { attribute },
-                EnvelopeText::tr("attribute %1 of the structured CloudEvent").arg(attribute),
-                EnvelopeText::tr("the structured CloudEvent"));
+            return lookupPointer(p.root, {QString::fromLatin1(source.name)},
+                                 Where{Where::CeAttribute, source.name, nullptr});
         }
         return lookupHeader(m, QByteArrayLiteral("ce_") + source.name, source.pick);
     }
@@ -351,7 +385,7 @@ Lookup lookup(const RawMessage &m, const Payload &p, const FieldSource &source)
         Lookup found;
         found.outcome = Outcome::Found;
         found.millis = m.timestampMs;
-        found.where = EnvelopeText::tr("the record timestamp");
+        found.where = Where{Where::Timestamp, {}, nullptr};
         return found;
     }
     }
@@ -383,7 +417,7 @@ QString intWidthsText()
     return EnvelopeText::tr("decimal text nor a 1-, 2-, 4- or 8-byte big-endian integer");
 }
 
-Converted<qint64> bytesToInteger(const QByteArray &bytes, ValueFormat format, const QString &where)
+Converted<qint64> bytesToInteger(const QByteArray &bytes, ValueFormat format, const Where &where)
 {
     bool outOfRange = false;
     switch (format) {
@@ -393,7 +427,7 @@ Converted<qint64> bytesToInteger(const QByteArray &bytes, ValueFormat format, co
         if (bytes.size() != want) {
             return Converted<qint64>::bad(
                 EnvelopeText::tr("%1 is %2 bytes; as %3 expects exactly %4")
-                    .arg(where)
+                    .arg(where.text())
                     .arg(bytes.size())
                     .arg(format == ValueFormat::Int32Be ? QStringLiteral("int32be")
                                                         : QStringLiteral("int64be"))
@@ -406,9 +440,9 @@ Converted<qint64> bytesToInteger(const QByteArray &bytes, ValueFormat format, co
         if (auto v = readDecimal(bytes, &outOfRange))
             return Converted<qint64>::ok(*v);
         if (outOfRange)
-            return Converted<qint64>::bad(EnvelopeText::tr("%1 is out of range").arg(where));
+            return Converted<qint64>::bad(EnvelopeText::tr("%1 is out of range").arg(where.text()));
         return Converted<qint64>::bad(
-            EnvelopeText::tr("%1 is not a decimal number: %2").arg(where, quoteBytes(bytes)));
+            EnvelopeText::tr("%1 is not a decimal number: %2").arg(where.text(), quoteBytes(bytes)));
     default:
         break;
     }
@@ -417,23 +451,23 @@ Converted<qint64> bytesToInteger(const QByteArray &bytes, ValueFormat format, co
     if (auto v = readDecimal(bytes, &outOfRange))
         return Converted<qint64>::ok(*v);
     if (outOfRange)
-        return Converted<qint64>::bad(EnvelopeText::tr("%1 is out of range").arg(where));
+        return Converted<qint64>::bad(EnvelopeText::tr("%1 is out of range").arg(where.text()));
     // Real big-endian numbers of these widths always hold a byte outside
     // printable ASCII (a leading zero at least); printable text is text.
     if (isPrintableAscii(bytes)) {
         return Converted<qint64>::bad(
-            EnvelopeText::tr("%1 is not a decimal number: %2").arg(where, quoteBytes(bytes)));
+            EnvelopeText::tr("%1 is not a decimal number: %2").arg(where.text(), quoteBytes(bytes)));
     }
     const qsizetype n = bytes.size();
     if (n == 1 || n == 2 || n == 4 || n == 8)
         return Converted<qint64>::ok(readBigEndian(bytes));
     return Converted<qint64>::bad(EnvelopeText::tr("%1 is %2 bytes (%3), neither %4")
-                                      .arg(where)
+                                      .arg(where.text())
                                       .arg(n)
                                       .arg(quoteBytes(bytes, 16), intWidthsText()));
 }
 
-Converted<qint64> jsonToInteger(const QJsonValue &v, const QString &where)
+Converted<qint64> jsonToInteger(const QJsonValue &v, const Where &where)
 {
     if (v.isDouble()) {
         const double d = v.toDouble();
@@ -441,7 +475,7 @@ Converted<qint64> jsonToInteger(const QJsonValue &v, const QString &where)
         if (std::isfinite(d) && double(i) == d)
             return Converted<qint64>::ok(i);
         return Converted<qint64>::bad(EnvelopeText::tr("%1 is %2, not a whole number in range")
-                                          .arg(where, QString::number(d)));
+                                          .arg(where.text(), QString::number(d)));
     }
     if (v.isString()) {
         const QByteArray text = v.toString().toUtf8();
@@ -449,12 +483,12 @@ Converted<qint64> jsonToInteger(const QJsonValue &v, const QString &where)
         if (auto i = readDecimal(text, &outOfRange))
             return Converted<qint64>::ok(*i);
         if (outOfRange)
-            return Converted<qint64>::bad(EnvelopeText::tr("%1 is out of range").arg(where));
+            return Converted<qint64>::bad(EnvelopeText::tr("%1 is out of range").arg(where.text()));
         return Converted<qint64>::bad(
-            EnvelopeText::tr("%1 is not a decimal number: %2").arg(where, quoteBytes(text)));
+            EnvelopeText::tr("%1 is not a decimal number: %2").arg(where.text(), quoteBytes(text)));
     }
     return Converted<qint64>::bad(
-        EnvelopeText::tr("%1 is %2, not a number").arg(where, jsonTypeName(v)));
+        EnvelopeText::tr("%1 is %2, not a number").arg(where.text(), jsonTypeName(v)));
 }
 
 Converted<QString> toText(const Lookup &l, ValueFormat format)
@@ -472,7 +506,7 @@ Converted<QString> toText(const Lookup &l, ValueFormat format)
             return Converted<QString>::ok(QString::number(*i.value));
         }
         if (const auto bad = firstInvalidUtf8(bytes)) {
-            QString note = EnvelopeText::tr("%1 is %2").arg(l.where, notUtf8Reason(bytes, *bad));
+            QString note = EnvelopeText::tr("%1 is %2").arg(l.where.text(), notUtf8Reason(bytes, *bad));
             if (l.binaryHint)
                 note += EnvelopeText::tr("; \"key as hex\" reads binary keys");
             return Converted<QString>::bad(note);
@@ -502,26 +536,26 @@ Converted<QString> toText(const Lookup &l, ValueFormat format)
                                                      : QStringLiteral("false"));
         default:
             return Converted<QString>::bad(
-                EnvelopeText::tr("%1 is %2, not a single value").arg(l.where, jsonTypeName(v)));
+                EnvelopeText::tr("%1 is %2, not a single value").arg(l.where.text(), jsonTypeName(v)));
         }
     }
-    return Converted<QString>::bad(EnvelopeText::tr("%1 is not text").arg(l.where));
+    return Converted<QString>::bad(EnvelopeText::tr("%1 is not text").arg(l.where.text()));
 }
 
-Converted<QDateTime> fromEpoch(qint64 value, const QString &where)
+Converted<QDateTime> fromEpoch(qint64 value, const Where &where)
 {
     if (value == -1) {
         return Converted<QDateTime>::absent(
-            EnvelopeText::tr("%1 holds -1, Kafka's \"no timestamp\"").arg(where));
+            EnvelopeText::tr("%1 holds -1, Kafka's \"no timestamp\"").arg(where.text()));
     }
     if (value < 0) {
         return Converted<QDateTime>::bad(
-            EnvelopeText::tr("%1 holds %2, before 1970").arg(where).arg(value));
+            EnvelopeText::tr("%1 holds %2, before 1970").arg(where.text()).arg(value));
     }
     const qint64 ms = value < kEpochSecondsBelow ? value * 1000 : value;
     if (ms > kMaxEpochMs) {
         return Converted<QDateTime>::bad(
-            EnvelopeText::tr("%1 holds %2, after the year 9999").arg(where).arg(value));
+            EnvelopeText::tr("%1 holds %2, after the year 9999").arg(where.text()).arg(value));
     }
     return Converted<QDateTime>::ok(QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC));
 }
@@ -536,20 +570,20 @@ std::optional<QDateTime> parseIso(const QString &text)
     return t.toUTC();
 }
 
-Converted<QDateTime> textToTime(const QByteArray &bytes, const QString &where)
+Converted<QDateTime> textToTime(const QByteArray &bytes, const Where &where)
 {
     bool outOfRange = false;
     if (auto v = readDecimal(bytes, &outOfRange))
         return fromEpoch(*v, where);
     if (outOfRange)
-        return Converted<QDateTime>::bad(EnvelopeText::tr("%1 is out of range").arg(where));
+        return Converted<QDateTime>::bad(EnvelopeText::tr("%1 is out of range").arg(where.text()));
     if (!firstInvalidUtf8(bytes)) {
         if (auto t = parseIso(QString::fromUtf8(bytes)))
             return Converted<QDateTime>::ok(*t);
     }
     return Converted<QDateTime>::bad(EnvelopeText::tr("%1 is not an ISO 8601 time or epoch "
                                                       "number: %2")
-                                         .arg(where, quoteBytes(bytes)));
+                                         .arg(where.text(), quoteBytes(bytes)));
 }
 
 Converted<QDateTime> toTime(const Lookup &l, ValueFormat format)
@@ -570,7 +604,7 @@ Converted<QDateTime> toTime(const Lookup &l, ValueFormat format)
             return Converted<QDateTime>::bad(EnvelopeText::tr("%1 is %2 bytes (%3), neither ISO "
                                                               "8601 text, a decimal epoch nor a "
                                                               "4- or 8-byte big-endian epoch")
-                                                 .arg(l.where)
+                                                 .arg(l.where.text())
                                                  .arg(bytes.size())
                                                  .arg(quoteBytes(bytes, 16)));
         }
@@ -589,7 +623,7 @@ Converted<QDateTime> toTime(const Lookup &l, ValueFormat format)
             if (!std::isfinite(d) || d < -1 || d > double(kMaxEpochMs)) {
                 return Converted<QDateTime>::bad(EnvelopeText::tr("%1 holds %2, out of range for "
                                                                   "a time")
-                                                     .arg(l.where, QString::number(d)));
+                                                     .arg(l.where.text(), QString::number(d)));
             }
             const qint64 whole = v.toInteger();
             if (double(whole) == d)
@@ -604,9 +638,9 @@ Converted<QDateTime> toTime(const Lookup &l, ValueFormat format)
         if (v.isString())
             return textToTime(v.toString().toUtf8(), l.where);
         return Converted<QDateTime>::bad(
-            EnvelopeText::tr("%1 is %2, not a time").arg(l.where, jsonTypeName(v)));
+            EnvelopeText::tr("%1 is %2, not a time").arg(l.where.text(), jsonTypeName(v)));
     }
-    return Converted<QDateTime>::bad(EnvelopeText::tr("%1 is not a time").arg(l.where));
+    return Converted<QDateTime>::bad(EnvelopeText::tr("%1 is not a time").arg(l.where.text()));
 }
 
 // The values each number field can take; anything else is a misread.
@@ -731,17 +765,14 @@ std::pair<Outcome, QString> readInto(DecodedEnvelope &d, EnvelopeField field, co
         break;
     }
     case EnvelopeValueType::Integer: {
-        Converted<qint64> c
-            = Converted<qint64>::bad(EnvelopeText::tr("%1 is not a number").arg(l.where));
-        if (l.bytes)
-            c = bytesToInteger(*l.bytes, format, l.where);
-        else if (l.json)
-            c = jsonToInteger(*l.json, l.where);
+        const Converted<qint64> c = l.bytes ? bytesToInteger(*l.bytes, format, l.where)
+            : l.json ? jsonToInteger(*l.json, l.where)
+                     : Converted<qint64>::bad(EnvelopeText::tr("%1 is not a number").arg(l.where.text()));
         if (!c.value)
             return { c.failure, c.note };
         if (const auto why = outOfRange(field, *c.value)) {
             return { Outcome::Bad,
-                     EnvelopeText::tr("%1 holds %2; %3").arg(l.where).arg(*c.value).arg(*why) };
+                     EnvelopeText::tr("%1 holds %2; %3").arg(l.where.text()).arg(*c.value).arg(*why) };
         }
         assignInteger(d, field, *c.value);
         break;

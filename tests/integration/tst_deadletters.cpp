@@ -372,7 +372,7 @@ private slots:
     {
         auto reader = connectors::deadletters::DeadLetterReader::forFlow(environment(), QStringLiteral("connect"));
         QVERIFY2(reader.ok(), qPrintable(reader.error()));
-        (*reader)->setScanChunk(600); // several steps even for a small topic
+        (*reader)->setProgressEvery(600); // cancelled early in the run, not at its end
         std::atomic_bool cancel = false;
         const connectors::PollControl control{QDeadlineTimer(QDeadlineTimer::Forever), &cancel};
         const models::DeadLetterScan scan = (*reader)->scan({}, control, [&](qint64, qint64, qint64) { cancel = true; });
@@ -388,7 +388,7 @@ private slots:
         }
         QCOMPARE(readInRanges, scan.read);
         QVERIFY2(scan.summary().contains(QLatin1String("not read from offset")), qPrintable(scan.summary()));
-        QVERIFY2(scan.summary().contains(QStringLiteral("partitions 0–11 not read from offset 200: cancelled")), qPrintable(scan.summary()));
+        QVERIFY2(scan.summary().contains(QStringLiteral(": cancelled")), qPrintable(scan.summary()));
     }
 
     void alreadyProcessedComesFromTheStore()

@@ -198,6 +198,30 @@ private slots:
         QVERIFY(r.ranges[3].complete());
         QVERIFY(r.ranges[4].complete());
 
+        // Streamed: the same records handed over one by one, none kept, the
+        // same outcomes, progress every 7 records.
+        QMap<int, QList<qint64>> streamed;
+        QList<qint64> progress;
+        const ReadResult s = reader.stream(
+            {{t, 0, 10, 20}, {t, 1, 0, 50}, {t, 2, 45, 60}, {t, 3, 5, 5}},
+            [&](const rd_kafka_message_t *record, const QString &topic) {
+                const models::RawMessage m = toRawMessage(record);
+                QCOMPARE(topic, t);
+                QCOMPARE(*m.value, QStringLiteral("p%1-%2").arg(m.partition).arg(m.offset).toUtf8());
+                streamed[m.partition] << m.offset;
+            },
+            PollControl::within(10s), {}, [&](qint64 n) { progress << n; }, 7);
+        QVERIFY(s.messages.isEmpty());
+        std::sort(streamed[0].begin(), streamed[0].end());
+        QCOMPARE(streamed[0], p0.mid(0, 10));
+        QCOMPARE(streamed[1].size(), 50);
+        QCOMPARE(streamed[2], (QList<qint64>{45, 46, 47, 48, 49}));
+        QVERIFY(!streamed.contains(3));
+        QCOMPARE(progress, (QList<qint64>{7, 14, 21, 28, 35, 42, 49, 56, 63}));
+        QCOMPARE(s.ranges[2].readTo, 50);
+        QCOMPARE(s.ranges[2].stop, ReadStop::BeyondEnd);
+        QVERIFY(s.ranges[0].complete() && s.ranges[1].complete() && s.ranges[3].complete());
+
         // A budget: exactly that many, each range read from its start without gaps.
         const ReadResult b = reader.read({{t, 0, 0, 50}, {t, 1, 0, 50}, {t, 2, 0, 50}, {t, 3, 0, 50}}, 30,
                                          PollControl::within(10s));
