@@ -100,7 +100,7 @@ QList<ctl::CommandSpec> commandTable()
                     {QStringLiteral("flow"), QStringLiteral("newest"), QStringLiteral("json")},
                     QStringLiteral("flows[]: flow, topic, read, oldest, decode_errors {messages, failed, by_field, recent[]},\n"
                                    "         failures[]: failure, basis, exception_class, first_frame, cause, count,\n"
-                                   "                     consumer_groups[], newest, example_event_id, example_error"),
+                                   "                     consumer_groups[], oldest, newest, example_event_id, example_error"),
                     QStringLiteral("0  done\n1  a cluster could not be read\n2  bad usage or configuration"),
                     QStringLiteral("idemctl deadletters --flow orders --newest 5000"),
                     noArguments(ctl::deadLettersCommand)},

@@ -42,6 +42,8 @@ void DeadLetterDigest::add(const RawMessage &message, const DecodedEnvelope &dec
     ++it->count;
     if (at.isValid() && (!it->newest.isValid() || at > it->newest))
         it->newest = at;
+    if (at.isValid() && (!it->oldest.isValid() || at < it->oldest))
+        it->oldest = at;
     if (!decoded.consumerGroup.isEmpty()) {
         const QString name = capUntrusted(decoded.consumerGroup);
         const auto at = std::lower_bound(it->consumerGroups.cbegin(), it->consumerGroups.cend(), name);

@@ -2,8 +2,8 @@
 
 // What a flow's dead-letter topic says about why messages fail: its dead
 // letters grouped by failure (exception class and first frame, or the
-// normalised error text), with how many, which consumer groups, the time of
-// the newest, and one example; plus the topic's decode errors. The live
+// normalised error text), with how many, which consumer groups, the times of
+// the oldest and the newest (first and last seen), and one example; plus the topic's decode errors. The live
 // monitor reads the newest dead letters when it starts and every one that
 // arrives after, and hands a copy of the digest to the console each poll.
 
@@ -28,7 +28,8 @@ struct FailureCount
     QStringList consumerGroups;
     // Further distinct groups, counted (by hash) up to MaxCountedConsumerGroups.
     QSet<size_t> moreConsumerGroups;
-    QDateTime newest; // timestamp of the newest dead letter in the group, UTC
+    QDateTime oldest; // timestamp of the oldest dead letter in the group (first seen), UTC
+    QDateTime newest; // timestamp of the newest dead letter in the group (last seen), UTC
     QString exampleEventId; // capped at kMaxUntrustedField characters
     QString exampleError; // the raw error text of that example, at most 500 characters
 

@@ -100,11 +100,13 @@ QVariant FailureTableModel::data(const QModelIndex &index, int role) const
         return sort ? QVariant(share) : QVariant(QStringLiteral("%1 %").arg(QLocale().toString(share * 100, 'f', 1)));
     case ConsumerGroups:
         return f.consumerGroupsText();
-    case Newest:
+    case FirstSeen:
+    case Newest: {
+        const QDateTime &at = index.column() == FirstSeen ? f.oldest : f.newest;
         if (sort)
-            return f.newest;
-        return f.newest.isValid() ? QLocale().toString(f.newest.toLocalTime(), QStringLiteral("yyyy-MM-dd HH:mm:ss"))
-                                  : QString();
+            return at;
+        return at.isValid() ? QLocale().toString(at.toLocalTime(), QStringLiteral("yyyy-MM-dd HH:mm:ss")) : QString();
+    }
     case ExampleEvent:
         return f.exampleEventId;
     case ExampleError:
@@ -127,8 +129,10 @@ QVariant FailureTableModel::headerData(int section, Qt::Orientation orientation,
         return tr("Share");
     case ConsumerGroups:
         return tr("Consumer groups");
+    case FirstSeen:
+        return tr("First seen");
     case Newest:
-        return tr("Newest");
+        return tr("Last seen");
     case ExampleEvent:
         return tr("Example event");
     case ExampleError:

@@ -17,7 +17,7 @@ class FailureTableModel final : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { Failure, Count, Share, ConsumerGroups, Newest, ExampleEvent, ExampleError, ColumnCount };
+    enum Column { Failure, Count, Share, ConsumerGroups, FirstSeen, Newest, ExampleEvent, ExampleError, ColumnCount };
     static constexpr int SortRole = Qt::UserRole + 1;
 
     explicit FailureTableModel(QObject *parent = nullptr);

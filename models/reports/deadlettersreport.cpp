@@ -52,6 +52,7 @@ QJsonObject toJson(const DeadLetterDigest &d)
                                     {QStringLiteral("consumer_groups"), QJsonArray::fromStringList(f.consumerGroups)},
                                     {QStringLiteral("more_consumer_groups"), qint64(f.otherConsumerGroups())},
                                     {QStringLiteral("more_consumer_groups_capped"), f.otherConsumerGroupsCapped()},
+                                    {QStringLiteral("oldest"), utcOrNull(f.oldest)},
                                     {QStringLiteral("newest"), utcOrNull(f.newest)},
                                     {QStringLiteral("example_event_id"), f.exampleEventId},
                                     {QStringLiteral("example_error"), f.exampleError}});

@@ -354,6 +354,13 @@ private slots:
             groups.insert(f.group.label(), f.count);
         QCOMPARE(groups.value(QStringLiteral("timeout after <n> ms")), qint64((m_n + 4) / 5));
         QCOMPARE(groups.value(QStringLiteral("no such customer <n>")), qint64(m_n - (m_n + 4) / 5));
+        // First and last seen over the whole topic, not only its newest part.
+        for (const auto &f : all.failures.failures()) {
+            const bool timeout = f.group.label() == QLatin1String("timeout after <n> ms");
+            QCOMPARE(f.oldest.toMSecsSinceEpoch(), kBaseTime + (timeout ? 0 : 10));
+            const qint64 last = timeout ? (m_n - 1) / 5 * 5 : ((m_n - 1) % 5 == 0 ? m_n - 2 : m_n - 1);
+            QCOMPARE(f.newest.toMSecsSinceEpoch(), kBaseTime + last * 10);
+        }
 
         // The model shows exactly the matches, rows read on demand.
         models::DeadLetterTableModel model(&service);

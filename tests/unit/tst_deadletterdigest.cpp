@@ -62,6 +62,10 @@ private slots:
         QCOMPARE(f[0].group.exceptionClass, QStringLiteral("Poison"));
         QCOMPARE(f[0].count, 2);
         QCOMPARE(f[0].newest, QDateTime::fromMSecsSinceEpoch(3000, Qt::UTC));
+        // First seen: the oldest of the group, though it was counted last.
+        QCOMPARE(f[0].oldest, QDateTime::fromMSecsSinceEpoch(500, Qt::UTC));
+        QCOMPARE(f[1].oldest, QDateTime::fromMSecsSinceEpoch(1000, Qt::UTC));
+        QCOMPARE(f[1].newest, QDateTime::fromMSecsSinceEpoch(2000, Qt::UTC));
         QCOMPARE(f[0].consumerGroups, QStringList{QStringLiteral("billing")});
         QCOMPARE(f[0].exampleEventId, QStringLiteral("b"));
         QCOMPARE(f[0].exampleError, QStringLiteral("amount 12 invalid"));

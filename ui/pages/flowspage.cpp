@@ -108,6 +108,7 @@ FlowsPage::FlowsPage(models::PartitionTableModel *partitions, const models::Metr
     m_failuresView->horizontalHeader()->resizeSection(models::FailureTableModel::Count, 90);
     m_failuresView->horizontalHeader()->resizeSection(models::FailureTableModel::Share, 70);
     m_failuresView->horizontalHeader()->resizeSection(models::FailureTableModel::ConsumerGroups, 150);
+    m_failuresView->horizontalHeader()->resizeSection(models::FailureTableModel::FirstSeen, 150);
     m_failuresView->horizontalHeader()->resizeSection(models::FailureTableModel::Newest, 150);
     m_failuresView->setToolTip(tr("Double-click a row to trace its example event_id"));
     connect(m_failuresView, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
