@@ -40,6 +40,8 @@ void DeadLetterTableModel::open(const QString &flow)
     m_layout = DeadLetterLayout{flow, {}, {}, {}};
     m_order = DeadLetterOrder();
     m_filtered = false;
+    m_loadedOnly = false;
+    m_timeOrder.reset();
     m_matches.clear();
     m_processed.clear();
     resetRows();
@@ -82,7 +84,9 @@ void DeadLetterTableModel::showMatches(const DeadLetterScan &scan)
 {
     beginResetModel();
     m_filtered = true;
+    m_loadedOnly = false;
     m_matches = scan.matches;
+    m_timeOrder = Qt::DescendingOrder; // a scan's matches come newest first
     resetRows();
     endResetModel();
 }
@@ -91,8 +95,67 @@ void DeadLetterTableModel::showAll()
 {
     beginResetModel();
     m_filtered = false;
+    m_loadedOnly = false;
+    m_timeOrder.reset();
     m_matches.clear();
     resetRows();
+    endResetModel();
+}
+
+void DeadLetterTableModel::sort(int column, Qt::SortOrder order)
+{
+    if (column == DeadLetteredAt)
+        sortByTime(order);
+}
+
+void DeadLetterTableModel::sortByTime(Qt::SortOrder order)
+{
+    // Every row already read, to be shown again without reading it twice.
+    QHash<DeadLetterRef, DeadLetterRow> known;
+    for (const Page &page : std::as_const(m_pages)) {
+        for (const auto &row : page.rows) {
+            if (row)
+                known.insert(row->ref, *row);
+        }
+    }
+    QList<ScanMatch> rows;
+    if (listed()) {
+        rows = m_matches;
+    } else {
+        rows.reserve(known.size());
+        for (const DeadLetterRow &row : std::as_const(known))
+            rows.append({row.ref.partition, row.ref.offset, row.timestampMs});
+    }
+    const bool ascending = order == Qt::AscendingOrder;
+    std::sort(rows.begin(), rows.end(), [ascending](const ScanMatch &a, const ScanMatch &b) {
+        if (a.timestampMs != b.timestampMs)
+            return ascending ? a.timestampMs < b.timestampMs : a.timestampMs > b.timestampMs;
+        if (a.partition != b.partition)
+            return a.partition < b.partition;
+        return ascending ? a.offset < b.offset : a.offset > b.offset;
+    });
+    beginResetModel();
+    m_loadedOnly = !m_filtered;
+    m_matches = rows;
+    m_timeOrder = order;
+    resetRows();
+    // Pages whose every row was read already are filled at once.
+    for (qint64 page = 0; page * PageSize < m_matches.size(); ++page) {
+        Page p;
+        bool complete = true;
+        for (const DeadLetterRef &ref : pageRefs(page)) {
+            const auto it = known.constFind(ref);
+            if (it == known.constEnd()) {
+                complete = false;
+                break;
+            }
+            p.rows.append(*it);
+        }
+        if (!complete || m_pages.size() >= MaxCachedPages)
+            continue;
+        p.used = ++m_use;
+        m_pages.insert(page, std::move(p));
+    }
     endResetModel();
 }
 
@@ -100,7 +163,7 @@ int DeadLetterTableModel::rowCount(const QModelIndex &parent) const
 {
     if (parent.isValid())
         return 0;
-    const qint64 n = m_filtered ? m_matches.size() : m_order.size();
+    const qint64 n = listed() ? m_matches.size() : m_order.size();
     return int(std::min<qint64>(n, std::numeric_limits<int>::max()));
 }
 
@@ -113,7 +176,7 @@ DeadLetterRef DeadLetterTableModel::refAt(int row) const
 {
     if (row < 0 || row >= rowCount())
         return {};
-    if (m_filtered) {
+    if (listed()) {
         const ScanMatch &m = m_matches[row];
         return {m_layout.topic, m.partition, m.offset};
     }
@@ -136,7 +199,7 @@ QList<DeadLetterRef> DeadLetterTableModel::refs(const QModelIndexList &indexes) 
 QList<DeadLetterRef> DeadLetterTableModel::pageRefs(qint64 page) const
 {
     const qint64 first = page * PageSize;
-    if (!m_filtered)
+    if (!listed())
         return m_order.refs(first, PageSize);
     QList<DeadLetterRef> out;
     for (qint64 r = first; r < std::min<qint64>(first + PageSize, m_matches.size()); ++r)
@@ -333,6 +396,8 @@ QVariant DeadLetterTableModel::data(const QModelIndex &index, int role) const
 
 QVariant DeadLetterTableModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
+    if (orientation == Qt::Horizontal && role == Qt::ToolTipRole && section == DeadLetteredAt)
+        return tr("Click to sort by dead-lettered time: every match of a filter, else the rows loaded so far");
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {

@@ -9,7 +9,10 @@
 // stores once a page arrives (one batch per page) and cached by event_id.
 //
 // Newest first (DeadLetterOrder); after a filter run, the matches in
-// dead-lettered time order, newest first.
+// dead-lettered time order, newest first. Sorting by dead-lettered time
+// orders every match of a filter run (their times are known) or, without
+// one, the rows loaded so far, which then are the rows shown: a lazy model
+// cannot order what it has not read, and says so rather than pretend.
 
 #include "models/deadletters/deadlettersource.h"
 
@@ -60,6 +63,16 @@ public:
     void showAll();
     bool isFiltered() const { return m_filtered; }
 
+    // Sorts by dead-lettered time (the record's timestamp; ties by partition,
+    // then offset in the same direction): the matches after a filter run,
+    // else the rows loaded so far (showsLoadedOnly()). showAll() undoes it.
+    void sortByTime(Qt::SortOrder order);
+    // The time order shown: none while every dead letter is shown by position.
+    std::optional<Qt::SortOrder> timeOrder() const { return m_timeOrder; }
+    bool showsLoadedOnly() const { return m_loadedOnly; }
+    // Column DeadLetteredAt sorts by time; the others keep the order.
+    void sort(int column, Qt::SortOrder order) override;
+
     QString flow() const { return m_flow; }
     const DeadLetterLayout &layout() const { return m_layout; }
     // Where row `row` is, known without reading it.
@@ -96,12 +109,15 @@ private:
     void onRows(quint64 ticket, const QList<DeadLetterRow> &rows, const QString &error);
     void onProcessed(quint64 ticket, const QHash<QString, ProcessedState> &states);
     void resetRows();
+    bool listed() const { return m_filtered || m_loadedOnly; } // rows are m_matches
 
     QPointer<DeadLetterSource> m_source;
     QString m_flow;
     DeadLetterLayout m_layout;
     DeadLetterOrder m_order;
     bool m_filtered = false;
+    bool m_loadedOnly = false;
+    std::optional<Qt::SortOrder> m_timeOrder;
     QList<ScanMatch> m_matches;
     quint64 m_layoutTicket = 0;
 

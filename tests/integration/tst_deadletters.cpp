@@ -24,6 +24,8 @@
 #include <pqxx/pqxx>
 
 #include <QAbstractItemModelTester>
+#include <QHeaderView>
+#include <QLabel>
 #include <QItemSelectionModel>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -373,6 +375,60 @@ private slots:
         model.data(model.index(0, 0));
         QTRY_VERIFY_WITH_TIMEOUT(model.rowAt(0).has_value(), 20000);
         QCOMPARE(model.rowAt(0)->eventId, eventId(QStringLiteral("idem"), expected.last()));
+        // Sorted oldest first: every match (their times are known), the oldest on top.
+        model.sortByTime(Qt::AscendingOrder);
+        QCOMPARE(model.rowCount(), int(expected.size()));
+        QVERIFY(!model.showsLoadedOnly());
+        QCOMPARE(model.timeOrder(), std::optional<Qt::SortOrder>(Qt::AscendingOrder));
+        model.data(model.index(0, 0));
+        QTRY_VERIFY_WITH_TIMEOUT(model.rowAt(0).has_value(), 20000);
+        QCOMPARE(model.rowAt(0)->eventId, eventId(QStringLiteral("idem"), expected.first()));
+    }
+
+    void sortingByTimeOrdersTheRowsLoaded()
+    {
+        connectors::deadletters::DeadLetterService service(environment());
+        models::DeadLetterTableModel model(&service);
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy opened(&model, &models::DeadLetterTableModel::opened);
+        model.open(QStringLiteral("spring"));
+        QVERIFY(opened.wait(20000));
+        const int all = model.rowCount();
+        QCOMPARE(all, int(m_n));
+        // Two pages read: the top and one in the middle.
+        for (int row : {0, all / 2}) {
+            model.data(model.index(row, 0));
+            QTRY_VERIFY_WITH_TIMEOUT(model.rowAt(row).has_value(), 20000);
+        }
+        QSet<models::DeadLetterRef> loaded;
+        for (int row = 0; row < all; ++row) {
+            if (const auto r = model.rowAt(row))
+                loaded.insert(r->ref);
+        }
+        QCOMPARE(loaded.size(), 2 * models::DeadLetterTableModel::PageSize);
+        for (const Qt::SortOrder order : {Qt::DescendingOrder, Qt::AscendingOrder}) {
+            model.sortByTime(order);
+            QVERIFY(model.showsLoadedOnly());
+            QCOMPARE(model.timeOrder(), std::optional<Qt::SortOrder>(order));
+            QCOMPARE(model.rowCount(), int(loaded.size()));
+            QCOMPARE(model.pagesInFlight(), 0); // shown from what was read, not read again
+            QSet<models::DeadLetterRef> shown;
+            for (int row = 0; row < model.rowCount(); ++row) {
+                const auto r = model.rowAt(row);
+                QVERIFY(r.has_value());
+                shown.insert(r->ref);
+                if (row > 0) {
+                    const qint64 previous = model.rowAt(row - 1)->timestampMs;
+                    QVERIFY2(order == Qt::DescendingOrder ? previous >= r->timestampMs : previous <= r->timestampMs,
+                             qPrintable(QStringLiteral("row %1 out of order").arg(row)));
+                }
+            }
+            QCOMPARE(shown, loaded);
+        }
+        model.showAll();
+        QCOMPARE(model.rowCount(), all);
+        QVERIFY(!model.timeOrder());
+        QVERIFY(!model.showsLoadedOnly());
     }
 
     void cancelledFilterSaysWhatItDidNotRead()
@@ -515,6 +571,20 @@ private slots:
         failures->selectionModel()->select(failures->model()->index(0, 0),
                                            QItemSelectionModel::Select | QItemSelectionModel::Rows);
         QVERIFY(!page.selectedFailureGroup().isEmpty());
+        // Clicking "Dead-lettered at" sorts the rows loaded by time, says so, and Show all undoes it.
+        auto *order = page.findChild<QLabel *>(QStringLiteral("deadLetterOrder"));
+        QVERIFY(order && order->isHidden());
+        emit page.view()->horizontalHeader()->sectionClicked(models::DeadLetterTableModel::DeadLetteredAt);
+        QVERIFY(page.model()->showsLoadedOnly());
+        QVERIFY(order->isVisible());
+        QVERIFY2(order->text().startsWith(QLatin1String("Sorted by dead-lettered time, newest first: the ")), qPrintable(order->text()));
+        QCOMPARE(page.view()->horizontalHeader()->sortIndicatorOrder(), Qt::DescendingOrder);
+        emit page.view()->horizontalHeader()->sectionClicked(models::DeadLetterTableModel::DeadLetteredAt);
+        QVERIFY2(order->text().contains(QLatin1String("oldest first")), qPrintable(order->text()));
+        page.findChild<QPushButton *>(QStringLiteral("deadLetterShowAll"))->click();
+        QCOMPARE(page.model()->rowCount(), m_n);
+        QVERIFY(order->isHidden());
+        QVERIFY(!page.view()->horizontalHeader()->isSortIndicatorShown());
     }
 
     void idemctlListsAndShowsTheSameRows()

@@ -85,6 +85,9 @@ DeadLettersPage::DeadLettersPage(QWidget *parent)
     m_progress->setVisible(false);
     m_scanText = plainLabel(this);
     m_scanText->setObjectName(QStringLiteral("deadLetterScanSummary"));
+    m_orderText = plainLabel(this);
+    m_orderText->setObjectName(QStringLiteral("deadLetterOrder"));
+    m_orderText->setVisible(false);
 
     auto *refresh = new QPushButton(tr("Refresh"), this);
     refresh->setObjectName(QStringLiteral("deadLetterRefresh"));
@@ -118,6 +121,7 @@ DeadLettersPage::DeadLettersPage(QWidget *parent)
     times->addWidget(m_useTo);
     times->addWidget(m_to);
     times->addWidget(m_scanText, 1);
+    times->addWidget(m_orderText);
     times->addWidget(m_progress);
 
     m_view = new QTableView(this);
@@ -224,6 +228,9 @@ DeadLettersPage::DeadLettersPage(QWidget *parent)
     connect(m_cancel, &QPushButton::clicked, this, &DeadLettersPage::cancelFilter);
     connect(m_showAll, &QPushButton::clicked, this, &DeadLettersPage::clearFilter);
     connect(m_view, &QTableView::activated, this, [this](const QModelIndex &index) { openRecord(index.row()); });
+    // "Dead-lettered at" sorts by time; the model says what the order covers.
+    m_view->horizontalHeader()->setSectionsClickable(true);
+    connect(m_view->horizontalHeader(), &QHeaderView::sectionClicked, this, &DeadLettersPage::sortClicked);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &DeadLettersPage::selectionChanged);
     connect(m_failuresView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
@@ -286,7 +293,9 @@ void DeadLettersPage::setSource(models::DeadLetterSource *source)
             &DeadLettersPage::selectionChanged);
     connect(m_model, &models::DeadLetterTableModel::opened, this, &DeadLettersPage::onLayout);
     connect(m_model, &QAbstractItemModel::modelReset, this, &DeadLettersPage::updateReplayButton);
+    connect(m_model, &QAbstractItemModel::modelReset, this, &DeadLettersPage::showOrder);
     updateReplayButton();
+    showOrder();
     m_flows->clear();
     if (!source)
         return;
@@ -410,7 +419,7 @@ void DeadLettersPage::clearFilter()
     m_group->setEditText(QString());
     m_useFrom->setChecked(false);
     m_useTo->setChecked(false);
-    if (m_model->isFiltered())
+    if (m_model->isFiltered() || m_model->showsLoadedOnly())
         m_model->showAll();
     if (!m_scanTicket && !m_lastScan.filter.isEmpty())
         m_scanText->setText(QString());
@@ -462,6 +471,30 @@ void DeadLettersPage::onScanFinished(quint64 ticket, const models::DeadLetterSca
     const QString prefix = scan.filter.isEmpty() ? tr("Failure groups: ") : tr("Filter (%1): ").arg(scan.filter.describe());
     m_scanText->setText(prefix + scan.summary());
     emit scanFinished(scan);
+}
+
+void DeadLettersPage::sortClicked(int section)
+{
+    if (section == models::DeadLetterTableModel::DeadLetteredAt) {
+        m_model->sortByTime(m_model->timeOrder() == Qt::DescendingOrder ? Qt::AscendingOrder : Qt::DescendingOrder);
+        m_view->scrollToTop();
+    }
+    showOrder();
+}
+
+void DeadLettersPage::showOrder()
+{
+    QHeaderView *header = m_view->horizontalHeader();
+    const auto order = m_model->timeOrder();
+    header->setSortIndicatorShown(order.has_value());
+    if (order)
+        header->setSortIndicator(models::DeadLetterTableModel::DeadLetteredAt, *order);
+    const QString direction = order == Qt::AscendingOrder ? tr("oldest first") : tr("newest first");
+    m_orderText->setVisible(m_model->showsLoadedOnly());
+    if (m_model->showsLoadedOnly())
+        m_orderText->setText(tr("Sorted by dead-lettered time, %1: the %n row(s) loaded so far; Show all lists every dead letter",
+                                nullptr, m_model->rowCount())
+                                 .arg(direction));
 }
 
 QString DeadLettersPage::scanSummary() const

@@ -88,6 +88,8 @@ private:
     void onRecord(quint64 ticket, const models::DeadLetterRecord &record);
     void copyEventId();
     void copyPayload();
+    void sortClicked(int section);
+    void showOrder();
 
     QPointer<models::DeadLetterSource> m_source;
     models::DeadLetterTableModel *m_model = nullptr;
@@ -106,6 +108,7 @@ private:
     QProgressBar *m_progress = nullptr;
     QLabel *m_summary = nullptr;
     QLabel *m_scanText = nullptr;
+    QLabel *m_orderText = nullptr; // what a sort by time covers
     QTableView *m_view = nullptr;
     QTableView *m_failuresView = nullptr;
     QLabel *m_recordTitle = nullptr;
