@@ -15,6 +15,52 @@ QString tr(const char *text)
 
 constexpr qsizetype kMaxError = 1000; // characters of an error kept per row
 
+QStringList problemTexts(const DecodedEnvelope &d)
+{
+    QStringList problems;
+    for (const FieldProblem &p : d.problems)
+        problems << capUntrusted(p.text(), kMaxError);
+    return problems;
+}
+
+QString errorTextOf(const QString &errorClass, const QString &error, const QStringList &problems)
+{
+    QString text;
+    if (!errorClass.isEmpty() && !error.isEmpty())
+        text = errorClass + QStringLiteral(": ") + error;
+    else
+        text = errorClass.isEmpty() ? error : errorClass;
+    if (!problems.isEmpty())
+        text = (text.isEmpty() ? QString() : QString(text + QStringLiteral(" — "))) + tr("decode problem: ")
+            + problems.join(QStringLiteral("; "));
+    return text;
+}
+
+// The filter's tests in order of cost; the values are asked for only when a
+// test needs them.
+template<typename Group, typename Failure, typename Text>
+bool filterMatches(const DeadLetterFilter &f, int partition, qint64 offset, qint64 timestampMs, Group consumerGroup,
+                   Failure failure, Text text)
+{
+    if (f.partition && partition != *f.partition)
+        return false;
+    if (f.maxOffset && offset > *f.maxOffset)
+        return false;
+    if (f.from.isValid() && (timestampMs < 0 || timestampMs < f.from.toMSecsSinceEpoch()))
+        return false;
+    if (f.to.isValid() && (timestampMs < 0 || timestampMs >= f.to.toMSecsSinceEpoch()))
+        return false;
+    if (!f.consumerGroup.isEmpty() && consumerGroup() != f.consumerGroup)
+        return false;
+    if (!f.failure.isEmpty()) {
+        const auto [key, label] = failure();
+        if (key != f.failure && !label.contains(f.failure, Qt::CaseInsensitive))
+            return false;
+    }
+    return f.text.isEmpty() || text();
+}
+
+
 } // namespace
 
 QString DeadLetterRef::text() const
@@ -52,15 +98,7 @@ QString DeadLetterRow::typeAndVersion() const
 
 QString DeadLetterRow::errorText() const
 {
-    QString text;
-    if (!errorClass.isEmpty() && !error.isEmpty())
-        text = errorClass + QStringLiteral(": ") + error;
-    else
-        text = errorClass.isEmpty() ? error : errorClass;
-    if (!problems.isEmpty())
-        text = (text.isEmpty() ? QString() : QString(text + QStringLiteral(" — "))) + tr("decode problem: ")
-            + problems.join(QStringLiteral("; "));
-    return text;
+    return errorTextOf(errorClass, error, problems);
 }
 
 QString DeadLetterRow::originText() const
@@ -107,8 +145,7 @@ DeadLetterRow makeDeadLetterRow(const RawMessage &message, const DecodedEnvelope
     row.originalTopic = capUntrusted(d.originalTopic);
     row.originalPartition = d.originalPartition;
     row.originalOffset = d.originalOffset;
-    for (const FieldProblem &p : d.problems)
-        row.problems << capUntrusted(p.text(), kMaxError);
+    row.problems = problemTexts(d);
     return row;
 }
 
@@ -120,23 +157,36 @@ bool DeadLetterFilter::isEmpty() const
 
 bool DeadLetterFilter::matches(const DeadLetterRow &row) const
 {
-    if (partition && row.ref.partition != *partition)
-        return false;
-    if (maxOffset && row.ref.offset > *maxOffset)
-        return false;
-    if (from.isValid() && (row.timestampMs < 0 || row.timestampMs < from.toMSecsSinceEpoch()))
-        return false;
-    if (to.isValid() && (row.timestampMs < 0 || row.timestampMs >= to.toMSecsSinceEpoch()))
-        return false;
-    if (!consumerGroup.isEmpty() && row.consumerGroup != consumerGroup)
-        return false;
-    if (!failure.isEmpty() && row.failureKey != failure
-        && !row.failureLabel.contains(failure, Qt::CaseInsensitive))
-        return false;
-    if (!text.isEmpty() && !row.eventId.contains(text, Qt::CaseInsensitive)
-        && !row.entityKey.contains(text, Qt::CaseInsensitive) && !row.errorText().contains(text, Qt::CaseInsensitive))
-        return false;
-    return true;
+    return filterMatches(
+        *this, row.ref.partition, row.ref.offset, row.timestampMs, [&] { return row.consumerGroup; },
+        [&] { return std::pair(row.failureKey, row.failureLabel); },
+        [&] {
+            return row.eventId.contains(text, Qt::CaseInsensitive) || row.entityKey.contains(text, Qt::CaseInsensitive)
+                || row.errorText().contains(text, Qt::CaseInsensitive);
+        });
+}
+
+bool DeadLetterFilter::matches(const RawMessage &message, const DecodedEnvelope &d) const
+{
+    return filterMatches(
+        *this, message.partition, message.offset, message.timestampMs, [&] { return capUntrusted(d.consumerGroup); },
+        [&] {
+            const FailureGroup group = failureGroupOf(d);
+            return std::pair(capUntrusted(group.key, kMaxError), capUntrusted(group.label(), kMaxError));
+        },
+        [&] {
+            return capUntrusted(d.eventId).contains(text, Qt::CaseInsensitive)
+                || capUntrusted(d.entityKey).contains(text, Qt::CaseInsensitive)
+                || errorTextOf(capUntrusted(d.errorClass), capUntrusted(d.error, kMaxError), problemTexts(d))
+                       .contains(text, Qt::CaseInsensitive);
+        });
+}
+
+bool DeadLetterFilter::mayMatch(const RawMessage &message) const
+{
+    return filterMatches(
+        *this, message.partition, message.offset, message.timestampMs, [&] { return consumerGroup; },
+        [&] { return std::pair(failure, failure); }, [] { return true; });
 }
 
 QString DeadLetterFilter::describe() const

@@ -92,6 +92,13 @@ struct DeadLetterFilter
 
     bool isEmpty() const;
     bool matches(const DeadLetterRow &row) const;
+    // The same answer as matches(makeDeadLetterRow(message, decoded)),
+    // building only what the filter looks at: a filter run asks it of every
+    // retained dead letter.
+    bool matches(const RawMessage &message, const DecodedEnvelope &decoded) const;
+    // Only what needs no decoding (partition, offset, time): false means
+    // matches() is false too.
+    bool mayMatch(const RawMessage &message) const;
     // "text \"x\", failure \"y\", from … to …" or "none".
     QString describe() const;
 

@@ -264,7 +264,7 @@ struct Lookup
     }
 };
 
-Lookup lookupHeader(const RawMessage &m, const QByteArray &name, HeaderPick pick)
+Lookup lookupHeader(const RawMessage &m, const QByteArray &name, HeaderPick pick, bool explain)
 {
     const Where where{Where::Header, name, nullptr};
     const std::optional<QByteArray> *chosen = nullptr;
@@ -280,17 +280,17 @@ Lookup lookupHeader(const RawMessage &m, const QByteArray &name, HeaderPick pick
             differ = true;
     }
     if (!chosen)
-        return Lookup::absent(EnvelopeText::tr("no header %1").arg(QString::fromUtf8(name)));
+        return Lookup::absent(explain ? QString(EnvelopeText::tr("no header %1").arg(QString::fromUtf8(name))) : QString());
     if (differ) {
-        return Lookup::bad(EnvelopeText::tr("%1 appears %2 times with different values; add "
+        return Lookup::bad(explain ? QString(EnvelopeText::tr("%1 appears %2 times with different values; add "
                                             "first or last to the spec to choose")
                                .arg(where.text())
-                               .arg(count));
+                               .arg(count)) : QString());
     }
     if (!chosen->has_value())
-        return Lookup::absent(EnvelopeText::tr("%1 has no value").arg(where.text()));
+        return Lookup::absent(explain ? QString(EnvelopeText::tr("%1 has no value").arg(where.text())) : QString());
     if ((*chosen)->isEmpty())
-        return Lookup::absent(EnvelopeText::tr("%1 is empty").arg(where.text()));
+        return Lookup::absent(explain ? QString(EnvelopeText::tr("%1 is empty").arg(where.text())) : QString());
     Lookup found;
     found.outcome = Outcome::Found;
     found.bytes = **chosen;
@@ -300,10 +300,10 @@ Lookup lookupHeader(const RawMessage &m, const QByteArray &name, HeaderPick pick
 
 // `where` names the value in messages ("/id in the payload") and what the
 // pointer reads into ("the payload").
-Lookup lookupPointer(const QJsonValue &root, const QStringList &tokens, const Where &where)
+Lookup lookupPointer(const QJsonValue &root, const QStringList &tokens, const Where &where, bool explain)
 {
     const auto noSuch = [&] {
-        return Lookup::absent(EnvelopeText::tr("%1 has no %2").arg(where.container(), jsonPointerText(tokens)));
+        return Lookup::absent(explain ? QString(EnvelopeText::tr("%1 has no %2").arg(where.container(), jsonPointerText(tokens))) : QString());
     };
     QJsonValue v = root;
     for (const QString &token : tokens) {
@@ -327,9 +327,9 @@ Lookup lookupPointer(const QJsonValue &root, const QStringList &tokens, const Wh
         }
     }
     if (v.isNull() || v.isUndefined())
-        return Lookup::absent(EnvelopeText::tr("%1 is null").arg(where.text()));
+        return Lookup::absent(explain ? QString(EnvelopeText::tr("%1 is null").arg(where.text())) : QString());
     if (v.isString() && v.toString().isEmpty())
-        return Lookup::absent(EnvelopeText::tr("%1 is empty").arg(where.text()));
+        return Lookup::absent(explain ? QString(EnvelopeText::tr("%1 is empty").arg(where.text())) : QString());
     Lookup found;
     found.outcome = Outcome::Found;
     found.json = v;
@@ -337,16 +337,16 @@ Lookup lookupPointer(const QJsonValue &root, const QStringList &tokens, const Wh
     return found;
 }
 
-Lookup lookup(const RawMessage &m, const Payload &p, const FieldSource &source)
+Lookup lookup(const RawMessage &m, const Payload &p, const FieldSource &source, bool explain)
 {
     switch (source.kind) {
     case FieldSourceKind::Header:
-        return lookupHeader(m, source.name, source.pick);
+        return lookupHeader(m, source.name, source.pick, explain);
     case FieldSourceKind::Key: {
         if (!m.key)
-            return Lookup::absent(EnvelopeText::tr("the message has no key"));
+            return Lookup::absent(explain ? QString(EnvelopeText::tr("the message has no key")) : QString());
         if (m.key->isEmpty())
-            return Lookup::absent(EnvelopeText::tr("the key is empty"));
+            return Lookup::absent(explain ? QString(EnvelopeText::tr("the key is empty")) : QString());
         Lookup found;
         found.outcome = Outcome::Found;
         found.bytes = *m.key;
@@ -356,32 +356,32 @@ Lookup lookup(const RawMessage &m, const Payload &p, const FieldSource &source)
     }
     case FieldSourceKind::Payload: {
         if (!p.readable)
-            return Lookup::absent(p.unreadable);
-        return lookupPointer(p.root, source.pointer, Where{Where::Payload, {}, &source.pointer});
+            return Lookup::absent(explain ? QString(p.unreadable) : QString());
+        return lookupPointer(p.root, source.pointer, Where{Where::Payload, {}, &source.pointer}, explain);
     }
     case FieldSourceKind::Data: {
         if (!p.readable)
-            return Lookup::absent(p.unreadable);
+            return Lookup::absent(explain ? QString(p.unreadable) : QString());
         if (!p.structuredCe)
-            return lookupPointer(p.root, source.pointer, Where{Where::Payload, {}, &source.pointer});
+            return lookupPointer(p.root, source.pointer, Where{Where::Payload, {}, &source.pointer}, explain);
         const QJsonObject event = p.root.toObject();
         const auto data = event.constFind(QLatin1String("data"));
         if (data == event.constEnd() || data.value().isNull())
-            return Lookup::absent(EnvelopeText::tr("the CloudEvent has no data"));
-        return lookupPointer(data.value(), source.pointer, Where{Where::CeData, {}, &source.pointer});
+            return Lookup::absent(explain ? QString(EnvelopeText::tr("the CloudEvent has no data")) : QString());
+        return lookupPointer(data.value(), source.pointer, Where{Where::CeData, {}, &source.pointer}, explain);
     }
     case FieldSourceKind::CloudEvent: {
         if (!p.ceUnreadable.isEmpty())
-            return Lookup::bad(p.ceUnreadable);
+            return Lookup::bad(explain ? QString(p.ceUnreadable) : QString());
         if (p.structuredCe) {
             return lookupPointer(p.root, {QString::fromLatin1(source.name)},
-                                 Where{Where::CeAttribute, source.name, nullptr});
+                                 Where{Where::CeAttribute, source.name, nullptr}, explain);
         }
-        return lookupHeader(m, QByteArrayLiteral("ce_") + source.name, source.pick);
+        return lookupHeader(m, QByteArrayLiteral("ce_") + source.name, source.pick, explain);
     }
     case FieldSourceKind::Timestamp: {
         if (m.timestampMs < 0)
-            return Lookup::absent(EnvelopeText::tr("the record has no timestamp"));
+            return Lookup::absent(explain ? QString(EnvelopeText::tr("the record has no timestamp")) : QString());
         Lookup found;
         found.outcome = Outcome::Found;
         found.millis = m.timestampMs;
@@ -891,25 +891,31 @@ DecodedEnvelope decode(const RawMessage &message, const EnvelopeSpec &spec)
         const FieldSpec &fieldSpec = spec.field(field);
         if (fieldSpec.isNone())
             continue;
-        QStringList notes;
-        bool unreadable = false;
-        bool read = false;
-        for (const FieldSource &source : fieldSpec.alternatives) {
-            const Lookup l = lookup(message, payload, source);
-            if (l.outcome != Outcome::Found) {
-                notes.append(l.note);
-                unreadable = unreadable || l.outcome == Outcome::Bad;
-                continue;
+        // The words for what was missing are built only for a field that
+        // ends up with a problem: the lookups run again, explaining.
+        const auto readField = [&](bool explain, QStringList *notes) {
+            bool unreadable = false;
+            for (const FieldSource &source : fieldSpec.alternatives) {
+                const Lookup l = lookup(message, payload, source, explain);
+                if (l.outcome != Outcome::Found) {
+                    if (notes)
+                        notes->append(l.note);
+                    unreadable = unreadable || l.outcome == Outcome::Bad;
+                    continue;
+                }
+                const auto [outcome, note] = readInto(d, field, l, source.format);
+                if (outcome == Outcome::Found)
+                    return std::pair(true, unreadable);
+                if (notes)
+                    notes->append(note);
+                unreadable = unreadable || outcome == Outcome::Bad;
             }
-            const auto [outcome, note] = readInto(d, field, l, source.format);
-            if (outcome == Outcome::Found) {
-                read = true;
-                break;
-            }
-            notes.append(note);
-            unreadable = unreadable || outcome == Outcome::Bad;
-        }
+            return std::pair(false, unreadable);
+        };
+        const auto [read, unreadable] = readField(false, nullptr);
         if (!read && (unreadable || field == EnvelopeField::EventId)) {
+            QStringList notes;
+            readField(true, &notes);
             notes.removeDuplicates();
             d.problems.append({ field, notes.join(QStringLiteral("; ")) });
         }
@@ -925,7 +931,7 @@ QList<Presence> probeSources(const RawMessage &message, const QList<FieldSource>
     QList<Presence> result;
     result.reserve(sources.size());
     for (const FieldSource &source : sources) {
-        const Lookup l = lookup(message, payload, source);
+        const Lookup l = lookup(message, payload, source, false);
         if (l.outcome == Outcome::Absent)
             result.append(Presence::Absent);
         else if (source.kind == FieldSourceKind::CloudEvent && payload.structuredCe)

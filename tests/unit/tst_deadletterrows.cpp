@@ -165,6 +165,83 @@ private slots:
         QVERIFY(f.matches(row));
     }
 
+    // A filter run matches records without building their rows: its answer
+    // must be the row's, for every kind of filter and record.
+    void filterOnRecordsAnswersAsOnRows_data()
+    {
+        QTest::addColumn<QString>("field");
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QString>("expected");
+        // Which of the four records below match: clean, customer, broken, long error.
+        const QList<std::tuple<QString, QString, QString>> filters{
+            {"text", "ev-1", "1101"}, {"text", "EV-1", "1101"}, {"text", "order-9", "1111"},
+            {"text", "customer", "0100"}, {"text", "TimeoutException: store", "1000"}, {"text", "decode problem", "0010"},
+            {"text", "could not read event_id", "0010"}, {"text", "nothing like it", "0000"}, {"text", QString(300, QLatin1Char('x')), "0001"},
+            {"text", QStringLiteral("x…"), "0001"}, {"failure", "no such customer", "0100"}, {"failure", "timeout", "1000"},
+            {"consumerGroup", "billing", "1100"}, {"consumerGroup", "shipping", "0010"}, {"consumerGroup", "bill", "0000"},
+            {"from", "5000", "1111"}, {"from", "5001", "0000"}, {"to", "5000", "0000"},
+            {"to", "5001", "1111"}, {"partition", "3", "1111"}, {"partition", "2", "0000"},
+            {"maxOffset", "99", "0000"}, {"maxOffset", "100", "1111"}};
+        for (const auto &[field, value, expected] : filters)
+            QTest::newRow(qPrintable(field + QLatin1Char('=') + value.left(24))) << field << value << expected;
+    }
+
+    void filterOnRecordsAnswersAsOnRows()
+    {
+        QFETCH(QString, field);
+        QFETCH(QString, value);
+        QFETCH(QString, expected);
+        DeadLetterFilter f;
+        if (field == QLatin1String("text"))
+            f.text = value;
+        else if (field == QLatin1String("failure"))
+            f.failure = value;
+        else if (field == QLatin1String("consumerGroup"))
+            f.consumerGroup = value;
+        else if (field == QLatin1String("from"))
+            f.from = QDateTime::fromMSecsSinceEpoch(value.toLongLong(), Qt::UTC);
+        else if (field == QLatin1String("to"))
+            f.to = QDateTime::fromMSecsSinceEpoch(value.toLongLong(), Qt::UTC);
+        else if (field == QLatin1String("partition"))
+            f.partition = value.toInt();
+        else
+            f.maxOffset = value.toLongLong();
+        const EnvelopeSpec spec = makeEnvelopeSpec(QStringLiteral("idem")).value();
+        const auto header = [](const char *name, const QByteArray &v) { return RawHeader{name, v}; };
+        QList<RawMessage> records;
+        RawMessage clean;
+        clean.topic = QStringLiteral("t");
+        clean.partition = 3;
+        clean.offset = 100;
+        clean.timestampMs = 5000;
+        clean.key = QByteArray("order-9");
+        clean.value = QByteArray(R"({"event_id":"EV-1","entity_key":"order-9"})");
+        clean.headers = {header("event_id", "EV-1"), header("error", "store 7 timed out"),
+                         header("error_class", "TimeoutException"), header("consumer_group", "billing")};
+        records << clean;
+        RawMessage customer = clean;
+        customer.headers = {header("event_id", "EV-12"), header("error", "no such customer 5"),
+                            header("consumer_group", "billing")};
+        records << customer;
+        RawMessage broken = clean; // no event_id anywhere, a payload that is not JSON
+        broken.value = QByteArray("\xff garbage");
+        broken.headers = {header("error", "boom 42"), header("consumer_group", "shipping")};
+        records << broken;
+        RawMessage longError = clean; // an error longer than a row keeps
+        longError.headers = {header("event_id", "EV-1"), header("error", QByteArray(1200, 'x'))};
+        records << longError;
+        QString matching; // which records match, e.g. "1101"
+        for (const RawMessage &m : std::as_const(records)) {
+            const DecodedEnvelope decoded = decode(m, spec);
+            const bool onRow = f.matches(makeDeadLetterRow(m, decoded));
+            QCOMPARE(f.matches(m, decoded), onRow);
+            if (onRow)
+                QVERIFY(f.mayMatch(m));
+            matching += onRow ? QLatin1Char('1') : QLatin1Char('0');
+        }
+        QCOMPARE(matching, expected);
+    }
+
     void processedCombinesStores()
     {
         StoreAnswer billing{QStringLiteral("billing-db"), {QStringLiteral("billing")}, {}, {{QStringLiteral("a"), QStringLiteral("processed")}, {QStringLiteral("b"), QStringLiteral("parked")}}, QStringLiteral("processed")};
