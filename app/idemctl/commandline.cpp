@@ -227,8 +227,10 @@ QList<QCommandLineOption> allCommandOptions()
          QStringLiteral("100")},
         {QStringLiteral("polls"), QStringLiteral("Polls to take; statuses and rates need two (default 2)."),
          QStringLiteral("N"), QStringLiteral("2")},
-        {QStringLiteral("interval"), QStringLiteral("Seconds between polls (default 2)."), QStringLiteral("SECONDS"),
-         QStringLiteral("2")},
+        {QStringLiteral("interval"),
+         QStringLiteral("Seconds from the start of one poll to the start of the next: the window statuses and rates "
+                        "are judged over (default 1; a poll that takes longer is followed at once)."),
+         QStringLiteral("SECONDS"), QStringLiteral("1")},
         {QStringLiteral("from"),
          QStringLiteral("Start of the time window, included (ISO 8601, UTC unless a zone is given; now; or an age: "
                         "-30m, -2h, -1d)."),

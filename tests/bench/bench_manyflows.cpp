@@ -209,7 +209,7 @@ int main(int argc, char *argv[])
     }
 
     // idemctl lag over every flow: one poll (what answering costs), and the
-    // default two polls two seconds apart (what telling a status takes).
+    // default two polls 1 s apart, start to start (what telling a status takes).
     for (const QStringList &polls : {QStringList{QStringLiteral("--polls"), QStringLiteral("1")}, QStringList{}}) {
         QList<qint64> times;
         QByteArray output;
@@ -227,8 +227,8 @@ int main(int argc, char *argv[])
         }
         std::sort(times.begin(), times.end());
         std::printf("idemctl lag --json %s over %d flows: median %lld ms of 3 runs, exit %d, %lld bytes of JSON%s\n",
-                    polls.isEmpty() ? "(two polls 2 s apart, the default)" : "--polls 1", flowCount, times[1], exit,
-                    qint64(output.size()), polls.isEmpty() ? "" : " (budget 2 s at 1 000 flows)");
+                    polls.isEmpty() ? "(the default: two polls 1 s apart, start to start)" : "--polls 1", flowCount,
+                    times[1], exit, qint64(output.size()), polls.isEmpty() ? " (budget 2 s at 1 000 flows)" : "");
     }
 
     if (worldOnly) {
