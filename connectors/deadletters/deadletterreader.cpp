@@ -226,7 +226,7 @@ models::DeadLetterScan DeadLetterReader::scan(const models::DeadLetterFilter &fi
         ++scan.read;
         if (!unfiltered) {
             // What needs no decoding first; the row itself is never built.
-            if (filter.mayMatch(m) && filter.matches(m, models::decode(m, m_spec))) {
+            if (filter.mayMatch(m) && filter.matches(m, models::decodeFields(m, m_spec))) {
                 ++scan.matched;
                 if (scan.matches.size() < models::DeadLetterScan::MaxMatches)
                     scan.matches.append({m.partition, m.offset, m.timestampMs});
@@ -234,7 +234,7 @@ models::DeadLetterScan DeadLetterReader::scan(const models::DeadLetterFilter &fi
             return;
         }
         // Every dead letter matches: counted into the failure groups, not kept.
-        scan.failures.add(m, models::decode(m, m_spec));
+        scan.failures.add(m, models::decodeFields(m, m_spec));
         ++scan.matched;
     };
     const auto reportProgress = [&](qint64) {

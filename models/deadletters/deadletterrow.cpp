@@ -120,7 +120,7 @@ QDateTime DeadLetterRow::deadLetteredAt() const
 
 DeadLetterRow makeDeadLetterRow(const RawMessage &message, const EnvelopeSpec &spec)
 {
-    return makeDeadLetterRow(message, decode(message, spec));
+    return makeDeadLetterRow(message, decodeFields(message, spec));
 }
 
 DeadLetterRow makeDeadLetterRow(const RawMessage &message, const DecodedEnvelope &d)

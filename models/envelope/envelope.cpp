@@ -337,7 +337,22 @@ Lookup lookupPointer(const QJsonValue &root, const QStringList &tokens, const Wh
     return found;
 }
 
-Lookup lookup(const RawMessage &m, const Payload &p, const FieldSource &source, bool explain)
+// The payload classified (and parsed) on first use: a record whose fields
+// all come from headers, the key or the timestamp is never parsed.
+struct LazyPayload
+{
+    const RawMessage &message;
+    std::optional<Payload> payload;
+
+    const Payload &get()
+    {
+        if (!payload)
+            payload = classify(message);
+        return *payload;
+    }
+};
+
+Lookup lookup(const RawMessage &m, LazyPayload &lazy, const FieldSource &source, bool explain)
 {
     switch (source.kind) {
     case FieldSourceKind::Header:
@@ -355,11 +370,13 @@ Lookup lookup(const RawMessage &m, const Payload &p, const FieldSource &source, 
         return found;
     }
     case FieldSourceKind::Payload: {
+        const Payload &p = lazy.get();
         if (!p.readable)
             return Lookup::absent(explain ? QString(p.unreadable) : QString());
         return lookupPointer(p.root, source.pointer, Where{Where::Payload, {}, &source.pointer}, explain);
     }
     case FieldSourceKind::Data: {
+        const Payload &p = lazy.get();
         if (!p.readable)
             return Lookup::absent(explain ? QString(p.unreadable) : QString());
         if (!p.structuredCe)
@@ -371,6 +388,7 @@ Lookup lookup(const RawMessage &m, const Payload &p, const FieldSource &source, 
         return lookupPointer(data.value(), source.pointer, Where{Where::CeData, {}, &source.pointer}, explain);
     }
     case FieldSourceKind::CloudEvent: {
+        const Payload &p = lazy.get();
         if (!p.ceUnreadable.isEmpty())
             return Lookup::bad(explain ? QString(p.ceUnreadable) : QString());
         if (p.structuredCe) {
@@ -878,13 +896,12 @@ bool DecodedEnvelope::isDeadLetter() const
         || !stackTrace.isEmpty();
 }
 
-DecodedEnvelope decode(const RawMessage &message, const EnvelopeSpec &spec)
+namespace {
+
+DecodedEnvelope decodeWith(const RawMessage &message, const EnvelopeSpec &spec, bool describePayload)
 {
-    const Payload payload = classify(message);
+    LazyPayload payload{message, std::nullopt};
     DecodedEnvelope d;
-    d.payloadKind = payload.kind;
-    d.schemaId = payload.schemaId;
-    d.payloadReadable = payload.readable;
 
     for (int i = 0; i < EnvelopeFieldCount; ++i) {
         const auto field = EnvelopeField(i);
@@ -920,21 +937,39 @@ DecodedEnvelope decode(const RawMessage &message, const EnvelopeSpec &spec)
             d.problems.append({ field, notes.join(QStringLiteral("; ")) });
         }
     }
+    if (describePayload || payload.payload) {
+        const Payload &p = payload.get();
+        d.payloadKind = p.kind;
+        d.schemaId = p.schemaId;
+        d.payloadReadable = p.readable;
+    }
     return d;
+}
+
+} // namespace
+
+DecodedEnvelope decode(const RawMessage &message, const EnvelopeSpec &spec)
+{
+    return decodeWith(message, spec, true);
+}
+
+DecodedEnvelope decodeFields(const RawMessage &message, const EnvelopeSpec &spec)
+{
+    return decodeWith(message, spec, false);
 }
 
 namespace envelope_detail {
 
 QList<Presence> probeSources(const RawMessage &message, const QList<FieldSource> &sources)
 {
-    const Payload payload = classify(message);
+    LazyPayload lazy{message, std::nullopt};
     QList<Presence> result;
     result.reserve(sources.size());
     for (const FieldSource &source : sources) {
-        const Lookup l = lookup(message, payload, source, false);
+        const Lookup l = lookup(message, lazy, source, false);
         if (l.outcome == Outcome::Absent)
             result.append(Presence::Absent);
-        else if (source.kind == FieldSourceKind::CloudEvent && payload.structuredCe)
+        else if (source.kind == FieldSourceKind::CloudEvent && lazy.get().structuredCe)
             result.append(Presence::PresentStructured);
         else
             result.append(Presence::Present);

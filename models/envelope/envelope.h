@@ -94,5 +94,10 @@ struct DecodedEnvelope
 };
 
 DecodedEnvelope decode(const RawMessage &message, const EnvelopeSpec &spec);
+// The same fields, the payload classified (parsed) only when a field is read
+// from it; payloadKind, schemaId and payloadReadable are left at their
+// defaults when none was. For reading many records where only the fields
+// matter: dead-letter rows, filters, failure groups.
+DecodedEnvelope decodeFields(const RawMessage &message, const EnvelopeSpec &spec);
 
 } // namespace idem::models

@@ -535,6 +535,18 @@ private slots:
             texts.append(p.text());
         QCOMPARE(texts, problems);
         QCOMPARE(d.ok(), problems.isEmpty());
+
+        // Decoding the fields alone gives the same fields and problems; the
+        // payload's description is filled only where a field was read from it.
+        DecodedEnvelope fields = decodeFields(message, spec.value());
+        if (fields.payloadKind != d.payloadKind || fields.payloadReadable != d.payloadReadable || fields.schemaId != d.schemaId) {
+            QCOMPARE(fields.payloadKind, PayloadKind::Tombstone); // the defaults: not classified
+            QVERIFY(!fields.payloadReadable && !fields.schemaId);
+            fields.payloadKind = d.payloadKind;
+            fields.schemaId = d.schemaId;
+            fields.payloadReadable = d.payloadReadable;
+        }
+        QCOMPARE(fields, d);
     }
 
     void deadLetterFlag()
