@@ -315,11 +315,18 @@ void ConnectionsDialog::accept()
     const models::Config candidate = config();
     if (const Status saved = m_storage->save(candidate); !saved) {
         m_status->setStyleSheet(QStringLiteral("color: #b3261e;"));
-        m_status->setText(tr("Not saved: %1").arg(saved.error()));
+        m_status->setText(tr("Not saved: %1 Your edits are still here, and Idem keeps watching the previous "
+                             "configuration.")
+                              .arg(saved.error()));
         return;
     }
     m_loadedStamp = m_storage->stamp(m_config.sourcePath);
     m_modified = false;
+    if (const QString note = m_storage->lastSaveNote(); !note.isEmpty()) {
+        QMessageBox box(QMessageBox::Information, tr("Connections saved"), note, QMessageBox::Ok, this);
+        box.setObjectName(QStringLiteral("saveNote"));
+        box.exec();
+    }
     QDialog::accept();
 }
 
