@@ -179,7 +179,7 @@ void checkKeychain(QObject *context, std::function<void(bool, const QString &)> 
         if (!guard)
             return;
         const bool available = j->error() == QKeychain::NoError || j->error() == QKeychain::EntryNotFound;
-        done(available, available ? QString() : describe(j->error(), QString(), j->errorString()));
+        done(available, available ? QString() : j->errorString());
     });
     job->start();
 }

@@ -7,6 +7,7 @@
 #include <QUrl>
 
 #include <algorithm>
+#include <mutex>
 #include <shared_mutex>
 #include <vector>
 

@@ -816,6 +816,9 @@ private slots:
         QTest::newRow("bootstrap.servers") << "bootstrap.servers" << false;
         QTest::newRow("ssl.ca.location") << "ssl.ca.location" << false;
         QTest::newRow("security.protocol") << "security.protocol" << false;
+        QTest::newRow("sasl.mechanism") << "sasl.mechanism" << false;
+        QTest::newRow("sasl.mechanisms") << "sasl.mechanisms" << false;
+        QTest::newRow("ssl.key.location") << "ssl.key.location" << false;
     }
 
     void secretKeys()
