@@ -129,8 +129,9 @@ const FlowConfig *Config::flow(const QString &environment, const QString &name) 
 bool isSecretKey(const QString &key)
 {
     const QString k = key.trimmed().toLower();
-    // Names of a method or of a file, set beside secrets but not secrets themselves.
-    if (k == u"sasl.mechanism" || k == u"sasl.mechanisms" || k == u"ssl.key.location")
+    // A method, a user name (shown in Test connection's "connected as") and a file name,
+    // set beside secrets but not secrets themselves.
+    if (k == u"sasl.mechanism" || k == u"sasl.mechanisms" || k == u"sasl.username" || k == u"ssl.key.location")
         return false;
     return k.contains(u"password") || k.contains(u"passwd") || k.contains(u"secret")
         || k.contains(u"token") || k.startsWith(u"sasl.") || k.startsWith(u"ssl.key")

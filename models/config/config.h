@@ -158,7 +158,7 @@ struct Config
 };
 
 // Whether a property or connection key holds a credential (password, secret,
-// token, credential, private, sasl.*, ssl.key*; not sasl.mechanism(s) nor ssl.key.location): its value is not to be shown,
+// token, credential, private, sasl.*, ssl.key*; not sasl.mechanism(s), sasl.username nor ssl.key.location): its value is not to be shown,
 // logged or repeated in an error message.
 bool isSecretKey(const QString &key);
 
