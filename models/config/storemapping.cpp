@@ -189,29 +189,31 @@ int scoreColumn(MappingRole role, const QString &logical, const ColumnInfo &colu
     return score;
 }
 
+namespace {
+
+// `defaults` with the proposed table (when there is one) and the columns whose names differ.
+TableMapping mappingOf(TableMapping defaults, const QString &table, const QList<ColumnChoice> &choices)
+{
+    if (!table.isEmpty())
+        defaults.table = table;
+    defaults.columns.clear();
+    for (const ColumnChoice &c : choices) {
+        if (!c.column.isEmpty() && c.column != c.logical)
+            defaults.columns.insert(c.logical, c.column);
+    }
+    return defaults;
+}
+
+} // namespace
+
 TableMapping MappingProposal::registryMapping() const
 {
-    TableMapping m = defaultRegistryMapping();
-    m.table = registryTable;
-    m.columns.clear();
-    for (const ColumnChoice &c : registryColumns) {
-        if (!c.column.isEmpty() && c.column != c.logical)
-            m.columns.insert(c.logical, c.column);
-    }
-    return m;
+    return mappingOf(defaultRegistryMapping(), registryTable, registryColumns);
 }
 
 TableMapping MappingProposal::attemptsMapping() const
 {
-    TableMapping m = defaultAttemptsMapping();
-    if (!attemptsTable.isEmpty())
-        m.table = attemptsTable;
-    m.columns.clear();
-    for (const ColumnChoice &c : attemptsColumns) {
-        if (!c.column.isEmpty() && c.column != c.logical)
-            m.columns.insert(c.logical, c.column);
-    }
-    return m;
+    return mappingOf(defaultAttemptsMapping(), attemptsTable, attemptsColumns);
 }
 
 MappingProposal proposeMapping(const QList<TableInfo> &tables)

@@ -153,6 +153,31 @@ QList<models::TableInfo> inboxTables()
     };
 }
 
+// Types `secret` into the keychain prompt about to open, and accepts it.
+void answerSecret(const QString &secret)
+{
+    QTimer::singleShot(0, [secret] {
+        auto *input = qobject_cast<QInputDialog *>(QApplication::activeModalWidget());
+        QVERIFY(input);
+        input->setTextValue(secret);
+        input->accept();
+    });
+}
+
+// The dialog on kConfig's sandbox environment with the fake tools, shown.
+struct Opened
+{
+    MemoryStorage storage;
+    FakeTools tools;
+    ui::ConnectionsDialog dialog{loaded(), QStringLiteral("sandbox"), &storage};
+
+    Opened()
+    {
+        dialog.setConnectionTools(&tools);
+        dialog.show();
+    }
+};
+
 } // namespace
 
 class TestConnectionTools final : public QObject
@@ -162,11 +187,8 @@ class TestConnectionTools final : public QObject
 private slots:
     void securityFieldsWriteProperties()
     {
-        MemoryStorage storage;
-        FakeTools tools;
-        ui::ConnectionsDialog dialog(loaded(), QStringLiteral("sandbox"), &storage);
-        dialog.setConnectionTools(&tools);
-        dialog.show();
+        Opened opened;
+        auto &[storage, tools, dialog] = opened;
         auto *protocol = child<QComboBox>(&dialog, QStringLiteral("securityProtocol"));
         protocol->setCurrentIndex(protocol->findText(QStringLiteral("SASL_SSL")));
         emit protocol->activated(protocol->currentIndex());
@@ -217,11 +239,8 @@ private slots:
 
     void testConnectionShowsTheAnswerInWords()
     {
-        MemoryStorage storage;
-        FakeTools tools;
-        ui::ConnectionsDialog dialog(loaded(), QStringLiteral("sandbox"), &storage);
-        dialog.setConnectionTools(&tools);
-        dialog.show();
+        Opened opened;
+        auto &[storage, tools, dialog] = opened;
         QTest::mouseClick(child<QPushButton>(&dialog, QStringLiteral("clusterTestButton")), Qt::LeftButton);
         QCOMPARE(tools.lastCluster.name, QStringLiteral("main"));
         QCOMPARE(tools.lastTopics, QStringList{QStringLiteral("orders.events")});
@@ -242,10 +261,8 @@ private slots:
 
     void noKeychainServiceOffersTheOtherWays()
     {
-        MemoryStorage storage;
-        FakeTools tools;
-        ui::ConnectionsDialog dialog(loaded(), QStringLiteral("sandbox"), &storage);
-        dialog.setConnectionTools(&tools);
+        Opened opened;
+        auto &[storage, tools, dialog] = opened;
         auto *status = child<QLabel>(&dialog, QStringLiteral("keychainStatus"));
         QTRY_COMPARE(status->text(),
                      QStringLiteral("No keychain service answers here (Cannot autolaunch D-Bus without X11 $DISPLAY). "
@@ -255,19 +272,10 @@ private slots:
 
     void keychainThatRefusesLeavesTheFieldAsItWas()
     {
-        MemoryStorage storage;
-        FakeTools tools;
-        tools.keychainAvailable = true;
+        Opened opened;
+        auto &[storage, tools, dialog] = opened;
         tools.refuseWith = QStringLiteral("the keychain refused access (locked); unlock it and try again");
-        ui::ConnectionsDialog dialog(loaded(), QStringLiteral("sandbox"), &storage);
-        dialog.setConnectionTools(&tools);
-        dialog.show();
-        QTimer::singleShot(0, this, [] {
-            auto *input = qobject_cast<QInputDialog *>(QApplication::activeModalWidget());
-            QVERIFY(input);
-            input->setTextValue(QStringLiteral("s3cr3t-value"));
-            input->accept();
-        });
+        answerSecret(QStringLiteral("s3cr3t-value"));
         QTest::mouseClick(child<QPushButton>(&dialog, QStringLiteral("sasl_passwordKeychain")), Qt::LeftButton);
         QCOMPARE(tools.storedName, QStringLiteral("kafka-main-sasl.password"));
         auto *status = child<QLabel>(&dialog, QStringLiteral("keychainStatus"));
@@ -279,12 +287,7 @@ private slots:
 
         // Stored: the file gets the reference only.
         tools.refuseWith.clear();
-        QTimer::singleShot(0, this, [] {
-            auto *input = qobject_cast<QInputDialog *>(QApplication::activeModalWidget());
-            QVERIFY(input);
-            input->setTextValue(QStringLiteral("s3cr3t-value"));
-            input->accept();
-        });
+        answerSecret(QStringLiteral("s3cr3t-value"));
         QTest::mouseClick(child<QPushButton>(&dialog, QStringLiteral("sasl_passwordKeychain")), Qt::LeftButton);
         QTRY_COMPARE(dialog.config().environments[0].clusters[0].property(QStringLiteral("sasl.password")),
                      QStringLiteral("${keychain:kafka-main-sasl.password}"));
