@@ -43,8 +43,9 @@ std::optional<QString> readKeychainSecret(const QString &name, QString *why,
 void allowKeychainWaitOnMainThread();
 
 // Whether a keychain service answers: calls `done(true, "")`, or
-// `done(false, reason)`, on the main thread, once; `context` going away first
-// drops the answer.
+// `done(false, reason)` with qtkeychain's reason ("Cannot autolaunch D-Bus
+// without X11 $DISPLAY"), on the main thread, once; `context` going away
+// first drops the answer. A missing entry counts as an answer.
 void checkKeychain(QObject *context, std::function<void(bool available, const QString &reason)> done);
 
 // Stores `value` as NAME; `done(error)` on the main thread, error empty on success.

@@ -198,8 +198,8 @@ bool Patcher::replaceScalar(const YAML::Node &fileNode, const std::string &value
                 break;
             ++end;
         }
-        while (end > start && (m_text[end - 1] == ' ' || m_text[end - 1] == '\t'))
-            --end;
+        while (end > start && (m_text[end - 1] == ' ' || m_text[end - 1] == '\t' || m_text[end - 1] == '\r'))
+            --end; // a CRLF file keeps its line ends
     }
     // The file's own quoting is kept where the new value allows it.
     QByteArray text = scalarText(value, inFlow);

@@ -14,7 +14,13 @@
 #include "ui/dialogs/storemappingdialog.h"
 
 #include <QComboBox>
+#include <QDir>
+#include <QFile>
 #include <QInputDialog>
+#include <QMessageBox>
+#include <QProcess>
+#include <QScopeGuard>
+#include <QTemporaryDir>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -164,6 +170,57 @@ void answerSecret(const QString &secret)
     });
 }
 
+QByteArray fileBytes(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+// Replaces a line edit's text as a person does, and leaves the field.
+void retype(QLineEdit *edit, const QString &text)
+{
+    edit->setFocus();
+    edit->selectAll();
+    QTest::keyClick(edit, Qt::Key_Backspace);
+    QTest::keyClicks(edit, text);
+    QTest::keyClick(edit, Qt::Key_Return);
+}
+
+// The file kConfig with a comment and its flow's topics as a block list, and the dialog on it.
+struct OnDisk
+{
+    QTemporaryDir dir;
+    QString folder = dir.filePath(QStringLiteral("conf"));
+    QString path = folder + QStringLiteral("/idem.yaml");
+    QByteArray original;
+    connectors::YamlConfigStorage storage;
+    std::unique_ptr<ui::ConnectionsDialog> dialog;
+
+    OnDisk()
+    {
+        QDir().mkpath(folder);
+        original = QByteArray("# my own notes\n")
+            + QByteArray(kConfig).replace("topics: [orders.events]", "topics:\n          - orders.events");
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly))
+            qFatal("cannot write %s", qPrintable(path));
+        f.write(original);
+        f.close();
+        auto config = storage.load(path);
+        if (!config)
+            qFatal("%s", qPrintable(config.error()));
+        dialog = std::make_unique<ui::ConnectionsDialog>(config.value(), QStringLiteral("sandbox"), &storage);
+        dialog->show();
+    }
+
+    // A second topic: a block list that grows cannot be edited in place.
+    void addTopic()
+    {
+        child<QTabWidget>(dialog.get(), QStringLiteral("connectionsTabs"))->setCurrentIndex(2);
+        retype(child<QLineEdit>(dialog.get(), QStringLiteral("flowTopics")), QStringLiteral("orders.events, orders.more"));
+    }
+};
+
 // The dialog on kConfig's sandbox environment with the fake tools, shown.
 struct Opened
 {
@@ -292,6 +349,54 @@ private slots:
         QTRY_COMPARE(dialog.config().environments[0].clusters[0].property(QStringLiteral("sasl.password")),
                      QStringLiteral("${keychain:kafka-main-sasl.password}"));
         QVERIFY(!storage.text(dialog.config()).contains("s3cr3t-value"));
+    }
+
+    // A configuration file that cannot be written: a precise message, every edit kept, the file as it was.
+    void unwritableFileKeepsEverything()
+    {
+        OnDisk disk;
+        if (QProcess::execute(QStringLiteral("chattr"), {QStringLiteral("+i"), disk.folder}) != 0)
+            QSKIP("chattr +i is not available here");
+        const auto unlock = qScopeGuard([&] { QProcess::execute(QStringLiteral("chattr"), {QStringLiteral("-i"), disk.folder}); });
+        disk.addTopic();
+        auto *save = child<QPushButton>(disk.dialog.get(), QStringLiteral("save"));
+        QTRY_VERIFY(save->isEnabled());
+        QTest::mouseClick(save, Qt::LeftButton);
+        QVERIFY(disk.dialog->isVisible());
+        const QString status = child<QLabel>(disk.dialog.get(), QStringLiteral("validationStatus"))->text();
+        QVERIFY2(status.startsWith(QStringLiteral("Not saved: the configuration was not saved: its comments could not be "
+                                                  "kept and cannot write a copy of the configuration %1.bak: ")
+                                       .arg(disk.path)),
+                 qPrintable(status));
+        QVERIFY2(status.endsWith(QStringLiteral(". Nothing was changed: the file is as it was. Your edits are still here, "
+                                                "and Idem keeps watching the previous configuration.")),
+                 qPrintable(status));
+        QCOMPARE(fileBytes(disk.path), disk.original);
+        QCOMPARE(disk.dialog->config().environments[0].flows[0].topics,
+                 QStringList({QStringLiteral("orders.events"), QStringLiteral("orders.more")}));
+    }
+
+    // Where an edit cannot be made in place, the dialog says where the previous file is kept.
+    void rewriteKeepsABackupAndSaysSo()
+    {
+        OnDisk disk;
+        disk.addTopic();
+        auto *save = child<QPushButton>(disk.dialog.get(), QStringLiteral("save"));
+        QTRY_VERIFY(save->isEnabled());
+        QString note;
+        QTimer::singleShot(0, [&note] {
+            auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+            QVERIFY(box);
+            QCOMPARE(box->objectName(), QStringLiteral("saveNote"));
+            note = box->text();
+            box->accept();
+        });
+        QTest::mouseClick(save, Qt::LeftButton);
+        QCOMPARE(note, QStringLiteral("The changes could not be made in place, so %1 was written anew without its "
+                                      "comments; the previous file is kept as %1.bak.")
+                           .arg(disk.path));
+        QCOMPARE(fileBytes(disk.path + QStringLiteral(".bak")), disk.original);
+        QVERIFY(!disk.dialog->isVisible());
     }
 
     void mappingAssistantProposesShipping()
