@@ -13,6 +13,7 @@ packages=(
     libspdlog-dev libfmt-dev
     libyaml-cpp-dev
     libsimdjson-dev
+    qtkeychain-qt6-dev gnome-keyring dbus-daemon
     postgresql postgresql-client
     xvfb xauth kcat bc
     fonts-dejavu-core

@@ -17,6 +17,7 @@
 #include "connectors/kafka/envelopedetectionservice.h"
 #include "connectors/kafka/kafkalog.h"
 #include "connectors/monitor/livemonitor.h"
+#include "connectors/probe/connectiontoolsservice.h"
 #include "connectors/trace/traceservice.h"
 #include "connectors/ops/replayservice.h"
 #include "ui/dialogs/connectionsdialog.h"
@@ -259,6 +260,7 @@ int main(int argc, char *argv[])
     // making the window wait for a poll in progress.
     connectors::YamlConfigStorage configStorage;
     connectors::kafka::EnvelopeDetectionService envelopeDetector;
+    connectors::probe::ConnectionToolsService connectionTools; // Test connection, mapping assistant, keychain
     QObject::connect(&window, &ui::MainWindow::editConnectionsRequested, &window, [&] {
         if (watchedPath.isEmpty()) {
             window.showMessage(QObject::tr("The configuration is not loaded yet."));
@@ -273,6 +275,7 @@ int main(int argc, char *argv[])
                                                             watchedPath);
         ui::ConnectionsDialog dialog(*config, selected ? selected->name : QString(), &configStorage,
                                      &envelopeDetector, &window);
+        dialog.setConnectionTools(&connectionTools);
         if (dialog.exec() != QDialog::Accepted)
             return;
         log->info("connections of environment {} saved to {}", dialog.environmentName().toStdString(),

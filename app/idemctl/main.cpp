@@ -11,6 +11,7 @@
 #include "app/idemctl/commandline.h"
 #include "app/idemctl/commands.h"
 #include "app/idemctl/environment.h"
+#include "connectors/common/keychain.h"
 
 #include <QCoreApplication>
 
@@ -224,5 +225,6 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("idemctl"));
     QCoreApplication::setOrganizationName(QStringLiteral("idem"));
+    connectors::allowKeychainWaitOnMainThread(); // no user interface waits here: ${keychain:NAME} reads may block
     return ctl::runCommandLine(commandTable(), app.arguments());
 }

@@ -1,10 +1,13 @@
 #include "connectors/common/secrets.h"
 
+#include "connectors/common/keychain.h"
+
 #include "models/config/config.h"
 
 #include <QUrl>
 
 #include <algorithm>
+#include <mutex>
 #include <shared_mutex>
 #include <vector>
 
@@ -71,7 +74,9 @@ std::string scrubSecrets(const std::string &text)
 
 QString expandRegisteringSecrets(const QString &value, bool secretKey, QString *error)
 {
-    const QString expanded = models::expandEnvironment(value, error);
+    const QString expanded = models::expandReferences(value, error, [](const QString &name, QString *why) {
+        return readKeychainSecret(name, why); // registers what it reads
+    });
     if (error && !error->isEmpty())
         return expanded;
     if (secretKey)

@@ -22,7 +22,8 @@ void registerSecret(const QString &value);
 QString scrubSecrets(const QString &text);
 std::string scrubSecrets(const std::string &text);
 
-// Expands ${NAME} references in `value` (models::expandEnvironment) and
+// Expands ${NAME} references in `value` (models::expandEnvironment), and
+// ${keychain:NAME} from the OS keychain (keychain.h; on a worker thread), and
 // registers the result as a secret when `secretKey` is set or when a
 // reference was expanded. Sets *error like expandEnvironment.
 QString expandRegisteringSecrets(const QString &value, bool secretKey, QString *error);

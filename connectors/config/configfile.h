@@ -6,8 +6,10 @@
 // per problem, "FILE:LINE:COLUMN: what was expected" (up to 20 lines), and
 // nothing in it is ignored: unknown keys are errors.
 //
-// Known limits: comments and key order of a hand-written file are not kept
-// when it is written back; YAML merge keys ("<<") are not supported.
+// Saving over an existing file keeps its comments and key order: the values
+// that changed are edited in place (configpatch.cpp). Where that cannot be
+// done safely the file is written anew and the previous one kept as
+// FILE.bak, and the caller is told. YAML merge keys ("<<") are not supported.
 
 #include "models/config/config.h"
 #include "models/config/configstorage.h"
@@ -15,6 +17,8 @@
 
 #include <QByteArray>
 #include <QString>
+
+#include <optional>
 
 namespace idem::connectors {
 
@@ -46,8 +50,18 @@ QByteArray writeConfig(const models::Config &config);
 
 // Writes `config` to `path` atomically (a reader sees the old or the new file,
 // never half of one), creating missing parent directories; the file is
-// readable by its owner only.
-Status saveConfig(const models::Config &config, const QString &path);
+// readable by its owner only. An existing file is edited in place at the
+// changed values (patchConfigText); where that is not possible it is
+// rewritten after a copy was kept as PATH.bak, and *note (when given) says so.
+// A file that cannot be written is left as it was.
+Status saveConfig(const models::Config &config, const QString &path, QString *note = nullptr);
+
+// `original` (a configuration file's text) with the values that differ from
+// `config` edited in place, every other byte kept (comments, key order,
+// quoting); nullopt when that cannot be done safely (the original does not
+// read, an edit of a kind not supported, or the result would not read back
+// as `config`).
+std::optional<QByteArray> patchConfigText(const QByteArray &original, const models::Config &config);
 
 // The YAML file for the connections dialog: writeConfig's text, read back
 // by parseConfig with VariableCheck::Skipped, saved by saveConfig to the
@@ -61,6 +75,10 @@ public:
     // The file's size, time and SHA-256 (configstamp.cpp); loadConfig with VariableCheck::Skipped.
     std::optional<models::FileStamp> stamp(const QString &path) const override;
     Result<models::Config> load(const QString &path) const override;
+    QString lastSaveNote() const override { return m_note; }
+
+private:
+    QString m_note;
 };
 
 // $XDG_CONFIG_HOME/idem/idem.yaml, by default ~/.config/idem/idem.yaml.

@@ -220,11 +220,7 @@ std::optional<QStringList> Reader::topicList(const Entry &entry, const QString &
 void Reader::checkVariables(const QString &value, const YAML::Mark &mark, const QString &what)
 {
     const QString problem = m_variables == VariableCheck::Required
-        ? [&] {
-              QString message;
-              (void)models::expandEnvironment(value, &message);
-              return message;
-          }()
+        ? models::checkEnvironmentVariables(value)
         : models::checkEnvironmentReferences(value);
     if (!problem.isEmpty())
         error(mark, what + QStringLiteral(": ") + problem);

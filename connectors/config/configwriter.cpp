@@ -168,7 +168,7 @@ QByteArray writeConfig(const Config &config)
     YAML::Emitter out;
     out.SetIndent(2);
     out << YAML::Comment(
-        "Idem configuration. Idem keeps the keys but not the comments when it writes this file.")
+        "Idem configuration. Idem edits changed values in place and keeps your comments.")
         << YAML::Newline;
     out << YAML::BeginMap;
     out << YAML::Key << "version" << YAML::Value << kFormatVersion;
@@ -185,9 +185,35 @@ QByteArray writeConfig(const Config &config)
     return QByteArray(out.c_str(), qsizetype(out.size())) + '\n';
 }
 
-Status saveConfig(const Config &config, const QString &path)
+namespace {
+
+Status writeFile(const QString &path, const QByteArray &text, const QString &what)
 {
-    const QByteArray text = writeConfig(config);
+    QSaveFile file(path);
+    const auto failed = [&](const QString &why) {
+        return makeError(QStringLiteral("cannot write %1 %2: %3. Nothing was changed: the file is as it was.")
+                             .arg(what, path, why));
+    };
+    if (!file.open(QIODevice::WriteOnly))
+        return failed(file.errorString());
+    // Owner only, even though secrets belong elsewhere: connection strings still reveal hosts and
+    // users.
+    if (!file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
+        file.cancelWriting();
+        return failed(QStringLiteral("its permissions cannot be restricted (%1)").arg(file.errorString()));
+    }
+    if (file.write(text) != text.size() || !file.commit())
+        return failed(file.errorString());
+    return Status::success();
+}
+
+} // namespace
+
+Status saveConfig(const Config &config, const QString &path, QString *note)
+{
+    if (note)
+        note->clear();
+    QByteArray text = writeConfig(config);
     // Never replace a working file with one Idem itself would reject.
     if (const auto check = parseConfig(text, path, VariableCheck::Skipped); !check) {
         return makeError(
@@ -200,23 +226,33 @@ Status saveConfig(const Config &config, const QString &path)
         return makeError(QStringLiteral("cannot create the folder %1 for the configuration")
                              .arg(info.absolutePath()));
     }
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        return makeError(
-            QStringLiteral("cannot write the configuration %1: %2").arg(path, file.errorString()));
+    if (info.exists()) {
+        QFile existing(path);
+        if (!existing.open(QIODevice::ReadOnly)) {
+            return makeError(QStringLiteral("cannot read %1 before saving over it: %2. Nothing was changed.")
+                                 .arg(path, existing.errorString()));
+        }
+        const QByteArray original = existing.read(kMaxFileSize + 1);
+        existing.close();
+        // The user's comments and key order are kept: only the changed values are edited.
+        if (const auto patched = patchConfigText(original, config)) {
+            text = *patched;
+        } else {
+            const QString backup = path + QStringLiteral(".bak");
+            if (const Status kept = writeFile(backup, original, QStringLiteral("a copy of the configuration"));
+                !kept) {
+                return makeError(QStringLiteral("the configuration was not saved: its comments could not be kept "
+                                                "and %1")
+                                     .arg(kept.error()));
+            }
+            if (note) {
+                *note = QStringLiteral("The changes could not be made in place, so %1 was written anew without "
+                                       "its comments; the previous file is kept as %2.")
+                            .arg(path, backup);
+            }
+        }
     }
-    // Owner only, even though secrets belong elsewhere: connection strings still reveal hosts and
-    // users.
-    if (!file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
-        file.cancelWriting();
-        return makeError(QStringLiteral("cannot restrict the permissions of %1: %2")
-                             .arg(path, file.errorString()));
-    }
-    if (file.write(text) != text.size() || !file.commit()) {
-        return makeError(
-            QStringLiteral("cannot write the configuration %1: %2").arg(path, file.errorString()));
-    }
-    return Status::success();
+    return writeFile(path, text, QStringLiteral("the configuration"));
 }
 
 QByteArray YamlConfigStorage::text(const Config &config) const
@@ -231,9 +267,10 @@ Result<Config> YamlConfigStorage::read(const QByteArray &text, const QString &so
 
 Status YamlConfigStorage::save(const Config &config)
 {
+    m_note.clear();
     if (config.sourcePath.isEmpty())
         return makeError(QStringLiteral("the configuration has no file to be saved to"));
-    return saveConfig(config, config.sourcePath);
+    return saveConfig(config, config.sourcePath, &m_note);
 }
 
 } // namespace idem::connectors

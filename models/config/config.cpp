@@ -32,6 +32,9 @@ bool isNameChar(QChar c)
     return isNameStart(c) || (c >= u'0' && c <= u'9');
 }
 
+// ${keychain:NAME}; ${keychain:-default} stays the variable "keychain" with a default.
+const QString kKeychainPrefix = QStringLiteral("keychain:");
+
 } // namespace
 
 QString KafkaClusterConfig::property(const QString &key) const
@@ -126,6 +129,10 @@ const FlowConfig *Config::flow(const QString &environment, const QString &name) 
 bool isSecretKey(const QString &key)
 {
     const QString k = key.trimmed().toLower();
+    // A method, a user name (shown in Test connection's "connected as") and a file name,
+    // set beside secrets but not secrets themselves.
+    if (k == u"sasl.mechanism" || k == u"sasl.mechanisms" || k == u"sasl.username" || k == u"ssl.key.location")
+        return false;
     return k.contains(u"password") || k.contains(u"passwd") || k.contains(u"secret")
         || k.contains(u"token") || k.startsWith(u"sasl.") || k.startsWith(u"ssl.key")
         || k.contains(u"private") || k.contains(u"credential");
@@ -133,8 +140,16 @@ bool isSecretKey(const QString &key)
 
 namespace {
 
-// Expands with `lookup(name)`, which returns the value or nullopt when unset.
-template<typename Lookup> QString expand(const QString &text, QString *error, Lookup lookup)
+bool isKeychainNameChar(QChar c)
+{
+    return isNameChar(c) || c == u'.' || c == u'-' || c == u'@' || c == u'/';
+}
+
+// Expands with `lookup(name)`, which returns the value or nullopt when unset,
+// and `keychain(name, &why)` for ${keychain:NAME}, which returns the secret
+// or nullopt with why it cannot be read.
+template<typename Lookup, typename Keychain>
+QString expand(const QString &text, QString *error, Lookup lookup, Keychain keychain)
 {
     const auto fail = [error](const QString &message) {
         if (error)
@@ -169,6 +184,25 @@ template<typename Lookup> QString expand(const QString &text, QString *error, Lo
         if (close < 0)
             return fail(QStringLiteral("\"${\" is not closed by \"}\" (write \"$$\" for a "
                                        "literal dollar)"));
+        if (text.mid(i + 2, kKeychainPrefix.size()) == kKeychainPrefix
+            && text.mid(i + 2 + kKeychainPrefix.size(), 1) != QLatin1String("-")) {
+            const qsizetype start = i + 2 + kKeychainPrefix.size();
+            qsizetype end = start;
+            while (end < close && isKeychainNameChar(text.at(end)))
+                ++end;
+            if (end == start || end != close)
+                return fail(QStringLiteral("a keychain reference is not understood; write "
+                                           "${keychain:NAME} with a name made of letters, digits "
+                                           "and . _ - @ /"));
+            const QString name = text.mid(start, end - start);
+            QString why;
+            const std::optional<QString> secret = keychain(name, &why);
+            if (!secret)
+                return fail(QStringLiteral("keychain secret %1 cannot be read: %2").arg(name, why));
+            out += *secret;
+            i = close + 1;
+            continue;
+        }
         qsizetype nameEnd = i + 2;
         if (nameEnd < close && isNameStart(text.at(nameEnd))) {
             ++nameEnd;
@@ -204,21 +238,60 @@ template<typename Lookup> QString expand(const QString &text, QString *error, Lo
 
 } // namespace
 
+QString expandReferences(const QString &text, QString *error, const KeychainLookup &keychain)
+{
+    return expand(
+        text, error,
+        [](const QString &name) -> std::optional<QString> {
+            const QByteArray key = name.toUtf8();
+            if (!qEnvironmentVariableIsSet(key.constData()))
+                return std::nullopt;
+            return qEnvironmentVariable(key.constData());
+        },
+        [&keychain](const QString &name, QString *why) -> std::optional<QString> {
+            if (!keychain) {
+                *why = QStringLiteral("the keychain is not read here");
+                return std::nullopt;
+            }
+            return keychain(name, why);
+        });
+}
+
 QString expandEnvironment(const QString &text, QString *error)
 {
-    return expand(text, error, [](const QString &name) -> std::optional<QString> {
-        const QByteArray key = name.toUtf8();
-        if (!qEnvironmentVariableIsSet(key.constData()))
-            return std::nullopt;
-        return qEnvironmentVariable(key.constData());
-    });
+    return expandReferences(text, error, {});
 }
 
 QString checkEnvironmentReferences(const QString &text)
 {
     QString error;
-    (void)expand(text, &error, [](const QString &) { return std::optional<QString>(QString()); });
+    (void)expand(
+        text, &error, [](const QString &) { return std::optional<QString>(QString()); },
+        [](const QString &, QString *) { return std::optional<QString>(QString()); });
     return error;
+}
+
+QString checkEnvironmentVariables(const QString &text)
+{
+    QString error;
+    (void)expandReferences(text, &error, [](const QString &, QString *) {
+        return std::optional<QString>(QString());
+    });
+    return error;
+}
+
+QStringList keychainReferences(const QString &text)
+{
+    QStringList names;
+    QString error;
+    (void)expand(
+        text, &error, [](const QString &) { return std::optional<QString>(QString()); },
+        [&names](const QString &name, QString *) {
+            if (!names.contains(name))
+                names << name;
+            return std::optional<QString>(QString());
+        });
+    return names;
 }
 
 QStringList thresholdNames()

@@ -16,6 +16,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <optional>
 
 namespace idem::models {
@@ -157,7 +158,7 @@ struct Config
 };
 
 // Whether a property or connection key holds a credential (password, secret,
-// token, credential, private, sasl.*, ssl.key*): its value is not to be shown,
+// token, credential, private, sasl.*, ssl.key*; not sasl.mechanism(s), sasl.username nor ssl.key.location): its value is not to be shown,
 // logged or repeated in an error message.
 bool isSecretKey(const QString &key);
 
@@ -169,6 +170,23 @@ bool isSecretKey(const QString &key);
 // success. The error names an unset variable but repeats nothing else of
 // the text, which may be a secret.
 QString expandEnvironment(const QString &text, QString *error);
+
+// Reads the secret NAME of a ${keychain:NAME} reference: the value, or
+// nullopt with *why (for a person, never holding a secret).
+using KeychainLookup = std::function<std::optional<QString>(const QString &name, QString *why)>;
+
+// expandEnvironment, with ${keychain:NAME} read through `keychain` (a
+// connector's: the OS keychain). Without one, a keychain reference is an
+// error ("cannot be read here").
+QString expandReferences(const QString &text, QString *error, const KeychainLookup &keychain);
+
+// The first problem expandEnvironment would report for `text` except for
+// keychain references, which are only checked for their form (reading the
+// keychain is the connectors' business and asynchronous).
+QString checkEnvironmentVariables(const QString &text);
+
+// The NAMEs of the ${keychain:NAME} references in `text`, each once, in order.
+QStringList keychainReferences(const QString &text);
 
 // The first malformed ${...} reference in `text`, described as
 // expandEnvironment would; empty when all are well formed. Does not look at

@@ -54,6 +54,11 @@ public:
     // this storage keeps no file to compare (the default).
     virtual std::optional<FileStamp> stamp(const QString &path) const;
 
+    // What the person should know about the last successful save(), e.g.
+    // that comments could not be kept and a backup was made; empty when
+    // nothing.
+    virtual QString lastSaveNote() const { return {}; }
+
     // Reads the file at `path` afresh, as loaded for editing (${NAME}
     // references need not be set), for an editor that reloads it.
     virtual Result<Config> load(const QString &path) const;

@@ -375,7 +375,9 @@ private slots:
         QCOMPARE(storage.saves, 1);
         QVERIFY(dialog.isVisible());
         QCOMPARE(child<QLabel>(&dialog, "validationStatus")->text(),
-                 QStringLiteral("Not saved: ") + storage.failWith);
+                 QStringLiteral("Not saved: ") + storage.failWith
+                     + QStringLiteral(" Your edits are still here, and Idem keeps watching the previous "
+                                      "configuration."));
         QCOMPARE(dialog.config().environments[0].flows[0].topics,
                  QStringList({ QStringLiteral("orders.events"), QStringLiteral("orders.more") }));
     }

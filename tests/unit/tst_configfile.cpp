@@ -806,7 +806,7 @@ private slots:
         QTest::addColumn<QString>("key");
         QTest::addColumn<bool>("secret");
         QTest::newRow("sasl.password") << "sasl.password" << true;
-        QTest::newRow("sasl.username") << "sasl.username" << true;
+        QTest::newRow("sasl.username") << "sasl.username" << false;
         QTest::newRow("ssl.key.password") << "ssl.key.password" << true;
         QTest::newRow("ssl.key.pem") << "ssl.key.pem" << true;
         QTest::newRow("ssl.keystore.location") << "ssl.keystore.location" << true;
@@ -816,6 +816,9 @@ private slots:
         QTest::newRow("bootstrap.servers") << "bootstrap.servers" << false;
         QTest::newRow("ssl.ca.location") << "ssl.ca.location" << false;
         QTest::newRow("security.protocol") << "security.protocol" << false;
+        QTest::newRow("sasl.mechanism") << "sasl.mechanism" << false;
+        QTest::newRow("sasl.mechanisms") << "sasl.mechanisms" << false;
+        QTest::newRow("ssl.key.location") << "ssl.key.location" << false;
     }
 
     void secretKeys()

@@ -1,5 +1,6 @@
 #include "ui/dialogs/connectionsdialog.h"
 
+#include "models/config/connectiontools.h"
 #include "models/config/secretmasking.h"
 #include "ui/dialogs/clusterstab.h"
 #include "ui/dialogs/flowstab.h"
@@ -58,6 +59,13 @@ ConnectionsDialog::ConnectionsDialog(models::Config config, const QString &envir
                  (m_config.sourcePath.isEmpty() ? tr("(no file)") : m_config.sourcePath)
                      .toHtmlEscaped()));
 
+    m_keychain = new QLabel(this);
+    m_keychain->setObjectName(QStringLiteral("keychainStatus"));
+    m_keychain->setWordWrap(true);
+    m_keychain->setTextFormat(Qt::PlainText);
+    m_keychain->setText(tr("Secrets: write ${NAME} for an environment variable, ${keychain:NAME} for the OS keychain, "
+                           "or leave PostgreSQL passwords to libpq's .pgpass or service file."));
+
     m_clusters = new ClustersTab(&m_env, this);
     m_stores = new StoresTab(&m_env, this);
     m_flows = new FlowsTab(&m_env, detector, this);
@@ -102,6 +110,7 @@ ConnectionsDialog::ConnectionsDialog(models::Config config, const QString &envir
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(header);
+    layout->addWidget(m_keychain);
     layout->addWidget(m_tabs, 1);
     layout->addWidget(m_status);
     layout->addWidget(m_problemList);
@@ -125,6 +134,31 @@ ConnectionsDialog::~ConnectionsDialog()
     for (QObject *child : findChildren<QObject *>())
         QObject::disconnect(child, nullptr, this, nullptr);
     delete m_tabs;
+}
+
+void ConnectionsDialog::setConnectionTools(models::ConnectionTools *tools)
+{
+    m_clusters->setTools(tools);
+    m_stores->setTools(tools);
+    if (!tools)
+        return;
+    connect(m_clusters, &ClustersTab::keychainMessage, this, [this](const QString &text, bool problem) {
+        m_keychain->setText(problem ? text + tr(" Use a ${NAME} environment reference instead, or libpq's .pgpass or "
+                                                "service file for PostgreSQL.")
+                                    : text);
+    });
+    connect(tools, &models::ConnectionTools::keychainChecked, this, [this](bool available, const QString &reason) {
+        if (available) {
+            m_keychain->setText(tr("The OS keychain answers: store a secret with \"Store in keychain…\" and the file "
+                                   "holds only ${keychain:NAME}. ${NAME} environment references and libpq's .pgpass "
+                                   "or service file work as well."));
+        } else {
+            m_keychain->setText(tr("No keychain service answers here (%1). Use ${NAME} references to environment "
+                                   "variables, or libpq's .pgpass or service file for PostgreSQL.")
+                                    .arg(reason));
+        }
+    });
+    tools->checkKeychain();
 }
 
 void ConnectionsDialog::populate()
@@ -315,11 +349,18 @@ void ConnectionsDialog::accept()
     const models::Config candidate = config();
     if (const Status saved = m_storage->save(candidate); !saved) {
         m_status->setStyleSheet(QStringLiteral("color: #b3261e;"));
-        m_status->setText(tr("Not saved: %1").arg(saved.error()));
+        m_status->setText(tr("Not saved: %1 Your edits are still here, and Idem keeps watching the previous "
+                             "configuration.")
+                              .arg(saved.error()));
         return;
     }
     m_loadedStamp = m_storage->stamp(m_config.sourcePath);
     m_modified = false;
+    if (const QString note = m_storage->lastSaveNote(); !note.isEmpty()) {
+        QMessageBox box(QMessageBox::Information, tr("Connections saved"), note, QMessageBox::Ok, this);
+        box.setObjectName(QStringLiteral("saveNote"));
+        box.exec();
+    }
     QDialog::accept();
 }
 

@@ -25,8 +25,14 @@
 // literal secret is pointed out: secrets belong in ${NAME} references or
 // libpq's .pgpass, not in the file.
 //
-// Known limits: comments of a hand-written file are not kept (see
-// configfile.h); environments themselves are not added or renamed here.
+// Connections are tested, stores mapped and secrets put into the OS keychain
+// through a models::ConnectionTools (setConnectionTools); the dialog says
+// whether a keychain service answers, and where none does, offers the other
+// two ways: ${NAME} environment references and libpq's .pgpass or service
+// file. Saving keeps the file's comments (see configfile.h); when it cannot,
+// the dialog says where the previous file was kept.
+//
+// Known limits: environments themselves are not added or renamed here.
 
 #include "models/config/config.h"
 #include "models/config/configstorage.h"
@@ -42,6 +48,7 @@ class QPushButton;
 class QTabWidget;
 
 namespace idem::models {
+class ConnectionTools;
 class EnvelopeDetector;
 }
 
@@ -78,6 +85,10 @@ public:
     // they are made).
     void validate();
 
+    // Enables Test connection, the mapping assistant and the keychain (not
+    // owned; must outlive the dialog), and asks whether a keychain answers.
+    void setConnectionTools(models::ConnectionTools *tools);
+
 public slots:
     // Saves; stays open when the edits are invalid, saving fails, or the file
     // changed on disk and the answer was not to overwrite it.
@@ -110,6 +121,7 @@ private:
 
     QTabWidget *m_tabs = nullptr;
     QLabel *m_status = nullptr;
+    QLabel *m_keychain = nullptr;
     QListWidget *m_problemList = nullptr;
     QPushButton *m_save = nullptr;
     connections_detail::ClustersTab *m_clusters = nullptr;

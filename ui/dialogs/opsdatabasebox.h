@@ -10,7 +10,13 @@
 
 class QLineEdit;
 
+namespace idem::models {
+class ConnectionTools;
+}
+
 namespace idem::ui::connections_detail {
+
+class ConnectionTestPanel;
 
 class OpsDatabaseBox final : public QGroupBox
 {
@@ -22,6 +28,7 @@ public:
 
     // Shows the environment's ops database afresh.
     void populate();
+    void setTools(models::ConnectionTools *tools);
 
 signals:
     void edited();
@@ -29,6 +36,7 @@ signals:
 private:
     models::EnvironmentConfig *m_env;
     QLineEdit *m_connection = nullptr;
+    ConnectionTestPanel *m_test = nullptr;
 };
 
 } // namespace idem::ui::connections_detail

@@ -1,9 +1,12 @@
 #include "ui/dialogs/storestab.h"
 
+#include "models/config/connectiontools.h"
 #include "models/config/renames.h"
 #include "models/config/secretmasking.h"
 #include "ui/dialogs/connectionswidgets.h"
+#include "ui/dialogs/connectiontest.h"
 #include "ui/dialogs/opsdatabasebox.h"
+#include "ui/dialogs/storemappingdialog.h"
 
 #include <QFormLayout>
 #include <QHeaderView>
@@ -93,14 +96,23 @@ StoresTab::StoresTab(models::EnvironmentConfig *env, QWidget *parent)
     mappings->addTab(m_registryColumns, tr("Registry columns"));
     mappings->addTab(m_attemptsColumns, tr("Attempts columns"));
     mappings->addTab(m_outcomes, tr("Outcome values"));
+    m_test = new ConnectionTestPanel(QStringLiteral("storeTest"), m_editor);
+    m_assistant = smallButton(tr("Mapping assistant…"), QStringLiteral("mappingAssistant"), m_editor);
+    m_assistant->setToolTip(tr("Reads the store's tables (read-only) and proposes the registry and attempts "
+                               "tables and their columns, with sample rows, for you to confirm."));
+    m_assistant->setEnabled(false);
+    connect(m_assistant, &QPushButton::clicked, this, &StoresTab::openMappingAssistant);
     auto *editorLayout = new QVBoxLayout(m_editor);
     editorLayout->setContentsMargins(0, 0, 0, 0);
     editorLayout->addLayout(form);
+    editorLayout->addWidget(m_test);
+    editorLayout->addWidget(m_assistant, 0, Qt::AlignLeft);
     editorLayout->addWidget(mappings, 1);
     editorLayout->addWidget(hint(
         tr("Idem only reads stores, in read-only transactions. Keep the password out of the "
            "connection: libpq reads it from ~/.pgpass (passfile=…), a service file "
-           "(service=NAME) or PGPASSWORD; ${NAME} references are expanded when Idem connects."),
+           "(service=NAME) or PGPASSWORD; password=${NAME} and password=${keychain:NAME} are "
+           "expanded when Idem connects. sslmode and sslrootcert are passed to libpq as written."),
         m_editor));
 
     m_ops = new OpsDatabaseBox(m_env, this);
@@ -187,8 +199,33 @@ void StoresTab::load(int row)
     setMapping(m_registryColumns, store.registry.columns);
     setMapping(m_attemptsColumns, store.attempts.columns);
     setMapping(m_outcomes, store.outcomeValues);
+    m_test->clear();
     m_loading = loading;
     updateSecretWarning();
+}
+
+void StoresTab::setTools(models::ConnectionTools *tools)
+{
+    m_tools = tools;
+    m_assistant->setEnabled(tools != nullptr);
+    m_test->setTools(tools, [this](models::ConnectionTools *t) -> quint64 {
+        const int row = m_list->currentRow();
+        return row >= 0 && row < m_env->stores.size() ? t->testStore(m_env->stores[row]) : 0;
+    });
+    m_ops->setTools(tools);
+}
+
+void StoresTab::openMappingAssistant()
+{
+    const int row = m_list->currentRow();
+    if (!m_tools || row < 0 || row >= m_env->stores.size())
+        return;
+    StoreMappingDialog assistant(m_env->stores[row], m_tools, this);
+    if (assistant.exec() != QDialog::Accepted || m_list->currentRow() != row)
+        return;
+    m_env->stores[row] = assistant.mappedStore();
+    load(row);
+    emit edited();
 }
 
 void StoresTab::commitName()

@@ -2,8 +2,8 @@
 
 // The connections dialog's "Stores" tab: the environment's stores beside the
 // editor of the selected one (name, connection, statement timeout, table and
-// column mapping, outcome values), and under them the ops database
-// (OpsDatabaseBox). Internal to ui/dialogs/.
+// column mapping, outcome values; Test connection; the mapping assistant),
+// and under them the ops database (OpsDatabaseBox). Internal to ui/dialogs/.
 
 #include "models/config/config.h"
 
@@ -13,10 +13,16 @@ class QLabel;
 class QLineEdit;
 class QListWidget;
 class QSpinBox;
+class QPushButton;
 class QTableWidget;
+
+namespace idem::models {
+class ConnectionTools;
+}
 
 namespace idem::ui::connections_detail {
 
+class ConnectionTestPanel;
 class OpsDatabaseBox;
 
 class StoresTab final : public QWidget
@@ -33,6 +39,8 @@ public:
     // Takes the name being typed, as if its field was left.
     void commitName();
     void updateSecretWarning();
+    // Enables Test connection (store and ops database) and the mapping assistant; null: neither.
+    void setTools(models::ConnectionTools *tools);
 
 signals:
     void edited();
@@ -43,6 +51,7 @@ private:
     void load(int row);
     void rename(const QString &name);
     void readStore();
+    void openMappingAssistant();
 
     models::EnvironmentConfig *m_env;
     bool m_loading = false;
@@ -58,6 +67,9 @@ private:
     QTableWidget *m_attemptsColumns = nullptr;
     QTableWidget *m_outcomes = nullptr;
     OpsDatabaseBox *m_ops = nullptr;
+    ConnectionTestPanel *m_test = nullptr;
+    QPushButton *m_assistant = nullptr;
+    models::ConnectionTools *m_tools = nullptr;
 };
 
 } // namespace idem::ui::connections_detail
