@@ -21,7 +21,7 @@ echo "Depends: $depends"
 echo "Recommends: $recommends"
 [ "$(dpkg-deb -f "$deb" Version)" = "$version" ] || fail "version is $(dpkg-deb -f "$deb" Version), expected $version"
 # Each library Idem links, as dpkg-shlibdeps found it, and the Qt platform plugins.
-for dep in libqt6widgets6 libqt6network6 libqt6printsupport6 libqcustomplot librdkafka1 libpqxx-6.4 libpq5 \
+for dep in libqt6widgets6 libqt6gui6 libqt6core6 libqcustomplot librdkafka1 libpqxx-6.4 libpq5 \
            libspdlog1 libyaml-cpp0.7 qt6-qpa-plugins; do
     grep -q "$dep" <<<"$depends" || fail "Depends lacks $dep"
 done
