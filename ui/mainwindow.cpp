@@ -149,8 +149,12 @@ MainWindow::MainWindow(QWidget *parent)
     toolbar->addWidget(m_environment);
     connect(m_environment, &QComboBox::activated, this, [this](int index) {
         const QString name = m_environment->itemText(index);
-        if (name != m_environment->property("watched").toString())
-            emit environmentSelected(name);
+        const QString watched = m_environment->property("watched").toString();
+        if (name != watched)
+            emit environmentSelected(name); // setEnvironments() follows when it is watched
+        // Shows the environment watched now: the chosen one, or the previous
+        // one when the choice could not be watched.
+        m_environment->setCurrentText(m_environment->property("watched").toString());
     });
     m_traceSearch = new QLineEdit(toolbar);
     m_traceSearch->setObjectName(QStringLiteral("traceSearch"));
@@ -424,7 +428,6 @@ void MainWindow::buildMenus()
     help->addSeparator();
     auto *about = help->addAction(tr("&About Idem"));
     about->setObjectName(QStringLiteral("aboutAction"));
-    about->setShortcut(QKeySequence::HelpContents);
     about->setMenuRole(QAction::AboutRole);
     connect(about, &QAction::triggered, this, &MainWindow::showAbout);
     auto *aboutQt = help->addAction(tr("About &Qt"));

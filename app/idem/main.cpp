@@ -220,14 +220,19 @@ int main(int argc, char *argv[])
         window.setEnvironments(names, environment->name);
         window.setBand(environment->bandLabel(), environment->band ? environment->band->colour : QString());
         window.setSubject(environment->name, QDir::toNativeSeparators(path));
-        // Until the first figures arrive (a broker that does not answer takes
-        // its timeout): progress, and a Cancel that stops watching.
-        window.showProgress(QObject::tr("Connecting to environment %1…").arg(environment->name), [&] {
-            if (monitor)
-                monitor.release()->retire();
-            window.showMessage(QObject::tr("Stopped connecting. File → Open configuration or Edit connections "
-                                           "(Ctrl+E) to try again."));
-        });
+        // Until the first figures or health arrive (a broker that does not
+        // answer takes its timeout): progress, and a Cancel that stops watching.
+        const bool answers = !environment->clusters.isEmpty() || !environment->stores.isEmpty() || environment->ops;
+        if (answers) {
+            window.showProgress(QObject::tr("Connecting to environment %1…").arg(environment->name), [&] {
+                if (monitor)
+                    monitor.release()->retire();
+                window.showMessage(QObject::tr("Stopped connecting. File → Open configuration or Edit connections "
+                                               "(Ctrl+E) to try again."));
+            });
+        } else {
+            window.hideProgress();
+        }
         monitor = std::make_unique<connectors::LiveMonitor>(
             *environment, std::chrono::milliseconds(qRound64(interval * 1000)));
         QObject::connect(monitor.get(), &connectors::LiveMonitor::lagSnapshot, &window, &ui::MainWindow::applySnapshot);
@@ -244,6 +249,11 @@ int main(int argc, char *argv[])
                                       });
                                   });
         QObject::connect(monitor.get(), &connectors::LiveMonitor::health, &window, &ui::MainWindow::applyHealth);
+        auto answered = std::make_shared<QMetaObject::Connection>();
+        *answered = QObject::connect(monitor.get(), &connectors::LiveMonitor::health, &window, [&, answered] {
+            QObject::disconnect(*answered);
+            window.hideProgress(); // a first answer, even a failure, ends the connecting
+        });
         QObject::connect(monitor.get(), &connectors::LiveMonitor::storeFigures, &window,
                          &ui::MainWindow::applyStoreFigures);
         QObject::connect(monitor.get(), &connectors::LiveMonitor::deadLetters, &window,

@@ -3,6 +3,7 @@
 #include <QGuiApplication>
 
 #include <cmath>
+#include <initializer_list>
 
 namespace idem::models {
 
@@ -80,64 +81,58 @@ double contrastRatio(const QColor &a, const QColor &b)
     return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
 }
 
-QPalette darkPalette()
+namespace {
+
+struct RoleColour
+{
+    QPalette::ColorRole role;
+    QRgb colour;
+};
+
+// A palette with `roles` in every group, and `disabled` for the disabled
+// texts.
+QPalette paletteOf(std::initializer_list<RoleColour> roles, QRgb disabled)
 {
     QPalette p;
-    const QColor window(0x2d, 0x2f, 0x33);
-    const QColor base(0x1f, 0x21, 0x24);
-    const QColor text(0xe6, 0xe6, 0xe6);
-    const QColor disabled(0x80, 0x84, 0x8a);
-    p.setColor(QPalette::Window, window);
-    p.setColor(QPalette::WindowText, text);
-    p.setColor(QPalette::Base, base);
-    p.setColor(QPalette::AlternateBase, QColor(0x27, 0x29, 0x2d));
-    p.setColor(QPalette::ToolTipBase, QColor(0x3a, 0x3d, 0x42));
-    p.setColor(QPalette::ToolTipText, text);
-    p.setColor(QPalette::PlaceholderText, disabled);
-    p.setColor(QPalette::Text, text);
-    p.setColor(QPalette::Button, QColor(0x36, 0x39, 0x3e));
-    p.setColor(QPalette::ButtonText, text);
-    p.setColor(QPalette::BrightText, QColor(0xff, 0x7b, 0x72));
-    p.setColor(QPalette::Light, QColor(0x4a, 0x4d, 0x52));
-    p.setColor(QPalette::Midlight, QColor(0x3e, 0x41, 0x46));
-    p.setColor(QPalette::Mid, QColor(0x55, 0x59, 0x5f));
-    p.setColor(QPalette::Dark, QColor(0x18, 0x19, 0x1b));
-    p.setColor(QPalette::Shadow, QColor(0x0c, 0x0c, 0x0d));
-    p.setColor(QPalette::Highlight, QColor(0x2f, 0x6f, 0xb8));
-    p.setColor(QPalette::HighlightedText, Qt::white);
-    p.setColor(QPalette::Link, QColor(0x6c, 0xb6, 0xff));
-    p.setColor(QPalette::LinkVisited, QColor(0xb3, 0x92, 0xf0));
+    for (const RoleColour &r : roles)
+        p.setColor(r.role, QColor::fromRgb(r.colour));
     for (const auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
-        p.setColor(QPalette::Disabled, role, disabled);
+        p.setColor(QPalette::Disabled, role, QColor::fromRgb(disabled));
     return p;
+}
+
+} // namespace
+
+QPalette darkPalette()
+{
+    constexpr QRgb text = 0xe6e6e6;
+    return paletteOf({{QPalette::Window, 0x2d2f33},      {QPalette::WindowText, text},
+                      {QPalette::Base, 0x1f2124},        {QPalette::AlternateBase, 0x27292d},
+                      {QPalette::ToolTipBase, 0x3a3d42}, {QPalette::ToolTipText, text},
+                      {QPalette::PlaceholderText, 0x80848a}, {QPalette::Text, text},
+                      {QPalette::Button, 0x36393e},      {QPalette::ButtonText, text},
+                      {QPalette::BrightText, 0xff7b72},  {QPalette::Light, 0x4a4d52},
+                      {QPalette::Midlight, 0x3e4146},    {QPalette::Mid, 0x55595f},
+                      {QPalette::Dark, 0x18191b},        {QPalette::Shadow, 0x0c0c0d},
+                      {QPalette::Highlight, 0x2f6fb8},    {QPalette::HighlightedText, 0xffffff},
+                      {QPalette::Link, 0x6cb6ff},        {QPalette::LinkVisited, 0xb392f0}},
+                     0x80848a);
 }
 
 QPalette lightPalette()
 {
-    QPalette p;
-    p.setColor(QPalette::Window, QColor(0xef, 0xef, 0xef));
-    p.setColor(QPalette::WindowText, Qt::black);
-    p.setColor(QPalette::Base, Qt::white);
-    p.setColor(QPalette::AlternateBase, QColor(0xf7, 0xf7, 0xf7));
-    p.setColor(QPalette::ToolTipBase, QColor(0xff, 0xff, 0xdc));
-    p.setColor(QPalette::ToolTipText, Qt::black);
-    p.setColor(QPalette::PlaceholderText, QColor(0x80, 0x80, 0x80));
-    p.setColor(QPalette::Text, Qt::black);
-    p.setColor(QPalette::Button, QColor(0xef, 0xef, 0xef));
-    p.setColor(QPalette::ButtonText, Qt::black);
-    p.setColor(QPalette::BrightText, Qt::white);
-    p.setColor(QPalette::Light, Qt::white);
-    p.setColor(QPalette::Midlight, QColor(0xca, 0xca, 0xca));
-    p.setColor(QPalette::Mid, QColor(0xb8, 0xb8, 0xb8));
-    p.setColor(QPalette::Dark, QColor(0x9f, 0x9f, 0x9f));
-    p.setColor(QPalette::Shadow, QColor(0x76, 0x76, 0x76));
-    p.setColor(QPalette::Highlight, QColor(0x30, 0x8c, 0xc6));
-    p.setColor(QPalette::HighlightedText, Qt::white);
-    p.setColor(QPalette::Link, QColor(0x00, 0x55, 0xaa));
-    p.setColor(QPalette::LinkVisited, QColor(0x6a, 0x1b, 0x9a));
-    for (const auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
-        p.setColor(QPalette::Disabled, role, QColor(0x78, 0x78, 0x78));
-    return p;
+    constexpr QRgb text = 0x000000;
+    return paletteOf({{QPalette::Window, 0xefefef},      {QPalette::WindowText, text},
+                      {QPalette::Base, 0xffffff},        {QPalette::AlternateBase, 0xf7f7f7},
+                      {QPalette::ToolTipBase, 0xffffdc}, {QPalette::ToolTipText, text},
+                      {QPalette::PlaceholderText, 0x808080}, {QPalette::Text, text},
+                      {QPalette::Button, 0xefefef},      {QPalette::ButtonText, text},
+                      {QPalette::BrightText, 0xffffff},  {QPalette::Light, 0xffffff},
+                      {QPalette::Midlight, 0xcacaca},    {QPalette::Mid, 0xb8b8b8},
+                      {QPalette::Dark, 0x9f9f9f},        {QPalette::Shadow, 0x767676},
+                      {QPalette::Highlight, 0x308cc6},    {QPalette::HighlightedText, 0xffffff},
+                      {QPalette::Link, 0x0055aa},        {QPalette::LinkVisited, 0x6a1b9a}},
+                     0x787878);
 }
 
 } // namespace idem::models

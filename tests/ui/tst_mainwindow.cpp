@@ -106,7 +106,7 @@ private slots:
         QCOMPARE(shortcut("selectAllAction"), QKeySequence(QKeySequence::SelectAll));
         QCOMPARE(shortcut("traceSearchAction"), QKeySequence(QKeySequence::Find));
         QCOMPARE(shortcut("fullScreenAction"), QKeySequence(QKeySequence::FullScreen));
-        QCOMPARE(shortcut("aboutAction"), QKeySequence(QKeySequence::HelpContents));
+        QVERIFY(window.findChild<QAction *>(QStringLiteral("aboutAction")));
         QCOMPARE(shortcut("editConnectionsAction"), QKeySequence(Qt::CTRL | Qt::Key_E));
         QVERIFY(window.findChild<QAction *>(QStringLiteral("openLogFolderAction")));
         // The Go menu lists every page with its Ctrl+N.
