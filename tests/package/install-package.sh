@@ -28,7 +28,17 @@ cpack -G DEB --config "$build/CPackConfig.cmake" -B "$scratch/out" >"$scratch/cp
     cat "$scratch/cpack.log"; exit 1; }
 deb=$(ls "$scratch"/out/idem_*.deb)
 installed=1
-dpkg -i "$deb"
+# Another dpkg (an apt run, a second test run) may hold the lock: poll for
+# it with a deadline of two minutes, then fail with dpkg's message.
+deadline=$((SECONDS + 120))
+until dpkg -i "$deb" >"$scratch/dpkg.log" 2>&1; do
+    if ! grep -q "lock" "$scratch/dpkg.log" || [ "$SECONDS" -ge "$deadline" ]; then
+        cat "$scratch/dpkg.log" >&2
+        echo "install-package: dpkg -i failed" >&2
+        exit 1
+    fi
+    sleep 2
+done
 [ -x /usr/bin/idem ] || { echo "install-package: /usr/bin/idem missing after dpkg -i" >&2; exit 1; }
 export HOME="$scratch/home" XDG_STATE_HOME="$scratch/state" XDG_CONFIG_HOME="$scratch/config" QT_QPA_PLATFORM=offscreen
 mkdir -p "$HOME"
