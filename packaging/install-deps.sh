@@ -18,6 +18,7 @@ packages=(
     xvfb xauth kcat bc
     fonts-dejavu-core
     clang libclang-rt-14-dev
+    dpkg-dev file fakeroot help2man desktop-file-utils appstream qt6-qpa-plugins
 )
 
 missing=()

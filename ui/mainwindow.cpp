@@ -10,16 +10,28 @@
 #include "ui/pages/flowspage.h"
 #include "ui/pages/overviewpage.h"
 #include "ui/pages/tracepage.h"
+#include "ui/widgets/environmentband.h"
 #include "ui/widgets/healthlight.h"
+#include "ui/widgets/modebar.h"
+#include "ui/widgets/welcomepage.h"
+
+#include <qcustomplot.h>
 
 #include <QAction>
 #include <QCloseEvent>
+#include <QComboBox>
+#include <QDesktopServices>
+#include <QDir>
+#include <QFileDialog>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QUrl>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
-#include <QListWidget>
 #include <QSet>
 #include <QSettings>
 #include <QSortFilterProxyModel>
@@ -72,17 +84,16 @@ MainWindow::MainWindow(QWidget *parent)
     // The last hour as polled, older points thinned: a day of a series costs
     // a fraction of a day of polls, and charts draw the same extremes.
     m_history.setResolution(models::SeriesResolution::day());
-    m_sidebar = new QListWidget(this);
-    m_sidebar->setObjectName(QStringLiteral("sidebar"));
-    m_sidebar->setMaximumWidth(180);
+    m_sidebar = new ModeBar(this);
+    m_sidebar->setFixedWidth(96);
     m_pages = new QStackedWidget(this);
 
     m_overview = new OverviewPage(&m_history, this);
     m_pages->addWidget(m_overview);
-    m_sidebar->addItem(tr("Overview"));
+    m_sidebar->addMode(tr("Overview"), QStringLiteral("overview"));
     m_flows = new FlowsPage(m_partitions, &m_history, this);
     m_pages->addWidget(m_flows);
-    m_sidebar->addItem(tr("Flows"));
+    m_sidebar->addMode(tr("Flows"), QStringLiteral("flows"));
     connect(m_overview, &OverviewPage::flowOpened, this, [this](const QString &flow) {
         m_flows->showFlow(flow);
         showPage(1);
@@ -117,18 +128,34 @@ MainWindow::MainWindow(QWidget *parent)
     connectionsLayout->addLayout(connectionsBar);
     connectionsLayout->addWidget(connections, 1);
     m_pages->addWidget(connectionsPage);
-    m_sidebar->addItem(tr("Connections"));
+    m_sidebar->addMode(tr("Connections"), QStringLiteral("connections"));
 
     m_trace = new TracePage(this);
     m_trace->setObjectName(QStringLiteral("tracePage"));
     m_pages->addWidget(m_trace);
-    m_sidebar->addItem(tr("Trace"));
+    m_sidebar->addMode(tr("Trace"), QStringLiteral("trace"));
     connect(m_flows, &FlowsPage::traceRequested, this, &MainWindow::openTrace);
 
-    // The toolbar's event_id search: Ctrl+F from anywhere.
-    auto *toolbar = addToolBar(tr("Search"));
+    // The toolbar: the environment selector, and the event_id search (Ctrl+F from anywhere).
+    auto *toolbar = addToolBar(tr("Toolbar"));
     toolbar->setObjectName(QStringLiteral("mainToolbar"));
     toolbar->setMovable(false);
+    toolbar->addWidget(new QLabel(tr(" Environment "), toolbar));
+    m_environment = new QComboBox(toolbar);
+    m_environment->setObjectName(QStringLiteral("environmentSelector"));
+    m_environment->setToolTip(tr("The environment of the configuration that is watched"));
+    m_environment->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_environment->setEnabled(false);
+    toolbar->addWidget(m_environment);
+    connect(m_environment, &QComboBox::activated, this, [this](int index) {
+        const QString name = m_environment->itemText(index);
+        const QString watched = m_environment->property("watched").toString();
+        if (name != watched)
+            emit environmentSelected(name); // setEnvironments() follows when it is watched
+        // Shows the environment watched now: the chosen one, or the previous
+        // one when the choice could not be watched.
+        m_environment->setCurrentText(m_environment->property("watched").toString());
+    });
     m_traceSearch = new QLineEdit(toolbar);
     m_traceSearch->setObjectName(QStringLiteral("traceSearch"));
     m_traceSearch->setPlaceholderText(tr("Trace an event_id (Ctrl+F)"));
@@ -152,7 +179,7 @@ MainWindow::MainWindow(QWidget *parent)
     // row of the Flows page's dead-letter failures (filtered to that failure).
     m_deadLetters = new DeadLettersPage(this);
     m_deadLettersIndex = m_pages->addWidget(m_deadLetters);
-    m_sidebar->addItem(tr("Dead letters"));
+    m_sidebar->addMode(tr("Dead letters"), QStringLiteral("deadletters"));
     connect(m_overview, &OverviewPage::deadLettersOpened, this, [this](const QString &flow) { openDeadLetters(flow); });
     connect(m_deadLetters, &DeadLettersPage::traceRequested, this, &MainWindow::openTrace);
     connect(m_deadLetters, &DeadLettersPage::replayRequested, this,
@@ -174,24 +201,73 @@ MainWindow::MainWindow(QWidget *parent)
         });
     }
 
-    connect(m_sidebar, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+    connect(m_sidebar, &ModeBar::currentChanged, m_pages, &QStackedWidget::setCurrentIndex);
 
-    auto *splitter = new QSplitter(this);
-    splitter->addWidget(m_sidebar);
-    splitter->addWidget(m_pages);
-    splitter->setStretchFactor(1, 1);
-    setCentralWidget(splitter);
+    // The band above everything but the menu and the toolbar; below it the
+    // mode bar and the pages, or the welcome page.
+    m_band = new EnvironmentBand(this);
+    m_console = new QWidget(this);
+    auto *consoleLayout = new QHBoxLayout(m_console);
+    consoleLayout->setContentsMargins(0, 0, 0, 0);
+    consoleLayout->setSpacing(0);
+    consoleLayout->addWidget(m_sidebar);
+    auto *pagesFrame = new QVBoxLayout;
+    pagesFrame->setContentsMargins(6, 6, 6, 0);
+    pagesFrame->addWidget(m_pages);
+    consoleLayout->addLayout(pagesFrame, 1);
+    m_welcome = new WelcomePage(this);
+    connect(m_welcome, &WelcomePage::demoRequested, this, &MainWindow::demoRequested);
+    connect(m_welcome, &WelcomePage::connectRequested, this, &MainWindow::connectRequested);
+    m_outer = new QStackedWidget(this);
+    m_outer->addWidget(m_console);
+    m_outer->addWidget(m_welcome);
+    auto *central = new QWidget(this);
+    auto *centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->setSpacing(0);
+    centralLayout->addWidget(m_band);
+    centralLayout->addWidget(m_outer, 1);
+    setCentralWidget(central);
 
     m_message = new QLabel(this);
     m_message->setObjectName(QStringLiteral("statusMessage"));
     statusBar()->addWidget(m_message, 1);
+    m_progressText = new QLabel(this);
+    m_progressText->setObjectName(QStringLiteral("progressText"));
+    m_progress = new QProgressBar(this);
+    m_progress->setObjectName(QStringLiteral("progress"));
+    m_progress->setRange(0, 0);
+    m_progress->setMaximumWidth(160);
+    m_progress->setMaximumHeight(fontMetrics().height());
+    m_progressCancel = new QToolButton(this);
+    m_progressCancel->setObjectName(QStringLiteral("progressCancel"));
+    m_progressCancel->setText(tr("Cancel"));
+    m_progressCancel->setToolTip(tr("Cancel (Esc)"));
+    m_progressCancel->setShortcut(QKeySequence::Cancel);
+    connect(m_progressCancel, &QToolButton::clicked, this, [this] {
+        auto cancel = std::move(m_cancel);
+        hideProgress();
+        if (cancel)
+            cancel();
+    });
+    statusBar()->addWidget(m_progressText);
+    statusBar()->addWidget(m_progress);
+    statusBar()->addWidget(m_progressCancel);
+    hideProgress();
+
+    for (int i = 0; i < m_sidebar->count(); ++i)
+        addPageAction(i, m_sidebar->modeText(i));
+    buildMenus();
+    // The Go menu's page actions come after the menus exist.
+    for (QAction *action : std::as_const(m_pageActions))
+        m_goMenu->addAction(action);
 
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     if (!settings.contains(QStringLiteral("window/geometry")))
         resize(1200, 760);
-    m_sidebar->setCurrentRow(std::clamp(settings.value(QStringLiteral("window/page"), 0).toInt(), 0,
-                                        m_sidebar->count() - 1));
+    showPage(std::clamp(settings.value(QStringLiteral("window/page"), 0).toInt(), 0, m_sidebar->count() - 1));
 
     // Data arrival marks charts dirty; this timer redraws the visible ones,
     // at most 25 times a second.
@@ -213,15 +289,238 @@ void MainWindow::openTrace(const QString &eventId)
 
 void MainWindow::showPage(int index)
 {
-    m_sidebar->setCurrentRow(index);
+    m_sidebar->setCurrentIndex(index);
+    if (m_sidebar->currentIndex() == index)
+        m_pages->setCurrentIndex(index);
 }
 
-int MainWindow::addPage(const QString &title, QWidget *page)
+int MainWindow::currentPage() const
+{
+    return m_sidebar->currentIndex();
+}
+
+int MainWindow::addPage(const QString &title, QWidget *page, const QString &icon)
 {
     page->setParent(this);
     m_pages->addWidget(page);
-    m_sidebar->addItem(title);
-    return m_sidebar->count() - 1;
+    const int index = m_sidebar->addMode(title, icon);
+    addPageAction(index, title);
+    m_goMenu->addAction(m_pageActions.last());
+    return index;
+}
+
+void MainWindow::addPageAction(int index, const QString &title)
+{
+    auto *action = new QAction(title, this);
+    action->setObjectName(QStringLiteral("goPage%1").arg(index + 1));
+    if (index < 9)
+        action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + index)));
+    action->setShortcutContext(Qt::WindowShortcut);
+    connect(action, &QAction::triggered, this, [this, index] {
+        showConsole();
+        showPage(index);
+    });
+    addAction(action);
+    m_pageActions << action;
+    if (QAbstractButton *button = m_sidebar->button(index)) {
+        button->setToolTip(action->shortcut().isEmpty()
+                               ? title
+                               : tr("%1 (%2)").arg(title, action->shortcut().toString(QKeySequence::NativeText)));
+    }
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->setObjectName(QStringLiteral("fileMenu"));
+    auto *open = file->addAction(tr("&Open configuration…"));
+    open->setObjectName(QStringLiteral("openConfigurationAction"));
+    open->setShortcut(QKeySequence::Open);
+    connect(open, &QAction::triggered, this, [this] {
+        const QString start = windowFilePath().isEmpty() ? QDir::homePath() : QFileInfo(windowFilePath()).absolutePath();
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open configuration"), start,
+                                                          tr("Idem configuration (*.yaml *.yml);;All files (*)"));
+        if (!path.isEmpty())
+            emit openConfigurationRequested(path);
+    });
+    if (auto *edit = findChild<QAction *>(QStringLiteral("editConnectionsAction")))
+        file->addAction(edit);
+    auto *screenshot = file->addAction(tr("Save &screenshot…"));
+    screenshot->setObjectName(QStringLiteral("saveScreenshotAction"));
+    connect(screenshot, &QAction::triggered, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save screenshot"),
+                                                          QDir::home().filePath(QStringLiteral("idem.png")),
+                                                          tr("PNG image (*.png)"));
+        QString error;
+        if (!path.isEmpty() && !saveScreenshot(path, &error))
+            QMessageBox::warning(this, tr("Save screenshot"), error);
+    });
+    file->addSeparator();
+    auto *quit = file->addAction(tr("&Quit"));
+    quit->setObjectName(QStringLiteral("quitAction"));
+    quit->setShortcut(QKeySequence::Quit);
+    quit->setMenuRole(QAction::QuitRole);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    edit->setObjectName(QStringLiteral("editMenu"));
+    // Copy and Select all act on the widget with the focus (tables, fields).
+    auto *copy = edit->addAction(tr("&Copy"));
+    copy->setObjectName(QStringLiteral("copyAction"));
+    copy->setShortcut(QKeySequence::Copy);
+    copy->setShortcutContext(Qt::WidgetShortcut); // the focused widget handles Ctrl+C itself
+    connect(copy, &QAction::triggered, this, [] {
+        if (QWidget *focus = QApplication::focusWidget())
+            QMetaObject::invokeMethod(focus, "copy");
+    });
+    auto *selectAll = edit->addAction(tr("Select &all"));
+    selectAll->setObjectName(QStringLiteral("selectAllAction"));
+    selectAll->setShortcut(QKeySequence::SelectAll);
+    selectAll->setShortcutContext(Qt::WidgetShortcut);
+    connect(selectAll, &QAction::triggered, this, [] {
+        if (QWidget *focus = QApplication::focusWidget())
+            QMetaObject::invokeMethod(focus, "selectAll");
+    });
+    edit->addSeparator();
+    if (auto *find = findChild<QAction *>(QStringLiteral("traceSearchAction")))
+        edit->addAction(find);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->setObjectName(QStringLiteral("viewMenu"));
+    if (auto *toolbar = findChild<QToolBar *>(QStringLiteral("mainToolbar")))
+        view->addAction(toolbar->toggleViewAction());
+    auto *statusBarAction = view->addAction(tr("&Status bar"));
+    statusBarAction->setCheckable(true);
+    statusBarAction->setChecked(true);
+    connect(statusBarAction, &QAction::toggled, statusBar(), &QWidget::setVisible);
+    view->addSeparator();
+    auto *fullScreen = view->addAction(tr("&Full screen"));
+    fullScreen->setObjectName(QStringLiteral("fullScreenAction"));
+    fullScreen->setShortcut(QKeySequence::FullScreen);
+    fullScreen->setCheckable(true);
+    connect(fullScreen, &QAction::toggled, this, [this](bool on) {
+        setWindowState(on ? windowState() | Qt::WindowFullScreen : windowState() & ~Qt::WindowFullScreen);
+    });
+
+    m_goMenu = menuBar()->addMenu(tr("&Go"));
+    m_goMenu->setObjectName(QStringLiteral("goMenu"));
+    auto *next = m_goMenu->addAction(tr("&Next page"));
+    next->setObjectName(QStringLiteral("nextPageAction"));
+    next->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_PageDown));
+    connect(next, &QAction::triggered, this, [this] { showPage((currentPage() + 1) % m_sidebar->count()); });
+    auto *previous = m_goMenu->addAction(tr("&Previous page"));
+    previous->setObjectName(QStringLiteral("previousPageAction"));
+    previous->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_PageUp));
+    connect(previous, &QAction::triggered, this,
+            [this] { showPage((currentPage() + m_sidebar->count() - 1) % m_sidebar->count()); });
+    m_goMenu->addSeparator();
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->setObjectName(QStringLiteral("helpMenu"));
+    m_logFolderAction = help->addAction(tr("Open &log folder"));
+    m_logFolderAction->setObjectName(QStringLiteral("openLogFolderAction"));
+    m_logFolderAction->setEnabled(false);
+    connect(m_logFolderAction, &QAction::triggered, this, [this] {
+        if (!QDesktopServices::openUrl(QUrl::fromLocalFile(m_logFolder)))
+            QMessageBox::information(this, tr("Log folder"),
+                                     tr("No file manager opened the log folder; it is %1").arg(m_logFolder));
+    });
+    help->addSeparator();
+    auto *about = help->addAction(tr("&About Idem"));
+    about->setObjectName(QStringLiteral("aboutAction"));
+    about->setMenuRole(QAction::AboutRole);
+    connect(about, &QAction::triggered, this, &MainWindow::showAbout);
+    auto *aboutQt = help->addAction(tr("About &Qt"));
+    aboutQt->setMenuRole(QAction::AboutQtRole);
+    connect(aboutQt, &QAction::triggered, qApp, &QApplication::aboutQt);
+}
+
+void MainWindow::setEnvironments(const QStringList &names, const QString &current)
+{
+    const QSignalBlocker blocker(m_environment);
+    m_environment->clear();
+    m_environment->addItems(names);
+    m_environment->setCurrentText(current);
+    m_environment->setProperty("watched", current);
+    m_environment->setEnabled(names.size() > 1);
+}
+
+void MainWindow::setBand(const QString &label, const QString &colour)
+{
+    m_band->setBand(label, colour);
+}
+
+void MainWindow::showWelcome(const QString &configPath)
+{
+    m_welcome->setConfigPath(QDir::toNativeSeparators(configPath));
+    m_outer->setCurrentWidget(m_welcome);
+    m_band->hide();
+    m_environment->setEnabled(false);
+}
+
+void MainWindow::showConsole()
+{
+    m_outer->setCurrentWidget(m_console);
+    m_band->show();
+}
+
+bool MainWindow::welcomeShown() const
+{
+    return m_outer->currentWidget() == m_welcome;
+}
+
+void MainWindow::showProgress(const QString &text, std::function<void()> cancel)
+{
+    m_cancel = std::move(cancel);
+    m_progressText->setText(text);
+    m_progressText->show();
+    m_progress->show();
+    m_progressCancel->setVisible(bool(m_cancel));
+}
+
+void MainWindow::hideProgress()
+{
+    m_cancel = nullptr;
+    m_progressText->hide();
+    m_progress->hide();
+    m_progressCancel->hide();
+}
+
+bool MainWindow::progressShown() const
+{
+    return !m_progress->isHidden();
+}
+
+void MainWindow::setAboutVersions(const QList<QPair<QString, QString>> &versions)
+{
+    m_versions = versions;
+}
+
+QString MainWindow::aboutText() const
+{
+    QList<QPair<QString, QString>> rows;
+    rows << qMakePair(QStringLiteral("Qt"), tr("%1 (built with %2)").arg(QString::fromLatin1(qVersion()),
+                                                                            QStringLiteral(QT_VERSION_STR)));
+    rows << qMakePair(QStringLiteral("QCustomPlot"), QStringLiteral(QCUSTOMPLOT_VERSION_STR));
+    rows << m_versions;
+    QString table;
+    for (const auto &[name, version] : std::as_const(rows))
+        table += QStringLiteral("<tr><td>%1</td><td>%2</td></tr>").arg(name.toHtmlEscaped(), version.toHtmlEscaped());
+    return tr("<h3>Idem %1</h3><p>A console for event-driven integrations: Kafka flows, their consumers' "
+              "stores, dead letters and replays.</p><table cellspacing='6'>%2</table>")
+        .arg(QCoreApplication::applicationVersion().toHtmlEscaped(), table);
+}
+
+void MainWindow::showAbout()
+{
+    QMessageBox::about(this, tr("About Idem"), aboutText());
+}
+
+void MainWindow::setLogFolder(const QString &folder)
+{
+    m_logFolder = folder;
+    m_logFolderAction->setEnabled(!folder.isEmpty());
+    m_logFolderAction->setToolTip(folder);
 }
 
 void MainWindow::setSignedIn(const QString &text)
@@ -407,7 +706,8 @@ void MainWindow::closeEvent(QCloseEvent *event)
 {
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    settings.setValue(QStringLiteral("window/page"), m_sidebar->currentRow());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("window/page"), m_sidebar->currentIndex());
     event->accept();
 }
 

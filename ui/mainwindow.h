@@ -1,8 +1,12 @@
 #pragma once
 
-// The console's main window: a sidebar of pages, and a status bar with a
-// health light for every Kafka cluster, store and the ops database. It only
-// applies the snapshots it is given; app/ wires it to the live monitor.
+// The console's main window: a menu bar (File, Edit, View, Go, Help), a
+// toolbar with the environment selector and the Trace search, the
+// environment's coloured band, a mode bar of pages (Ctrl+1…), and a status
+// bar with a health light for every Kafka cluster, store and the ops
+// database, and the progress of long actions with their Cancel. Without a
+// configuration it shows the welcome page instead. It only applies the
+// snapshots it is given; app/ wires it to the live monitor.
 
 #include "models/envelope/deadletterdigest.h"
 #include "models/health/connectionhealth.h"
@@ -15,10 +19,15 @@
 #include <QMainWindow>
 #include <QTimer>
 
+#include <functional>
+
+class QComboBox;
 class QLabel;
 class QLineEdit;
-class QListWidget;
+class QMenu;
+class QProgressBar;
 class QStackedWidget;
+class QToolButton;
 
 namespace idem::models {
 class ReplaySource;
@@ -31,8 +40,11 @@ class TraceSource;
 namespace idem::ui {
 
 class DeadLettersPage;
+class EnvironmentBand;
 class FlowsPage;
 class HealthLight;
+class ModeBar;
+class WelcomePage;
 class OverviewPage;
 class TracePage;
 
@@ -91,10 +103,38 @@ public:
     OverviewPage *overviewPage() const { return m_overview; }
     const models::MetricHistory &history() const { return m_history; }
     void showPage(int index);
+    int currentPage() const;
     HealthLight *healthLight(const QString &name) const;
     // A page added by the composition root (e.g. Replays, when there is an
-    // ops database), after the built-in ones; returns its index.
-    int addPage(const QString &title, QWidget *page);
+    // ops database), after the built-in ones, with the next Ctrl+N; `icon`
+    // names one of ModeBar::modeIconNames(). Returns its index.
+    int addPage(const QString &title, QWidget *page, const QString &icon = QStringLiteral("page"));
+
+    // The environments of the configuration, for the toolbar's selector;
+    // `current` is the one watched.
+    void setEnvironments(const QStringList &names, const QString &current);
+    // The band's text and colour (an empty colour: the palette's neutral).
+    void setBand(const QString &label, const QString &colour);
+    EnvironmentBand *band() const { return m_band; }
+    // The welcome page instead of the console (first run without a
+    // configuration at `configPath`), or the console again.
+    void showWelcome(const QString &configPath);
+    void showConsole();
+    bool welcomeShown() const;
+
+    // An action that takes a while: `text` and an indeterminate progress bar
+    // in the status bar, with a Cancel button that calls `cancel` (and hides
+    // the progress). Replaces any progress shown.
+    void showProgress(const QString &text, std::function<void()> cancel);
+    void hideProgress();
+    bool progressShown() const;
+
+    // Library and build versions for Help → About ("librdkafka" → "2.0.2").
+    // Qt's and QCustomPlot's are added by the window itself.
+    void setAboutVersions(const QList<QPair<QString, QString>> &versions);
+    QString aboutText() const;
+    // The folder Help → Open log folder opens (empty: the item is disabled).
+    void setLogFolder(const QString &folder);
     // Who is signed in to the ops database, with their role ("bob (approver)"),
     // always shown at the right of the status bar.
     void setSignedIn(const QString &text);
@@ -102,12 +142,37 @@ public:
 signals:
     // "Edit connections…" on the Connections page (Ctrl+E anywhere).
     void editConnectionsRequested();
+    // The toolbar's selector chose another environment of the configuration.
+    void environmentSelected(const QString &name);
+    // File → Open configuration… chose a file.
+    void openConfigurationRequested(const QString &path);
+    // The welcome page's two choices.
+    void demoRequested();
+    void connectRequested();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
     void replotVisible();
+    void buildMenus();
+    void addPageAction(int index, const QString &title);
+    void showAbout();
+
+    QMenu *m_goMenu = nullptr;
+    QList<QAction *> m_pageActions;
+    QAction *m_logFolderAction = nullptr;
+    QString m_logFolder;
+    QList<QPair<QString, QString>> m_versions;
+    QComboBox *m_environment = nullptr;
+    EnvironmentBand *m_band = nullptr;
+    QStackedWidget *m_outer = nullptr; // the console, or the welcome page
+    QWidget *m_console = nullptr;
+    WelcomePage *m_welcome = nullptr;
+    QLabel *m_progressText = nullptr;
+    QProgressBar *m_progress = nullptr;
+    QToolButton *m_progressCancel = nullptr;
+    std::function<void()> m_cancel;
 
     models::MetricsTracker m_tracker;
     models::MetricHistory m_history;
@@ -115,7 +180,7 @@ private:
     QTimer m_replot;
     models::PartitionTableModel *m_partitions = nullptr;
     models::ConnectionTableModel *m_connections = nullptr;
-    QListWidget *m_sidebar = nullptr;
+    ModeBar *m_sidebar = nullptr;
     QStackedWidget *m_pages = nullptr;
     OverviewPage *m_overview = nullptr;
     FlowsPage *m_flows = nullptr;

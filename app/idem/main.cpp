@@ -12,6 +12,7 @@
 #include "app/common/cli.h"
 #include "connectors/common/logging.h"
 #include "connectors/common/requestworker.h"
+#include "connectors/common/versions.h"
 #include "connectors/config/configfile.h"
 #include "connectors/deadletters/deadletterservice.h"
 #include "connectors/kafka/envelopedetectionservice.h"
@@ -23,6 +24,8 @@
 #include "ui/dialogs/connectionsdialog.h"
 #include "ui/mainwindow.h"
 #include "ui/pages/replayspage.h"
+#include "models/core/statuscolours.h"
+#include "models/core/version.h"
 
 #include <QApplication>
 #include <QDir>
@@ -30,6 +33,7 @@
 #include <QMessageBox>
 #include <QProcess>
 #include <QSocketNotifier>
+#include <QStyleFactory>
 #include <QElapsedTimer>
 #include <QTimer>
 
@@ -124,6 +128,8 @@ int main(int argc, char *argv[])
          QStringLiteral("EVENT_ID")},
         {QStringLiteral("page"), QStringLiteral("Page to open: overview, flows, connections, trace, deadletters or replays (default: the last one)."),
          QStringLiteral("NAME")},
+        {QStringLiteral("palette"), QStringLiteral("Colours: system (the desktop's, the default), light or dark."),
+         QStringLiteral("NAME"), QStringLiteral("system")},
     });
     app::processCommandLine(parser, app.arguments());
     auto log = connectors::logger("app");
@@ -140,6 +146,14 @@ int main(int argc, char *argv[])
         return app::fail(QStringLiteral("--after must be between 0 and 3600 seconds, not \"%1\"")
                              .arg(parser.value(QStringLiteral("after"))),
                          2);
+    const QString paletteName = parser.value(QStringLiteral("palette")).toLower();
+    if (paletteName == QLatin1String("dark") || paletteName == QLatin1String("light")) {
+        // Fusion draws every control from the palette, so both palettes are whole.
+        QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+        QApplication::setPalette(paletteName == QLatin1String("dark") ? models::darkPalette() : models::lightPalette());
+    } else if (paletteName != QLatin1String("system")) {
+        return app::fail(QStringLiteral("--palette must be system, light or dark, not \"%1\"").arg(paletteName), 2);
+    }
     const bool demo = parser.isSet(QStringLiteral("demo"));
     if (demo && parser.isSet(QStringLiteral("config")))
         return app::fail(QStringLiteral("--demo and --config exclude each other: the demo writes its own configuration"), 2);
@@ -152,6 +166,15 @@ int main(int argc, char *argv[])
 
     ui::MainWindow window;
     window.setPollInterval(interval);
+    {
+        auto versions = connectors::libraryVersions();
+        versions << qMakePair(QStringLiteral("Build"), QStringLiteral("%1, %2, %3")
+                                                           .arg(models::versionString(), QStringLiteral(IDEM_BUILD_TYPE),
+                                                                QStringLiteral(IDEM_COMPILER)));
+        window.setAboutVersions(versions);
+        if (const QString logFile = connectors::logFilePath(); !logFile.isEmpty())
+            window.setLogFolder(QFileInfo(logFile).absolutePath());
+    }
     if (!page.isEmpty() && page != QLatin1String("replays"))
         window.showPage(int(pages.indexOf(page)));
     std::unique_ptr<connectors::LiveMonitor> monitor;
@@ -161,27 +184,56 @@ int main(int argc, char *argv[])
     connectors::ops::ReplayService *replays = nullptr;
     std::unique_ptr<connectors::deadletters::DeadLetterService> deadLetters;
     QString watchedPath; // the configuration file being watched, once open() succeeded
+    QString environmentName = parser.value(QStringLiteral("environment")); // the one chosen
+    bool demoWorld = demo; // the configuration watched is the sandbox's
     int exitCode = 0;
 
-    // Loads a configuration and starts watching it. Errors end the program
-    // with the loader's precise message (file:line:column).
-    auto open = [&](const QString &path) {
+    // Loads a configuration and starts watching it, in place of the one
+    // watched. Errors end the program with the loader's precise message
+    // (file:line:column) when `fatal`; otherwise they are shown in a message
+    // box and the previous configuration stays watched.
+    auto open = [&](const QString &path, bool fatal = true) -> bool {
+        auto refuse = [&](const QString &message) {
+            if (!fatal) {
+                QMessageBox::warning(&window, QObject::tr("Open configuration"), message);
+                return false;
+            }
+            app::fail(message);
+            exitCode = 1;
+            QTimer::singleShot(0, &app, [&] { app.exit(1); });
+            return false;
+        };
         auto config = connectors::loadConfig(path);
-        if (!config) {
-            app::fail(config.error());
-            exitCode = 1;
-            QTimer::singleShot(0, &app, [&] { app.exit(1); });
-            return;
-        }
-        const auto selected = connectors::selectEnvironment(*config, parser.value(QStringLiteral("environment")), path);
-        if (!selected) {
-            app::fail(selected.error());
-            exitCode = 1;
-            QTimer::singleShot(0, &app, [&] { app.exit(1); });
-            return;
-        }
+        if (!config)
+            return refuse(config.error());
+        const auto selected = connectors::selectEnvironment(*config, environmentName, path);
+        if (!selected)
+            return refuse(selected.error());
         const models::EnvironmentConfig *environment = &selected.value();
+        if (monitor) {
+            monitor.release()->retire(); // deletes itself at once; its blocked polls end on their own
+            window.resetConnections();
+        }
+        window.showConsole();
+        QStringList names;
+        for (const auto &env : config->environments)
+            names << env.name;
+        window.setEnvironments(names, environment->name);
+        window.setBand(environment->bandLabel(), environment->band ? environment->band->colour : QString());
         window.setSubject(environment->name, QDir::toNativeSeparators(path));
+        // Until the first figures or health arrive (a broker that does not
+        // answer takes its timeout): progress, and a Cancel that stops watching.
+        const bool answers = !environment->clusters.isEmpty() || !environment->stores.isEmpty() || environment->ops;
+        if (answers) {
+            window.showProgress(QObject::tr("Connecting to environment %1…").arg(environment->name), [&] {
+                if (monitor)
+                    monitor.release()->retire();
+                window.showMessage(QObject::tr("Stopped connecting. File → Open configuration or Edit connections "
+                                               "(Ctrl+E) to try again."));
+            });
+        } else {
+            window.hideProgress();
+        }
         monitor = std::make_unique<connectors::LiveMonitor>(
             *environment, std::chrono::milliseconds(qRound64(interval * 1000)));
         QObject::connect(monitor.get(), &connectors::LiveMonitor::lagSnapshot, &window, &ui::MainWindow::applySnapshot);
@@ -191,12 +243,18 @@ int main(int argc, char *argv[])
         *shown = QObject::connect(monitor.get(), &connectors::LiveMonitor::lagSnapshot, &window,
                                   [&, shown, flows = environment->flows.size()] {
                                       QObject::disconnect(*shown);
+                                      window.hideProgress();
                                       QTimer::singleShot(0, &window, [&, flows] {
                                           log->info("first figures shown {} ms after start ({} flows)",
                                                     sinceStart.elapsed(), flows);
                                       });
                                   });
         QObject::connect(monitor.get(), &connectors::LiveMonitor::health, &window, &ui::MainWindow::applyHealth);
+        auto answered = std::make_shared<QMetaObject::Connection>();
+        *answered = QObject::connect(monitor.get(), &connectors::LiveMonitor::health, &window, [&, answered] {
+            QObject::disconnect(*answered);
+            window.hideProgress(); // a first answer, even a failure, ends the connecting
+        });
         QObject::connect(monitor.get(), &connectors::LiveMonitor::storeFigures, &window,
                          &ui::MainWindow::applyStoreFigures);
         QObject::connect(monitor.get(), &connectors::LiveMonitor::deadLetters, &window,
@@ -230,7 +288,7 @@ int main(int argc, char *argv[])
         if (environment->ops && !replays) {
             // In the sandbox, its demo people (the logins of its pgpass file) to sign in as.
             QStringList people;
-            if (demo) {
+            if (demoWorld) {
                 QFile pgpass(QFileInfo(path).dir().filePath(QStringLiteral("pgpass")));
                 if (pgpass.open(QIODevice::ReadOnly)) {
                     for (const QByteArray &line : pgpass.readAll().split('\n')) {
@@ -244,13 +302,14 @@ int main(int argc, char *argv[])
             window.setReplaySource(replays);
             auto *replaysPage = new ui::ReplaysPage(replays);
             QObject::connect(replaysPage, &ui::ReplaysPage::signedInChanged, &window, &ui::MainWindow::setSignedIn);
-            const int index = window.addPage(QObject::tr("Replays"), replaysPage);
+            const int index = window.addPage(QObject::tr("Replays"), replaysPage, QStringLiteral("replays"));
             if (page == QLatin1String("replays"))
                 window.showPage(index);
         }
         watchedPath = path;
         window.showMessage(QObject::tr("Watching %n flow(s)", nullptr, int(environment->flows.size())));
         log->info("watching environment {} of {}", environment->name.toStdString(), path.toStdString());
+        return true;
     };
 
     // Editing connections ("Edit connections…" on the Connections page). The
@@ -263,7 +322,10 @@ int main(int argc, char *argv[])
     connectors::probe::ConnectionToolsService connectionTools; // Test connection, mapping assistant, keychain
     QObject::connect(&window, &ui::MainWindow::editConnectionsRequested, &window, [&] {
         if (watchedPath.isEmpty()) {
-            window.showMessage(QObject::tr("The configuration is not loaded yet."));
+            if (window.welcomeShown())
+                emit window.connectRequested();
+            else
+                window.showMessage(QObject::tr("The configuration is not loaded yet."));
             return;
         }
         auto config = connectors::loadConfig(watchedPath, connectors::VariableCheck::Skipped);
@@ -271,7 +333,7 @@ int main(int argc, char *argv[])
             QMessageBox::warning(&window, QObject::tr("Edit connections"), config.error());
             return;
         }
-        const auto selected = connectors::selectEnvironment(*config, parser.value(QStringLiteral("environment")),
+        const auto selected = connectors::selectEnvironment(*config, environmentName,
                                                             watchedPath);
         ui::ConnectionsDialog dialog(*config, selected ? selected->name : QString(), &configStorage,
                                      &envelopeDetector, &window);
@@ -293,34 +355,66 @@ int main(int argc, char *argv[])
         if (monitor)
             monitor.release()->retire(); // deletes itself at once; its blocked polls end on their own
         window.resetConnections();
-        open(watchedPath);
+        open(watchedPath, false);
     });
 
+    // The sandbox world: with --demo at once, or from the welcome page. From
+    // the welcome page a failure is shown in the window and the welcome page
+    // comes back; with --demo it ends the program.
     QProcess sandbox;
-    if (demo) {
+    bool sandboxReady = false;
+    bool sandboxCancelled = false;
+    bool demoFromWelcome = false;
+    QObject::connect(&sandbox, &QProcess::readyReadStandardOutput, &window, [&] {
+        while (sandbox.canReadLine()) {
+            const QString line = QString::fromUtf8(sandbox.readLine()).trimmed();
+            if (line.startsWith(QLatin1String("READY ")) && !sandboxReady) {
+                sandboxReady = true;
+                demoWorld = true;
+                open(line.mid(6), !demoFromWelcome);
+            } else if (!line.isEmpty()) {
+                log->info("sandbox: {}", line.toStdString());
+            }
+        }
+    });
+    QObject::connect(&sandbox, &QProcess::finished, &window, [&](int code, QProcess::ExitStatus) {
+        if (sandboxReady) {
+            window.showMessage(QObject::tr("The sandbox world has stopped."));
+            return;
+        }
+        window.hideProgress();
+        if (demoFromWelcome || sandboxCancelled) {
+            if (!sandboxCancelled)
+                QMessageBox::warning(&window, QObject::tr("Demo world"),
+                                     QObject::tr("The sandbox stopped before it was ready (exit status %1). It needs "
+                                                 "PostgreSQL's server programs (Debian: postgresql); its messages "
+                                                 "are in the log (Help → Open log folder).")
+                                         .arg(code));
+            window.showWelcome(connectors::defaultConfigPath());
+            return;
+        }
+        app::fail(QStringLiteral("the sandbox stopped before it was ready (exit status %1); its messages are above").arg(code));
+        exitCode = 1;
+        app.exit(1);
+    });
+    auto startDemo = [&](bool fromWelcome) {
         const QString program = QCoreApplication::applicationDirPath() + QStringLiteral("/idem-sandbox");
-        if (!QFileInfo(program).isExecutable())
-            return app::fail(QStringLiteral("--demo needs idem-sandbox next to idem, but %1 is missing").arg(program));
+        const QString missing = QStringLiteral("--demo needs idem-sandbox next to idem, but %1 is missing").arg(program);
+        if (!QFileInfo(program).isExecutable()) {
+            if (fromWelcome)
+                QMessageBox::warning(&window, QObject::tr("Demo world"), missing);
+            return fromWelcome;
+        }
+        if (sandbox.state() != QProcess::NotRunning)
+            return true;
+        demoFromWelcome = fromWelcome;
+        sandboxCancelled = false;
         sandbox.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        QObject::connect(&sandbox, &QProcess::readyReadStandardOutput, &window, [&] {
-            while (sandbox.canReadLine()) {
-                const QString line = QString::fromUtf8(sandbox.readLine()).trimmed();
-                if (line.startsWith(QLatin1String("READY ")) && !monitor)
-                    open(line.mid(6));
-                else if (!line.isEmpty())
-                    log->info("sandbox: {}", line.toStdString());
-            }
-        });
-        QObject::connect(&sandbox, &QProcess::finished, &window, [&](int code, QProcess::ExitStatus) {
-            if (!monitor) {
-                app::fail(QStringLiteral("the sandbox stopped before it was ready (exit status %1); its messages are above").arg(code));
-                exitCode = 1;
-                app.exit(1);
-            } else {
-                window.showMessage(QObject::tr("The sandbox world has stopped."));
-            }
-        });
         window.showMessage(QObject::tr("Starting the sandbox world…"));
+        window.showProgress(QObject::tr("Starting the sandbox world…"), [&] {
+            sandboxCancelled = true;
+            sandbox.terminate();
+        });
         // The sandbox stops when this process dies, however it dies: the
         // kernel sends it SIGTERM (PR_SET_PDEATHSIG, set between fork and
         // exec; a parent already gone is caught by comparing the parent pid),
@@ -334,15 +428,68 @@ int main(int argc, char *argv[])
         });
         sandbox.start(program, {QStringLiteral("--log-level"), QStringLiteral("warn"),
                                 QStringLiteral("--stop-with-parent")});
+        return true;
+    };
+    QObject::connect(&window, &ui::MainWindow::demoRequested, &window, [&] { startDemo(true); });
+
+    // "Connect to my systems": the connections dialog on an empty
+    // configuration, saved where Idem looks for it, then watched.
+    QObject::connect(&window, &ui::MainWindow::connectRequested, &window, [&] {
+        const QString path = connectors::defaultConfigPath();
+        if (!QDir().mkpath(QFileInfo(path).absolutePath())) {
+            QMessageBox::warning(&window, QObject::tr("Connect to my systems"),
+                                 QObject::tr("Cannot create the folder %1 for the configuration.")
+                                     .arg(QFileInfo(path).absolutePath()));
+            return;
+        }
+        models::Config config;
+        models::EnvironmentConfig environment;
+        environment.name = QStringLiteral("main");
+        config.environments = {environment};
+        config.sourcePath = path;
+        ui::ConnectionsDialog dialog(config, environment.name, &configStorage, &envelopeDetector, &window);
+        if (dialog.exec() != QDialog::Accepted)
+            return;
+        log->info("first configuration saved to {}", path.toStdString());
+        (void)open(path, false);
+    });
+
+    // File → Open configuration…, and the toolbar's environment selector.
+    QObject::connect(&window, &ui::MainWindow::openConfigurationRequested, &window,
+                     [&](const QString &path) {
+                         const QString previous = environmentName;
+                         environmentName.clear(); // the new file's first environment
+                         if (open(path, false))
+                             demoWorld = false;
+                         else
+                             environmentName = previous;
+                     });
+    QObject::connect(&window, &ui::MainWindow::environmentSelected, &window, [&](const QString &name) {
+        const QString previous = environmentName;
+        environmentName = name;
+        if (!open(watchedPath, false))
+            environmentName = previous;
+    });
+
+    if (demo) {
+        if (!startDemo(false))
+            return app::fail(QStringLiteral("--demo needs idem-sandbox next to idem, but %1 is missing")
+                                 .arg(QCoreApplication::applicationDirPath() + QStringLiteral("/idem-sandbox")));
     } else {
         const QString path = parser.isSet(QStringLiteral("config")) ? parser.value(QStringLiteral("config"))
                                                                      : connectors::defaultConfigPath();
-        if (!QFileInfo::exists(path))
-            return app::fail(QStringLiteral("no configuration at %1; name one with --config FILE, or try the "
-                                            "sandbox with --demo (resources/idem.example.yaml shows the format)")
-                                 .arg(path),
-                             2);
-        open(path);
+        if (!QFileInfo::exists(path)) {
+            // --config names a file that must exist; the default is simply not made yet: a first run.
+            if (parser.isSet(QStringLiteral("config")))
+                return app::fail(QStringLiteral("no configuration at %1; name one with --config FILE, or try the "
+                                                "sandbox with --demo (resources/idem.example.yaml shows the format)")
+                                     .arg(path),
+                                 2);
+            log->info("no configuration at {}: showing the welcome page", path.toStdString());
+            window.showWelcome(path);
+        } else {
+            open(path);
+        }
     }
 
     window.show();

@@ -28,6 +28,7 @@ std::vector<spdlog::sink_ptr> g_sinks;
 spdlog::level::level_enum g_level = spdlog::level::info;
 QString g_logFile;
 bool g_configured = false;
+std::size_t g_fileLimit = 5 * 1024 * 1024;
 
 // Forwards every message with known secrets replaced by "***". The message
 // is scrubbed before the inner sink formats it; the rest of a line (time,
@@ -120,6 +121,12 @@ void qtMessageHandler(QtMsgType type, const QMessageLogContext &context, const Q
 
 } // namespace
 
+void setLogFileLimit(std::size_t bytes)
+{
+    std::lock_guard lock(g_mutex);
+    g_fileLimit = std::max<std::size_t>(bytes, 1024);
+}
+
 bool isValidLogLevel(const QString &level)
 {
     bool ok = false;
@@ -179,7 +186,7 @@ QString setupLogging(const LoggingOptions &options)
             };
             try {
                 sinks.push_back(scrubbing(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-                    logFile.toStdString(), 5 * 1024 * 1024, 3, false, handlers)));
+                    logFile.toStdString(), g_fileLimit, 3, false, handlers)));
             } catch (const spdlog::spdlog_ex &e) {
                 problem = QStringLiteral("cannot write the log file %1: %2")
                               .arg(logFile, QString::fromUtf8(e.what()));

@@ -14,6 +14,7 @@
 
 #include <QString>
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -29,6 +30,11 @@ struct LoggingOptions
     // warn), while the file keeps `level`.
     QString stderrLevel;
 };
+
+// The log file rotates at this size (default 5 MiB, at least 1 KiB),
+// keeping three older files (idem.1.log … idem.3.log). Applies to the next
+// setupLogging().
+void setLogFileLimit(std::size_t bytes);
 
 // Sets up the sinks and the level. Returns an error text when the level is
 // unknown (the caller decides whether that is fatal); logging still works.

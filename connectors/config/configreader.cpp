@@ -112,6 +112,7 @@ private:
     std::optional<FlowConfig> readFlow(const Entry &entry, const EnvironmentConfig &env);
     EnvelopeConfig readEnvelope(const Entry &entry, const QString &flow);
     std::optional<OpsDatabaseConfig> readOps(const Entry &entry);
+    std::optional<models::EnvironmentBand> readBand(const Entry &entry, const QString &environment);
 
     VariableCheck m_variables;
     QList<Problem> m_problems;
@@ -274,7 +275,7 @@ EnvironmentConfig Reader::readEnvironment(const Entry &entry)
         entry.value, QStringLiteral("a map with the settings of environment ") + quoted(env.name),
         context,
         { QStringLiteral("kafka"), QStringLiteral("stores"), QStringLiteral("flows"),
-          QStringLiteral("ops") });
+          QStringLiteral("ops"), QStringLiteral("band") });
     if (!settings)
         return env;
 
@@ -316,6 +317,8 @@ EnvironmentConfig Reader::readEnvironment(const Entry &entry)
     m_references.clear();
     if (const Entry *ops = find(u"ops"))
         env.ops = readOps(*ops);
+    if (const Entry *band = find(u"band"))
+        env.band = readBand(*band, env.name);
     return env;
 }
 
@@ -606,6 +609,32 @@ std::optional<OpsDatabaseConfig> Reader::readOps(const Entry &entry)
                              "or service=NAME)"));
     }
     return ops;
+}
+
+std::optional<models::EnvironmentBand> Reader::readBand(const Entry &entry, const QString &environment)
+{
+    const auto settings = entries(
+        entry.value,
+        QStringLiteral("a map with the label and colour of environment %1's band").arg(quoted(environment)),
+        QStringLiteral("in the band of environment ") + quoted(environment),
+        { QStringLiteral("label"), QStringLiteral("colour") });
+    if (!settings)
+        return std::nullopt;
+    models::EnvironmentBand band;
+    for (const Entry &e : *settings) {
+        const auto value = scalar(e, QStringLiteral("a single value for the band's ") + e.key);
+        if (!value)
+            continue;
+        if (e.key == u"label") {
+            band.label = *value;
+        } else {
+            if (const QString problem = models::bandColourProblem(*value); !problem.isEmpty())
+                error(e.valueMark(), problem + QStringLiteral(" (environment ") + quoted(environment)
+                                         + QLatin1Char(')'));
+            band.colour = value->trimmed();
+        }
+    }
+    return band;
 }
 
 } // namespace

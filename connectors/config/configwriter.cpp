@@ -126,7 +126,7 @@ void writeFlow(YAML::Emitter &out, const FlowConfig &flow)
 void writeEnvironment(YAML::Emitter &out, const EnvironmentConfig &env)
 {
     out << YAML::Key << env.name << YAML::Value;
-    if (env.clusters.isEmpty() && env.stores.isEmpty() && env.flows.isEmpty() && !env.ops) {
+    if (env.clusters.isEmpty() && env.stores.isEmpty() && env.flows.isEmpty() && !env.ops && !env.band) {
         out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
         return;
     }
@@ -156,6 +156,14 @@ void writeEnvironment(YAML::Emitter &out, const EnvironmentConfig &env)
     if (env.ops) {
         out << YAML::Key << "ops" << YAML::Value << YAML::BeginMap;
         out << YAML::Key << "connection" << YAML::Value << env.ops->connection;
+        out << YAML::EndMap;
+    }
+    if (env.band) {
+        out << YAML::Key << "band" << YAML::Value << YAML::BeginMap;
+        if (!env.band->label.isEmpty())
+            out << YAML::Key << "label" << YAML::Value << env.band->label;
+        if (!env.band->colour.isEmpty())
+            out << YAML::Key << "colour" << YAML::Value << env.band->colour;
         out << YAML::EndMap;
     }
     out << YAML::EndMap;

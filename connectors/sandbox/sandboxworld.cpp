@@ -263,6 +263,7 @@ Status SandboxWorld::Private::writeConfig()
         env.flows.append(flow);
     }
     env.ops = models::OpsDatabaseConfig{readerConnection(QStringLiteral("idem_ops"), QStringLiteral("alice"))};
+    env.band = models::EnvironmentBand{QStringLiteral("SANDBOX · demo world"), QStringLiteral("#1b5e20")};
     models::Config config;
     config.environments.append(env);
     return saveConfig(config, path(QStringLiteral("idem.yaml")));

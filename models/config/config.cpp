@@ -1,5 +1,8 @@
 #include "models/config/config.h"
 
+#include <QColor>
+#include <QRegularExpression>
+
 #include <algorithm>
 #include <optional>
 
@@ -86,6 +89,32 @@ QMap<QString, QString> defaultOutcomeValues()
 const ConsumerGroupConfig *FlowConfig::group(const QString &name) const
 {
     return findByName(groups, name);
+}
+
+QString bandColourProblem(const QString &text)
+{
+    const QString colour = text.trimmed();
+    if (colour.isEmpty())
+        return QStringLiteral("the band colour is empty; expected #RRGGBB (e.g. \"#b71c1c\") or a colour name such as red");
+    if (colour.startsWith(QLatin1Char('#'))) {
+        static const QRegularExpression hex(QStringLiteral("^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$"));
+        if (!hex.match(colour).hasMatch())
+            return QStringLiteral("the band colour \"%1\" is not #RGB or #RRGGBB (three or six hexadecimal digits after #)")
+                .arg(colour.left(40));
+        return {};
+    }
+    if (!QColor::isValidColorName(colour))
+        return QStringLiteral("the band colour \"%1\" is not a colour; expected #RRGGBB (e.g. \"#b71c1c\") or an SVG "
+                              "colour name such as red, darkorange or seagreen")
+            .arg(colour.left(40));
+    return {};
+}
+
+QString EnvironmentConfig::bandLabel() const
+{
+    if (band && !band->label.trimmed().isEmpty())
+        return band->label.trimmed();
+    return name.toUpper();
 }
 
 const KafkaClusterConfig *EnvironmentConfig::cluster(const QString &name) const

@@ -127,6 +127,22 @@ struct OpsDatabaseConfig
     bool operator==(const OpsDatabaseConfig &) const = default;
 };
 
+// The band the console draws across its window for an environment, so that
+// nobody mistakes production for staging: `band: {label: PRODUCTION,
+// colour: "#b71c1c"}`. Both keys are optional; without them the band shows
+// the environment's name on the palette's neutral colour.
+struct EnvironmentBand
+{
+    QString label;  // empty: the environment's name in capitals
+    QString colour; // #RGB, #RRGGBB or an SVG colour name; empty: neutral
+
+    bool operator==(const EnvironmentBand &) const = default;
+};
+
+// Why `text` is not a band colour ("" when it is one): a precise sentence
+// naming what was found and what is expected.
+QString bandColourProblem(const QString &text);
+
 // Lookups return nullptr when the name is unknown. The pointers are valid
 // until the list they point into is modified.
 struct EnvironmentConfig
@@ -136,6 +152,10 @@ struct EnvironmentConfig
     QList<StoreConfig> stores;
     QList<FlowConfig> flows;
     std::optional<OpsDatabaseConfig> ops;
+    std::optional<EnvironmentBand> band;
+
+    // The band's text: its label, or the environment's name in capitals.
+    QString bandLabel() const;
 
     const KafkaClusterConfig *cluster(const QString &name) const;
     const StoreConfig *store(const QString &name) const;

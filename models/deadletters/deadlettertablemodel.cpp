@@ -1,3 +1,4 @@
+#include "models/core/statuscolours.h"
 #include "models/deadletters/deadlettertablemodel.h"
 
 #include "models/core/untrustedtext.h"
@@ -381,13 +382,13 @@ QVariant DeadLetterTableModel::data(const QModelIndex &index, int role) const
     if (role == Qt::ToolTipRole && column == Error)
         return plainTextToolTip(r->errorText());
     if (role == Qt::ForegroundRole && column == Error && !r->problems.isEmpty())
-        return QBrush(QColor(0xb0, 0x30, 0x20));
+        return QBrush(statusColour(StatusColour::Error));
     if (role == Qt::ForegroundRole && column == Processed) {
         const auto kind = m_processed.value(r->eventId).kind;
         if (kind == ProcessedState::Kind::Processed)
-            return QBrush(QColor(0x1d, 0x7a, 0x3a));
+            return QBrush(statusColour(StatusColour::Ok));
         if (kind == ProcessedState::Kind::Unknown)
-            return QBrush(QColor(0xa0, 0x60, 0x00));
+            return QBrush(statusColour(StatusColour::Warning));
     }
     if (role == Qt::TextAlignmentRole && column == Attempts)
         return int(Qt::AlignRight | Qt::AlignVCenter);

@@ -1,3 +1,4 @@
+#include "models/core/statuscolours.h"
 #include "models/trace/tracehopmodel.h"
 
 #include "models/core/untrustedtext.h"
@@ -41,9 +42,9 @@ QVariant TraceHopModel::data(const QModelIndex &index, int role) const
         case HopKind::Failed:
         case HopKind::DeadLettered:
         case HopKind::CheckFailed:
-            return QBrush(QColor(0xc0, 0x39, 0x2b));
+            return QBrush(statusColour(StatusColour::Error));
         case HopKind::Processed:
-            return QBrush(QColor(0x1e, 0x84, 0x49));
+            return QBrush(statusColour(StatusColour::Ok));
         default:
             return {};
         }

@@ -3,6 +3,8 @@
 
 #include "ui/widgets/healthlight.h"
 
+#include "models/core/statuscolours.h"
+
 #include <QtTest>
 
 using idem::ui::HealthLight;
@@ -20,7 +22,7 @@ private slots:
         QVERIFY(light.toolTip().contains(QStringLiteral("not checked yet")));
 
         light.setState(HealthLight::State::Down, QStringLiteral("connection refused"));
-        QCOMPARE(light.color(), QColor(0xcf, 0x22, 0x2e));
+        QCOMPARE(light.color(), idem::models::statusColour(idem::models::StatusColour::Error, light.palette()));
         QVERIFY(light.toolTip().startsWith(QStringLiteral("<qt>orders store: down")));
         QVERIFY(light.toolTip().contains(QStringLiteral("connection refused")));
 
@@ -31,8 +33,13 @@ private slots:
         QVERIFY(!light.toolTip().contains(QStringLiteral("<img")));
 
         light.setState(HealthLight::State::Ok);
-        QCOMPARE(light.color(), QColor(0x2e, 0xa0, 0x43));
+        QCOMPARE(light.color(), idem::models::statusColour(idem::models::StatusColour::Ok, light.palette()));
         QVERIFY(!light.toolTip().contains(QStringLiteral("connection refused")));
+
+        // The dark palette's shade on a dark palette.
+        light.setPalette(idem::models::darkPalette());
+        QCOMPARE(light.color(), idem::models::statusColour(idem::models::StatusColour::Ok, idem::models::darkPalette()));
+        QVERIFY(light.color() != idem::models::statusColour(idem::models::StatusColour::Ok, idem::models::lightPalette()));
 
         const QImage image = light.grab().toImage();
         const QColor centre = image.pixelColor(image.width() / 2, image.height() / 2);

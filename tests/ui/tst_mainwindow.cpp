@@ -2,7 +2,11 @@
 // and the Flows page carry the snapshot's figures, charts draw the history,
 // switch range, pause, show exact values on hover and export valid PNG, PDF
 // and CSV files; the status bar and the Connections page carry each
-// connection's health; the window can save a screenshot of itself.
+// connection's health; the window can save a screenshot of itself. The
+// desktop conventions: File, Edit, View, Go and Help menus with the standard
+// keys, each page on Ctrl+1…, the environment band's label and colour from
+// the configuration, the welcome page, progress with Cancel, About's
+// versions, and the window's geometry and page restored.
 
 #include "models/envelope/failuretablemodel.h"
 #include "models/metrics/partitiontablemodel.h"
@@ -10,17 +14,28 @@
 #include "ui/mainwindow.h"
 #include "ui/pages/flowspage.h"
 #include "ui/pages/overviewpage.h"
+#include "ui/pages/tracepage.h"
+#include "models/config/config.h"
+#include "models/core/statuscolours.h"
+#include "ui/widgets/environmentband.h"
 #include "ui/widgets/healthlight.h"
+#include "ui/widgets/modebar.h"
 
 #include <qcustomplot.h>
 
+#include <QCommandLinkButton>
 #include <QGridLayout>
+#include <QMenuBar>
+#include <QToolButton>
 #include <QLabel>
 #include <QListWidget>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QComboBox>
+#include <QSettings>
+#include <QStackedWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -48,6 +63,8 @@ class TestMainWindow : public QObject
 {
     Q_OBJECT
 
+    QTemporaryDir m_settings;
+
     // Shows `window` with one snapshot and its Flows page on orders.
     void openOrdersOnFlowsPage(ui::MainWindow &window, ui::FlowsPage **flows)
     {
@@ -65,6 +82,198 @@ private slots:
     {
         QCoreApplication::setOrganizationName(QStringLiteral("idem-tests"));
         QStandardPaths::setTestModeEnabled(true);
+        // The window's settings (geometry, page) in a folder of this run only.
+        QVERIFY(m_settings.isValid());
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settings.path());
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settings.path());
+    }
+
+    void menusAndStandardShortcuts()
+    {
+        ui::MainWindow window;
+        QStringList titles;
+        for (QAction *menu : window.menuBar()->actions())
+            titles << menu->text().remove(QLatin1Char('&'));
+        QCOMPARE(titles, (QStringList{QStringLiteral("File"), QStringLiteral("Edit"), QStringLiteral("View"),
+                                      QStringLiteral("Go"), QStringLiteral("Help")}));
+        const auto shortcut = [&](const char *name) {
+            auto *action = window.findChild<QAction *>(QLatin1String(name));
+            return action ? action->shortcut() : QKeySequence();
+        };
+        QCOMPARE(shortcut("openConfigurationAction"), QKeySequence(QKeySequence::Open));
+        QCOMPARE(shortcut("quitAction"), QKeySequence(QKeySequence::Quit));
+        QCOMPARE(shortcut("copyAction"), QKeySequence(QKeySequence::Copy));
+        QCOMPARE(shortcut("selectAllAction"), QKeySequence(QKeySequence::SelectAll));
+        QCOMPARE(shortcut("traceSearchAction"), QKeySequence(QKeySequence::Find));
+        QCOMPARE(shortcut("fullScreenAction"), QKeySequence(QKeySequence::FullScreen));
+        QVERIFY(window.findChild<QAction *>(QStringLiteral("aboutAction")));
+        QCOMPARE(shortcut("editConnectionsAction"), QKeySequence(Qt::CTRL | Qt::Key_E));
+        QVERIFY(window.findChild<QAction *>(QStringLiteral("openLogFolderAction")));
+        // The Go menu lists every page with its Ctrl+N.
+        auto *go = window.findChild<QMenu *>(QStringLiteral("goMenu"));
+        QVERIFY(go);
+        QStringList pages;
+        for (QAction *a : go->actions()) {
+            if (a->objectName().startsWith(QLatin1String("goPage")))
+                pages << a->text() + QLatin1Char('=') + a->shortcut().toString(QKeySequence::PortableText);
+        }
+        QCOMPARE(pages, (QStringList{QStringLiteral("Overview=Ctrl+1"), QStringLiteral("Flows=Ctrl+2"),
+                                     QStringLiteral("Connections=Ctrl+3"), QStringLiteral("Trace=Ctrl+4"),
+                                     QStringLiteral("Dead letters=Ctrl+5")}));
+    }
+
+    void pagesOnCtrlNumbers()
+    {
+        ui::MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        const int replays = window.addPage(QStringLiteral("Replays"), new QLabel(QStringLiteral("replays")),
+                                           QStringLiteral("replays"));
+        QCOMPARE(replays, 5);
+        for (int i = 0; i <= replays; ++i) {
+            QTest::keyClick(&window, Qt::Key(Qt::Key_1 + i), Qt::ControlModifier);
+            QCOMPARE(window.currentPage(), i);
+        }
+        // The mode bar shows the same page, and a click on it switches.
+        auto *bar = window.findChild<ui::ModeBar *>(QStringLiteral("sidebar"));
+        QVERIFY(bar);
+        QCOMPARE(bar->count(), 6);
+        QCOMPARE(bar->modeText(5), QStringLiteral("Replays"));
+        QVERIFY(bar->button(5)->isChecked());
+        QVERIFY(!bar->button(1)->icon().isNull());
+        QVERIFY(bar->button(1)->toolTip().contains(QStringLiteral("Ctrl+2")));
+        bar->button(1)->click();
+        QCOMPARE(window.currentPage(), 1);
+        QCOMPARE(window.flowsPage()->isVisible(), true);
+    }
+
+    void bandLabelAndColourFromTheConfiguration()
+    {
+        models::EnvironmentConfig production;
+        production.name = QStringLiteral("production");
+        production.band = models::EnvironmentBand{QStringLiteral("PRODUCTION"), QStringLiteral("#b71c1c")};
+        models::EnvironmentConfig staging;
+        staging.name = QStringLiteral("staging");
+
+        ui::MainWindow window;
+        window.resize(1000, 700);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.setBand(production.bandLabel(), production.band->colour);
+        ui::EnvironmentBand *band = window.band();
+        QCOMPARE(band->label(), QStringLiteral("PRODUCTION"));
+        QCOMPARE(band->colour(), QColor(0xb7, 0x1c, 0x1c));
+        QCOMPARE(band->textColour(), QColor(Qt::white));
+        QVERIFY(band->isVisible());
+        QVERIFY(band->height() >= band->fontMetrics().height());
+        // Drawn in its colour across the window, on every page.
+        for (int page : {0, 3, 4}) {
+            window.showPage(page);
+            const QImage image = band->grab().toImage();
+            QCOMPARE(image.pixelColor(2, 2), QColor(0xb7, 0x1c, 0x1c));
+            QVERIFY(band->isVisible());
+        }
+        QVERIFY(band->width() >= window.width() - 2);
+
+        // Without a band: the environment's name on the palette's neutral colour.
+        window.setBand(staging.bandLabel(), staging.band ? staging.band->colour : QString());
+        QCOMPARE(band->label(), QStringLiteral("STAGING"));
+        QCOMPARE(band->colour(), band->palette().color(QPalette::Mid));
+        QVERIFY(models::contrastRatio(band->colour(), band->textColour()) >= 4.5);
+
+        // The toolbar's selector names the environments; choosing another asks for it.
+        window.setEnvironments({QStringLiteral("production"), QStringLiteral("staging")}, QStringLiteral("production"));
+        auto *selector = window.findChild<QComboBox *>(QStringLiteral("environmentSelector"));
+        QVERIFY(selector && selector->isEnabled());
+        QCOMPARE(selector->currentText(), QStringLiteral("production"));
+        QSignalSpy chosen(&window, &ui::MainWindow::environmentSelected);
+        selector->setCurrentIndex(1);
+        emit selector->activated(1);
+        QCOMPARE(chosen.size(), 1);
+        QCOMPARE(chosen.at(0).at(0).toString(), QStringLiteral("staging"));
+    }
+
+    void welcomePageWithoutAConfiguration()
+    {
+        ui::MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.showWelcome(QStringLiteral("/home/me/.config/idem/idem.yaml"));
+        QVERIFY(window.welcomeShown());
+        QVERIFY(!window.band()->isVisible());
+        auto *demo = window.findChild<QCommandLinkButton *>(QStringLiteral("openDemo"));
+        auto *mine = window.findChild<QCommandLinkButton *>(QStringLiteral("connectMine"));
+        QVERIFY(demo && demo->isVisible() && mine && mine->isVisible());
+        QCOMPARE(demo->text(), QStringLiteral("Open the demo world"));
+        QCOMPARE(mine->text(), QStringLiteral("Connect to my systems"));
+        QVERIFY(window.findChild<QLabel *>(QStringLiteral("welcomeConfigPath"))
+                    ->text()
+                    .contains(QStringLiteral("/home/me/.config/idem/idem.yaml")));
+        QSignalSpy demoSpy(&window, &ui::MainWindow::demoRequested);
+        QSignalSpy mineSpy(&window, &ui::MainWindow::connectRequested);
+        demo->click();
+        mine->click();
+        QCOMPARE(demoSpy.size(), 1);
+        QCOMPARE(mineSpy.size(), 1);
+        window.showConsole();
+        QVERIFY(!window.welcomeShown());
+        QVERIFY(window.band()->isVisible());
+    }
+
+    void progressCanBeCancelled()
+    {
+        ui::MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(!window.progressShown());
+        int cancelled = 0;
+        window.showProgress(QStringLiteral("Starting the sandbox world…"), [&] { ++cancelled; });
+        QVERIFY(window.progressShown());
+        auto *cancel = window.findChild<QToolButton *>(QStringLiteral("progressCancel"));
+        QVERIFY(cancel && cancel->isVisible());
+        QCOMPARE(cancel->shortcut(), QKeySequence(QKeySequence::Cancel));
+        cancel->click();
+        QCOMPARE(cancelled, 1);
+        QVERIFY(!window.progressShown());
+        window.showProgress(QStringLiteral("Connecting…"), [&] { ++cancelled; });
+        window.hideProgress(); // done: nothing to cancel any more
+        QVERIFY(!window.progressShown());
+        QCOMPARE(cancelled, 1);
+    }
+
+    void aboutNamesTheVersions()
+    {
+        ui::MainWindow window;
+        window.setAboutVersions({{QStringLiteral("librdkafka"), QStringLiteral("2.0.2")},
+                                 {QStringLiteral("libpq (PostgreSQL client)"), QStringLiteral("15.5")}});
+        const QString text = window.aboutText();
+        QVERIFY2(text.contains(QString::fromLatin1(qVersion())), qPrintable(text));
+        QVERIFY(text.contains(QStringLiteral("<td>librdkafka</td><td>2.0.2</td>")));
+        QVERIFY(text.contains(QStringLiteral("<td>libpq (PostgreSQL client)</td><td>15.5</td>")));
+        QVERIFY(text.contains(QStringLiteral("QCustomPlot")));
+        auto *logs = window.findChild<QAction *>(QStringLiteral("openLogFolderAction"));
+        QVERIFY(!logs->isEnabled());
+        window.setLogFolder(QStringLiteral("/tmp/idem-log"));
+        QVERIFY(logs->isEnabled());
+    }
+
+    void geometryAndPageRestored()
+    {
+        {
+            ui::MainWindow window;
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            window.resize(1111, 777);
+            QTRY_COMPARE(window.size(), QSize(1111, 777));
+            window.showPage(3);
+            window.close();
+        }
+        ui::MainWindow again;
+        QCOMPARE(again.size(), QSize(1111, 777));
+        QCOMPARE(again.currentPage(), 3);
+        QVERIFY(again.tracePage()->isVisibleTo(&again));
     }
 
     void showsSnapshotsChartsAndHealth()

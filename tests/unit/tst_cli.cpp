@@ -1,7 +1,11 @@
 // Proves each executable answers --version with the project version, --help
-// with its options, and rejects unknown options with status 2.
+// with its options, and rejects unknown options with status 2; that idem's
+// first run without a configuration opens the welcome page (no error), while
+// a --config that names no file is one; and that --palette takes system,
+// light or dark only.
 
 #include <QFile>
+#include <QImage>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -88,6 +92,45 @@ private slots:
         const Run r = run(name, {QStringLiteral("--no-such-option")});
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.contains(QStringLiteral("no-such-option")), qPrintable(r.err));
+    }
+
+    void firstRunWithoutConfigurationIsNoError()
+    {
+        QTemporaryDir home;
+        QVERIFY(home.isValid());
+        auto env = offscreen();
+        env.insert(QStringLiteral("HOME"), home.path());
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), home.filePath(QStringLiteral("config")));
+        env.insert(QStringLiteral("XDG_STATE_HOME"), home.filePath(QStringLiteral("state")));
+        env.insert(QStringLiteral("IDEM_LOG"), QStringLiteral("info"));
+        const QString shot = home.filePath(QStringLiteral("welcome.png"));
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.start(binary(QStringLiteral("idem")), {QStringLiteral("--screenshot"), shot, QStringLiteral("--after"),
+                                                 QStringLiteral("0.2"), QStringLiteral("--palette"), QStringLiteral("dark")});
+        QVERIFY(p.waitForFinished(30000));
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QCOMPARE(p.exitCode(), 0);
+        QVERIFY2(!err.contains(QStringLiteral("idem: no configuration")), qPrintable(err)); // not an error
+        QVERIFY(QImage(shot).width() > 0);
+        // The log says why the welcome page is shown.
+        QFile log(home.filePath(QStringLiteral("state/idem/log/idem.log")));
+        QVERIFY(log.open(QIODevice::ReadOnly));
+        QVERIFY(log.readAll().contains("showing the welcome page"));
+
+        // A --config naming a missing file is still an error, with its path.
+        p.start(binary(QStringLiteral("idem")), {QStringLiteral("--config"), home.filePath(QStringLiteral("none.yaml"))});
+        QVERIFY(p.waitForFinished(30000));
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains(QStringLiteral("no configuration at ")
+                                                                     + home.filePath(QStringLiteral("none.yaml"))));
+    }
+
+    void badPalette()
+    {
+        const Run r = run(QStringLiteral("idem"), {QStringLiteral("--palette"), QStringLiteral("purple")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("--palette must be system, light or dark, not \"purple\"")), qPrintable(r.err));
     }
 
     void badLogLevel()

@@ -118,6 +118,7 @@ Config sampleConfig()
     sandbox.stores = { billing, plain };
     sandbox.flows = { orders, minimal };
     sandbox.ops = OpsDatabaseConfig { QStringLiteral("host=ops dbname=idem_ops") };
+    sandbox.band = models::EnvironmentBand { QStringLiteral("SANDBOX — not production"), QStringLiteral("#2e7d32") };
 
     EnvironmentConfig empty;
     empty.name = QStringLiteral("empty");
@@ -187,7 +188,7 @@ private slots:
         QTest::newRow("unknown environment key")
             << QByteArray("version: 1\nenvironments:\n  sandbox:\n    flow: {}\n")
             << "idem.yaml:4:5: unknown key \"flow\" in environment \"sandbox\"; expected one of: "
-               "kafka, stores, flows, ops";
+               "kafka, stores, flows, ops, band";
         QTest::newRow("duplicate environment")
             << QByteArray("version: 1\nenvironments:\n  a: {}\n  a: {}\n")
             << "idem.yaml:4:3: environment \"a\" appears twice in environments (first at line 3)";
@@ -335,6 +336,50 @@ private slots:
                "\"sandbox\" defines only: main\n"
                "idem.yaml:7:7: cluster \"main\" needs bootstrap.servers (host:port of its "
                "brokers)";
+    }
+
+    void badBandColours_data()
+    {
+        QTest::addColumn<QByteArray>("band");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("not a name")
+            << QByteArray("{ label: PRODUCTION, colour: reed }")
+            << "idem.yaml:4:40: the band colour \"reed\" is not a colour; expected #RRGGBB (e.g. \"#b71c1c\") or an "
+               "SVG colour name such as red, darkorange or seagreen (environment \"prod\")";
+        QTest::newRow("five digits")
+            << QByteArray("{ colour: \"#b71c1\" }")
+            << "idem.yaml:4:21: the band colour \"#b71c1\" is not #RGB or #RRGGBB (three or six hexadecimal "
+               "digits after #) (environment \"prod\")";
+        QTest::newRow("empty")
+            << QByteArray("{ colour: \"\" }")
+            << "idem.yaml:4:21: the band colour is empty; expected #RRGGBB (e.g. \"#b71c1c\") or a colour name "
+               "such as red (environment \"prod\")";
+        QTest::newRow("unknown key")
+            << QByteArray("{ color: red }")
+            << "idem.yaml:4:13: unknown key \"color\" in the band of environment \"prod\"; expected one of: label, colour";
+    }
+
+    void badBandColours()
+    {
+        QFETCH(QByteArray, band);
+        QFETCH(QString, expected);
+        const auto config = connectors::parseConfig("version: 1\nenvironments:\n  prod:\n    band: " + band + '\n', kSource);
+        QVERIFY(!config.ok());
+        QCOMPARE(config.error(), expected);
+    }
+
+    void bandLabelAndColour()
+    {
+        const auto config = connectors::parseConfig(
+            "version: 1\nenvironments:\n  prod:\n    band: { label: PRODUCTION, colour: \"#B71C1C\" }\n"
+            "  staging: {}\n  test:\n    band: { colour: darkorange }\n",
+            kSource);
+        QVERIFY2(config.ok(), qPrintable(config.error()));
+        QCOMPARE(config->environments.at(0).bandLabel(), QStringLiteral("PRODUCTION"));
+        QCOMPARE(config->environments.at(0).band->colour, QStringLiteral("#B71C1C"));
+        QCOMPARE(config->environments.at(1).bandLabel(), QStringLiteral("STAGING"));
+        QVERIFY(!config->environments.at(1).band);
+        QCOMPARE(config->environments.at(2).bandLabel(), QStringLiteral("TEST"));
     }
 
     void errors()
@@ -545,6 +590,8 @@ private slots:
         QCOMPARE(billing->outcomeValue(QStringLiteral("duplicate_skipped")),
                  QStringLiteral("duplicate"));
         QVERIFY(config->environment(QStringLiteral("sandbox"))->ops);
+        QCOMPARE(config->environment(QStringLiteral("production"))->bandLabel(), QStringLiteral("PRODUCTION"));
+        QCOMPARE(config->environment(QStringLiteral("production"))->band->colour, QStringLiteral("#b71c1c"));
         QCOMPARE(config->cluster(QStringLiteral("production"), QStringLiteral("main"))
                      ->property(QStringLiteral("sasl.password")),
                  QStringLiteral("${IDEM_KAFKA_PASSWORD:-}"));

@@ -1,3 +1,4 @@
+#include "models/core/statuscolours.h"
 #include "ui/charts/metricchart.h"
 
 #include "ui/charts/densegraphs.h"
@@ -20,9 +21,6 @@ namespace idem::ui {
 
 namespace {
 
-const QList<QColor> kPalette{QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e), QColor(0x2c, 0xa0, 0x2c),
-                             QColor(0xd6, 0x27, 0x28), QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b),
-                             QColor(0xe3, 0x77, 0xc2), QColor(0x7f, 0x7f, 0x7f)};
 
 // Pixels per bucket when downsampling: two points per two pixels.
 constexpr int kPixelsPerBucket = 2;
@@ -49,7 +47,6 @@ MetricChart::MetricChart(const QString &title, const QString &unit, QWidget *par
     m_plot->legend->setVisible(true);
     m_plot->legend->setSelectableParts(QCPLegend::spItems);
     m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
-    m_plot->legend->setBrush(QColor(255, 255, 255, 190)); // the data shows through
     // A compact legend: four long entries still fit a third of the window.
     QFont legendFont = font();
     legendFont.setPointSizeF(std::max(7.0, legendFont.pointSizeF() - 1.5));
@@ -62,11 +59,12 @@ MetricChart::MetricChart(const QString &title, const QString &unit, QWidget *par
         if (auto *plItem = qobject_cast<QCPPlottableLegendItem *>(item)) {
             QCPAbstractPlottable *p = plItem->plottable();
             p->setVisible(!p->visible());
-            plItem->setTextColor(p->visible() ? Qt::black : Qt::gray);
+            plItem->setTextColor(palette().color(p->visible() ? QPalette::Active : QPalette::Disabled, QPalette::Text));
             m_dirty = true;
             replotIfDirty();
         }
     });
+    applyPalette();
     m_plot->setMouseTracking(true);
     connect(m_plot, &QCustomPlot::mouseMove, this, [this](QMouseEvent *event) {
         const QString tip = toolTipAt(event->position());
@@ -121,12 +119,50 @@ void MetricChart::rebuild()
     for (int i = 0; i < m_series.size(); ++i) {
         auto *g = new DenseCapableGraph(m_plot->xAxis, m_plot->yAxis);
         g->setName(m_series[i].label);
-        g->setPen(QPen(kPalette.at(i % kPalette.size()), 2));
+        g->setPen(QPen(models::seriesColour(int(i), palette()), 2));
         g->setLineStyle(QCPGraph::lsStepLeft);
         m_graphs << g;
     }
     m_dense->setGraphs(m_graphs);
     m_dirty = true;
+}
+
+void MetricChart::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) {
+        applyPalette();
+        for (int i = 0; i < m_graphs.size(); ++i) {
+            QPen pen = m_graphs[i]->pen();
+            pen.setColor(models::seriesColour(i, palette()));
+            m_graphs[i]->setPen(pen);
+        }
+        m_dirty = true;
+    }
+}
+
+void MetricChart::applyPalette()
+{
+    const QPalette p = palette();
+    const QColor text = p.color(QPalette::Text);
+    const QColor grid = p.color(QPalette::Mid);
+    m_plot->setBackground(p.brush(QPalette::Base));
+    for (QCPAxis *axis : {m_plot->xAxis, m_plot->yAxis, m_plot->xAxis2, m_plot->yAxis2}) {
+        axis->setBasePen(QPen(text, 0));
+        axis->setTickPen(QPen(text, 0));
+        axis->setSubTickPen(QPen(text, 0));
+        axis->setTickLabelColor(text);
+        axis->setLabelColor(text);
+        axis->grid()->setPen(QPen(grid, 0, Qt::DotLine));
+        axis->grid()->setZeroLinePen(QPen(grid, 0));
+    }
+    QColor legendBackground = p.color(QPalette::Base);
+    legendBackground.setAlpha(190); // the data shows through
+    m_plot->legend->setBrush(legendBackground);
+    m_plot->legend->setBorderPen(QPen(grid));
+    m_plot->legend->setTextColor(text);
+    if (auto *title = qobject_cast<QCPTextElement *>(m_plot->plotLayout()->element(0, 0)))
+        title->setTextColor(p.color(QPalette::WindowText));
 }
 
 void MetricChart::setRangeMs(qint64 range)
@@ -206,12 +242,12 @@ bool MetricChart::replotIfDirty()
         auto *line = new QCPItemStraightLine(m_plot);
         line->point1->setCoords(from / 1000.0, y);
         line->point2->setCoords(newest / 1000.0, y);
-        line->setPen(QPen(QColor(0xcf, 0x22, 0x2e), 1, Qt::DashLine));
+        line->setPen(QPen(models::statusColour(models::StatusColour::Error, palette()), 1, Qt::DashLine));
         auto *text = new QCPItemText(m_plot);
         text->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
         text->position->setCoords(newest / 1000.0, y);
         text->setText(m_thresholdLabel);
-        text->setColor(QColor(0xcf, 0x22, 0x2e));
+        text->setColor(models::statusColour(models::StatusColour::Error, palette()));
     }
     m_plot->replot(QCustomPlot::rpQueuedReplot);
     return true;

@@ -56,8 +56,13 @@ public:
     // The tooltip text for the point nearest to `pixel` on the plot, or empty.
     QString toolTipAt(const QPointF &pixel) const;
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
     void rebuild();
+    // Background, axes, grid, legend and series in the widget's palette (light or dark).
+    void applyPalette();
 
     QString m_title;
     QString m_unit;

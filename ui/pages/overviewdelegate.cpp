@@ -1,3 +1,4 @@
+#include "models/core/statuscolours.h"
 #include "ui/pages/overviewdelegate.h"
 
 #include "models/metrics/overviewtablemodel.h"
@@ -46,9 +47,10 @@ void OverviewDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
         painter->save();
         painter->setRenderHint(QPainter::Antialiasing);
         painter->setPen(Qt::NoPen);
-        painter->setBrush(statusColor(models::LagStatus(index.data(Model::BadgeRole).toInt())));
+        const QColor badgeColour = statusColor(models::LagStatus(index.data(Model::BadgeRole).toInt()));
+        painter->setBrush(badgeColour);
         painter->drawRoundedRect(badge, 4, 4);
-        painter->setPen(Qt::white);
+        painter->setPen(models::readableTextOn(badgeColour));
         painter->setFont(font);
         painter->drawText(badge.adjusted(8, 0, -8, 0), Qt::AlignVCenter | Qt::AlignLeft,
                           metrics.elidedText(text, Qt::ElideRight, badge.width() - 16));

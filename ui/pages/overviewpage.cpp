@@ -1,3 +1,4 @@
+#include "models/core/statuscolours.h"
 #include "ui/pages/overviewpage.h"
 
 #include "models/envelope/deadletterdigest.h"
@@ -31,17 +32,17 @@ QColor statusColor(models::LagStatus status)
 {
     switch (status) {
     case models::LagStatus::Ok:
-        return QColor(0x2e, 0xa0, 0x43);
+        return models::statusColour(models::StatusColour::Ok);
     case models::LagStatus::Warning:
-        return QColor(0xd2, 0x99, 0x22);
+        return models::statusColour(models::StatusColour::Warning);
     case models::LagStatus::Rewound:
     case models::LagStatus::Stalled:
     case models::LagStatus::Stopped:
-        return QColor(0xcf, 0x22, 0x2e);
+        return models::statusColour(models::StatusColour::Error);
     case models::LagStatus::NotEnoughData:
         break;
     }
-    return QColor(0x8c, 0x95, 0x9f);
+    return models::statusColour(models::StatusColour::Neutral);
 }
 
 namespace {
@@ -56,7 +57,11 @@ constexpr ChartSpec chartSpecs[] = {{"lag", QT_TRANSLATE_NOOP("idem::ui::FlowCar
                                     {"errors_per_minute", QT_TRANSLATE_NOOP("idem::ui::FlowCard", "per min")},
                                     {"dead_letters", QT_TRANSLATE_NOOP("idem::ui::FlowCard", "retained")}};
 const QString figureStyle = QStringLiteral("font-size: 13pt;");
-const QString aboveStyle = QStringLiteral("font-size: 13pt; color: #cf222e; font-weight: bold;");
+QString aboveStyle()
+{
+    return QStringLiteral("font-size: 13pt; font-weight: bold; color: ")
+        + models::statusColourName(models::StatusColour::Error) + QLatin1Char(';');
+}
 
 } // namespace
 
@@ -67,7 +72,7 @@ FlowCard::FlowCard(const QString &flow, const models::MetricHistory *history, QW
 {
     setObjectName(QStringLiteral("card-") + flow);
     setAttribute(Qt::WA_StyledBackground);
-    setStyleSheet(QStringLiteral("idem--ui--FlowCard { border: 1px solid #c8ccd0; border-radius: 6px; background: white; }"));
+    setStyleSheet(QStringLiteral("idem--ui--FlowCard { border: 1px solid palette(mid); border-radius: 6px; background: palette(base); }"));
     setCursor(Qt::PointingHandCursor);
     auto *title = new QLabel(QStringLiteral("<b style='font-size:14pt'>%1</b>").arg(flow.toHtmlEscaped()), this);
     m_status = new QLabel(this);
@@ -169,7 +174,7 @@ void FlowCard::apply(const models::FlowSummary &s)
                                 QStringLiteral("dead letters")}) {
         const bool above = s.above.contains(name);
         if (above != m_above.contains(name))
-            m_figures[name]->setStyleSheet(above ? aboveStyle : figureStyle);
+            m_figures[name]->setStyleSheet(above ? aboveStyle() : figureStyle);
         const auto limit = m_thresholds.constFind(models::thresholdKey(name));
         const QString tip = limit == m_thresholds.cend() ? QString() : tr("threshold %1").arg(QLocale().toString(*limit));
         if (m_figures[name]->toolTip() != tip)
@@ -201,8 +206,9 @@ void FlowCard::apply(const models::FlowSummary &s)
             : tr("Top failure: <b>%1</b> (%2 of %3 dead letters read)")
                   .arg(d.topFailure.toHtmlEscaped(), locale.toString(d.topFailureCount), locale.toString(d.read));
         if (d.decodeErrors > 0)
-            text += tr(" · <span style='color:#cf222e'>%n decode error(s)</span>", nullptr,
-                       int(std::min<qint64>(d.decodeErrors, INT_MAX)));
+            text += tr(" · <span style='color:%1'>%n decode error(s)</span>", nullptr,
+                       int(std::min<qint64>(d.decodeErrors, INT_MAX)))
+                        .arg(models::statusColourName(models::StatusColour::Error));
         setText(QStringLiteral("failure"), text);
     }
     for (MetricChart *chart : std::as_const(m_charts))

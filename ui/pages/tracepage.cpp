@@ -1,3 +1,4 @@
+#include "models/core/statuscolours.h"
 #include "ui/pages/tracepage.h"
 
 #include "models/core/untrustedtext.h"
@@ -104,7 +105,7 @@ TracePage::TracePage(QWidget *parent)
     m_input = new QLabel(this);
     m_input->setObjectName(QStringLiteral("traceInputError"));
     m_input->setTextFormat(Qt::PlainText);
-    m_input->setStyleSheet(QStringLiteral("color: #c0392b"));
+    m_input->setStyleSheet(QStringLiteral("color: ") + models::statusColourName(models::StatusColour::Error));
     m_input->setWordWrap(true);
     m_input->hide();
 
@@ -313,7 +314,7 @@ void TracePage::showSteps(const QList<models::TraceStep> &steps)
                                                    tr("%1 ms").arg(s.elapsedMs)});
         item->setToolTip(2, models::plainTextToolTip(s.detail));
         if (s.state == models::TraceStep::State::Failed || s.state == models::TraceStep::State::TimedOut)
-            item->setForeground(1, QColor(0xc0, 0x39, 0x2b));
+            item->setForeground(1, models::statusColour(models::StatusColour::Error, palette()));
         const bool finished = s.state != models::TraceStep::State::Pending && s.state != models::TraceStep::State::Running;
         done += finished ? 1 : 0;
         percentSum += finished ? 100 : std::max(0, s.percent);

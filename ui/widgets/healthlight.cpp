@@ -1,3 +1,4 @@
+#include "models/core/statuscolours.h"
 #include "ui/widgets/healthlight.h"
 
 #include "models/core/untrustedtext.h"
@@ -30,15 +31,15 @@ QColor HealthLight::color() const
 {
     switch (m_state) {
     case State::Ok:
-        return QColor(0x2e, 0xa0, 0x43);
+        return models::statusColour(models::StatusColour::Ok, palette());
     case State::Degraded:
-        return QColor(0xd2, 0x99, 0x22);
+        return models::statusColour(models::StatusColour::Warning, palette());
     case State::Down:
-        return QColor(0xcf, 0x22, 0x2e);
+        return models::statusColour(models::StatusColour::Error, palette());
     case State::Unknown:
         break;
     }
-    return QColor(0x8c, 0x95, 0x9f);
+    return models::statusColour(models::StatusColour::Neutral, palette());
 }
 
 QSize HealthLight::sizeHint() const
