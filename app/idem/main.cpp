@@ -448,6 +448,7 @@ int main(int argc, char *argv[])
         config.environments = {environment};
         config.sourcePath = path;
         ui::ConnectionsDialog dialog(config, environment.name, &configStorage, &envelopeDetector, &window);
+        dialog.setConnectionTools(&connectionTools);
         if (dialog.exec() != QDialog::Accepted)
             return;
         log->info("first configuration saved to {}", path.toStdString());
