@@ -338,7 +338,8 @@ namespace {
 // first record (at or after from, before the high watermark).
 void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const QList<int> &round,
                       const QList<PartitionWatermarks> &marks, QList<RangeOutcome> &outcomes,
-                      QList<models::RawMessage> &messages, qint64 &budget, bool firstOnly, const PollControl &control)
+                      QList<models::RawMessage> &messages, qint64 &budget, bool firstOnly, const PollControl &control,
+                      const KafkaReader::RecordFilter &keep, qint64 &filteredOut)
 {
     QHash<TopicPartition, Want> wants;
     PartitionList assignment(rd_kafka_topic_partition_list_new(int(round.size())));
@@ -443,7 +444,10 @@ void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const Q
                 continue;
             } else if (m->offset >= o.readTo) {
                 if (m->offset < it->end) {
-                    messages.append(convert(m.get(), &o.range.topic));
+                    if (!keep || keep(m.get()))
+                        messages.append(convert(m.get(), &o.range.topic));
+                    else
+                        ++filteredOut;
                     if (budget > 0)
                         --budget;
                     o.readTo = m->offset + 1;
@@ -467,9 +471,9 @@ void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const Q
 } // namespace
 
 ReadResult KafkaReader::read(const QList<OffsetRange> &ranges, qint64 messageBudget, const PollControl &control,
-                             const KnownWatermarks &known)
+                             const KnownWatermarks &known, const RecordFilter &keep)
 {
-    return readRanges(ranges, messageBudget, control, known, false);
+    return readRanges(ranges, messageBudget, control, known, false, keep);
 }
 
 QMap<std::tuple<QString, int, qint64>, models::RawMessage> KafkaReader::readEach(const QList<OffsetRange> &firsts,
@@ -496,7 +500,7 @@ QMap<std::tuple<QString, int, qint64>, models::RawMessage> KafkaReader::readEach
 }
 
 ReadResult KafkaReader::readRanges(const QList<OffsetRange> &ranges, qint64 messageBudget, const PollControl &control,
-                                   const KnownWatermarks &known, bool firstOnly)
+                                   const KnownWatermarks &known, bool firstOnly, const RecordFilter &keep)
 {
     ReadResult result;
     for (const OffsetRange &r : ranges)
@@ -551,7 +555,7 @@ ReadResult KafkaReader::readRanges(const QList<OffsetRange> &ranges, qint64 mess
     qint64 budget = messageBudget > 0 ? messageBudget : -1;
     for (const QList<int> &round : std::as_const(rounds))
         readRound(m_consumer.get(), m_topicNames, round, marks, result.ranges, result.messages, budget, firstOnly,
-                  control);
+                  control, keep, result.filteredOut);
     return result;
 }
 

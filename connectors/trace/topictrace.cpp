@@ -10,6 +10,7 @@
 #include <QLocale>
 
 #include <atomic>
+#include <cstring>
 #include <set>
 #include <thread>
 
@@ -115,6 +116,11 @@ struct Scan
     QHash<QString, Role> roles;
     QHash<QString, const models::EnvelopeSpec *> specs;
     QList<models::RawMessage> found;
+    // Records that cannot hold the event are left out before they are
+    // converted: every source the matcher reads needs the event_id's bytes in
+    // the key, the payload or a header value (the matcher's own precondition;
+    // the same known limit for JSON-escaped ids).
+    kafka::KafkaReader::RecordFilter keep;
 
     void run(QList<OffsetRange> pending, const StepReport &report, const QString &step)
     {
@@ -124,14 +130,14 @@ struct Scan
         qint64 read = 0;
         report(step, TraceStep::State::Running, QStringLiteral("0 of %1 messages").arg(count(total)), -1);
         while (!pending.isEmpty()) {
-            const kafka::ReadResult result = reader.read(pending, options.chunk, control, known);
+            const kafka::ReadResult result = reader.read(pending, options.chunk, control, known, keep);
             for (const models::RawMessage &m : result.messages) {
                 EventMatcher *matcher = matchers.value(m.topic);
                 if (matcher && matcher->matches(m))
                     found.append(m);
             }
-            read += result.messages.size();
-            out.messagesScanned += result.messages.size();
+            read += result.messages.size() + result.filteredOut;
+            out.messagesScanned += result.messages.size() + result.filteredOut;
             QList<OffsetRange> next;
             for (const kafka::RangeOutcome &o : result.ranges) {
                 const OffsetRange &r = o.range;
@@ -364,7 +370,25 @@ TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<mo
     std::vector<std::unique_ptr<EventMatcher>> matchers;
     std::vector<std::unique_ptr<models::EnvelopeSpec>> specs;
     KafkaReader reader(properties.value());
-    Scan scan{reader, known, options, control, out, {}, {}, {}, {}};
+    Scan scan{reader, known, options, control, out, {}, {}, {}, {}, {}};
+    scan.keep = [id = query.eventId.toUtf8()](const rd_kafka_message_t *m) {
+        auto holds = [&](const void *bytes, size_t size) {
+            return bytes && size >= size_t(id.size()) && ::memmem(bytes, size, id.constData(), size_t(id.size()));
+        };
+        if (holds(m->payload, m->len) || holds(m->key, m->key_len))
+            return true;
+        rd_kafka_headers_t *headers = nullptr;
+        if (rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR)
+            return false;
+        const char *name = nullptr;
+        const void *value = nullptr;
+        size_t size = 0;
+        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == 0; ++i) {
+            if (holds(value, size))
+                return true;
+        }
+        return false;
+    };
     for (const models::FlowConfig &flow : flows) {
         auto source = models::makeEnvelopeSpec(flow.envelope.preset, flow.envelope.fields);
         auto side = models::makeEnvelopeSpec(flow.deadLetterEnvelope.preset, flow.deadLetterEnvelope.fields);

@@ -36,7 +36,7 @@ class TestEventIndex : public QObject
 
 private:
     std::unique_ptr<LocalPostgres> m_pg;
-    std::unique_ptr<MockKafka> m_kafka;
+    std::unique_ptr<kafka::MockKafka> m_kafka;
     int m_produced = 0;
 
     QString as(const QString &person) const
@@ -121,7 +121,7 @@ private:
 private slots:
     void initTestCase()
     {
-        auto kafka = MockKafka::start();
+        auto kafka = kafka::MockKafka::start();
         QVERIFY2(kafka.ok(), qPrintable(kafka.error()));
         m_kafka = std::move(kafka.value());
         QVERIFY(m_kafka->createTopics({{QStringLiteral("orders.events"), 3}, {QStringLiteral("orders.dlq"), 1}}).ok());
