@@ -120,10 +120,11 @@ StoreTrace traceStore(postgres::PgSession &session, const models::StoreConfig &s
                 others.append(parseRow(line[0]));
             duplicatesRead = true;
         } catch (const pqxx::sql_error &e) {
-            duplicatesError = e.sqlstate() == "57014"
+            const QString message = QString::fromUtf8(e.what()).simplified();
+            duplicatesError = e.sqlstate() == "57014" || message.contains(QLatin1String("statement timeout"))
                 ? QStringLiteral("the query did not finish within %1 ms; an index on (%2, %3) makes it fast")
                       .arg(QString::fromStdString(duplicatesMs), reg("entity_key"), reg("event_type"))
-                : QStringLiteral("the query failed (SQLSTATE %1)").arg(QString::fromStdString(e.sqlstate()));
+                : QStringLiteral("the query failed: %1").arg(models::capUntrusted(message));
         }
     });
     if (!read && !mainRead) {

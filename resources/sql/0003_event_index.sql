@@ -96,7 +96,6 @@ DECLARE
     cutoff timestamptz;
     d date;
     dropped integer := 0;
-    oldest date;
 BEGIN
     IF NOT idem.holds_lease('index') THEN
         RAISE EXCEPTION '% may not drop event index partitions: this session does not hold the index lease',
@@ -112,24 +111,24 @@ BEGIN
         dropped := dropped + 1;
     END LOOP;
     IF dropped > 0 THEN
-        SELECT min(day) INTO oldest FROM idem.event_index_days() AS day;
-        -- The coverage now starts at the oldest row left of each partition
-        -- (read from the oldest day left only), or is empty.
-        UPDATE idem.event_index_position p
-        SET first_offset = coalesce(m.first_offset, p.next_offset),
-            first_time = CASE WHEN m.first_offset IS NULL THEN NULL ELSE greatest(p.first_time, m.first_time) END
-        FROM (SELECT pos.topic, pos.partition_id, o.first_offset, o.first_time
-              FROM idem.event_index_position pos
-              LEFT JOIN (SELECT e.topic, e.partition_id, min(e.message_offset) AS first_offset,
-                                min(e.message_time) AS first_time
-                         FROM idem.event_index e
-                         WHERE oldest IS NOT NULL
-                           AND e.message_time >= oldest::timestamp AT TIME ZONE 'UTC'
-                           AND e.message_time < (oldest + 1)::timestamp AT TIME ZONE 'UTC'
-                         GROUP BY e.topic, e.partition_id) o
-                ON o.topic = pos.topic AND o.partition_id = pos.partition_id
-              WHERE pos.first_time IS NULL OR pos.first_time < cutoff) m
-        WHERE p.topic = m.topic AND p.partition_id = m.partition_id;
+        -- Each partition's coverage now starts at its oldest row left: the
+        -- days left are read oldest first, each only for the partitions not
+        -- placed yet (usually the oldest day places them all).
+        FOR d IN SELECT day FROM idem.event_index_days() AS day LOOP
+            EXIT WHEN NOT EXISTS (SELECT FROM idem.event_index_position WHERE first_time < cutoff);
+            UPDATE idem.event_index_position p
+            SET first_offset = m.first_offset, first_time = m.first_time
+            FROM (SELECT e.topic, e.partition_id, min(e.message_offset) AS first_offset,
+                         min(e.message_time) AS first_time
+                  FROM idem.event_index e
+                  WHERE e.message_time >= d::timestamp AT TIME ZONE 'UTC'
+                    AND e.message_time < (d + 1)::timestamp AT TIME ZONE 'UTC'
+                  GROUP BY e.topic, e.partition_id) m
+            WHERE p.topic = m.topic AND p.partition_id = m.partition_id AND p.first_time < cutoff;
+        END LOOP;
+        -- Nothing of theirs is left: their coverage is empty until the next record.
+        UPDATE idem.event_index_position SET first_offset = next_offset, first_time = NULL
+        WHERE first_time < cutoff;
     END IF;
     RETURN dropped;
 END

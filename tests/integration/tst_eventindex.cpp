@@ -12,6 +12,7 @@
 #include "connectors/postgres/localpostgres.h"
 #include "connectors/postgres/pgsession.h"
 #include "connectors/trace/tracerunner.h"
+#include "models/core/result.h"
 #include "tests/support/topicreader.h"
 #include "tests/support/topicwriter.h"
 
@@ -271,6 +272,12 @@ private slots:
         QVERIFY(status.value(QStringLiteral("held")).toBool());
         QVERIFY(status.value(QStringLiteral("holder")).toString().startsWith(QStringLiteral("tailer A as alice")));
         QCOMPARE(status.value(QStringLiteral("retention_days")).toInt(), 3);
+        const QString summary = status.value(QStringLiteral("summary")).toString();
+        QVERIFY2(summary.startsWith(QStringLiteral("Event index: 4 partitions, ")), qPrintable(summary));
+        QVERIFY2(summary.contains(QStringLiteral(" UTC, tailed by tailer A as alice since ")), qPrintable(summary));
+        // Today's day partition and the next ones exist (created ahead by the holder).
+        QVERIFY(status.value(QStringLiteral("days")).toArray().contains(
+            QJsonValue(QDateTime::currentDateTimeUtc().date().addDays(2).toString(Qt::ISODate))));
         const QJsonArray partitions = status.value(QStringLiteral("partitions")).toArray();
         QCOMPARE(partitions.size(), 4); // orders.events 0-2, orders.dlq 0
         const auto marks = testsupport::watermarks(m_kafka->bootstrapServers(), QStringLiteral("orders.events"));
@@ -287,6 +294,41 @@ private slots:
                      scalar("SELECT count(*) FROM idem.event_index WHERE partition_id = " + std::to_string(partition)
                             + " AND topic = 'orders.events'"));
         }
+    }
+
+    void retentionDropsWholeOldDaysOnlyForTheHolder()
+    {
+        const QDate today = QDateTime::currentDateTimeUtc().date();
+        const std::string old = today.addDays(-10).toString(Qt::ISODate).toStdString();
+        const std::string kept = today.addDays(-5).toString(Qt::ISODate).toStdString();
+        // Without the lease: refused.
+        QString refused;
+        try {
+            pqxx::connection c(as(QStringLiteral("bob")).toStdString());
+            pqxx::work tx(c);
+            tx.exec_params("SELECT idem.event_index_prepare($1::date, $1::date)", old);
+        } catch (const pqxx::sql_error &e) {
+            refused = QString::fromStdString(e.sqlstate()) + QLatin1Char(' ') + QString::fromUtf8(e.what());
+        }
+        QVERIFY2(refused.contains(QStringLiteral("bob may not create event index partitions: this session does not hold the index lease")), qPrintable(refused));
+        ops::OpsLease lease(as(QStringLiteral("bob")), ops::LeaseDuty::Index, QStringLiteral("retention test"));
+        auto held = lease.acquireOrRenew(PollControl::within(10s));
+        QVERIFY2(held.ok() && *held, qPrintable(held.error()));
+        int dropped = -1;
+        Status wrote = lease.write(PollControl::within(20s), [&](pqxx::transaction_base &tx) {
+            tx.exec_params("SELECT idem.event_index_prepare($1::date, $2::date)", old, kept);
+            tx.exec_params("INSERT INTO idem.event_index VALUES ('old-1', 'old.topic', 0, 10, $1::date + time '12:00', NULL), "
+                           "('old-2', 'old.topic', 0, 11, $2::date + time '12:00', NULL)", old, kept);
+            tx.exec_params("INSERT INTO idem.event_index_position (topic, partition_id, next_offset, first_offset, "
+                           "first_time, last_time, indexed) VALUES ('old.topic', 0, 12, 10, $1::date + time '12:00', "
+                           "$2::date + time '12:00', 2)", old, kept);
+            dropped = tx.exec_params1("SELECT idem.event_index_expire(7)")[0].as<int>();
+        });
+        QVERIFY2(wrote.ok(), qPrintable(wrote.error()));
+        QVERIFY(dropped >= 1);
+        QCOMPARE(scalar("SELECT count(*) FROM idem.event_index WHERE topic = 'old.topic'"), 1);
+        QCOMPARE(scalar("SELECT first_offset FROM idem.event_index_position WHERE topic = 'old.topic'"), 11);
+        QCOMPARE(scalar("SELECT count(*) FROM idem.event_index_days() d WHERE d < current_date - 7"), 0);
     }
 };
 
