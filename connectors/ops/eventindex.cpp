@@ -45,25 +45,6 @@ IndexCoverage coverageOf(const pqxx::row &row)
     return c;
 }
 
-std::string pgArray(const QStringList &items)
-{
-    // A text[] literal: every element quoted, quotes and backslashes escaped.
-    std::string out = "{";
-    for (qsizetype i = 0; i < items.size(); ++i) {
-        if (i)
-            out += ',';
-        out += '"';
-        for (const char c : items[i].toStdString()) {
-            if (c == '"' || c == '\\')
-                out += '\\';
-            out += c;
-        }
-        out += '"';
-    }
-    out += '}';
-    return out;
-}
-
 QString utcHm(const QDateTime &t)
 {
     return t.toUTC().toString(QStringLiteral("HH:mm"));
@@ -76,7 +57,7 @@ Result<IndexLookup> lookUpEvent(postgres::PgSession &session, const QString &eve
 {
     IndexLookup out;
     const std::string id = eventId.toStdString();
-    const std::string names = pgArray(topics);
+    const std::string names = postgres::textArrayLiteral(topics);
     const Status ran = session.run(control, [&](pqxx::transaction_base &tx) {
         out = {};
         for (const auto &row : tx.exec_params(

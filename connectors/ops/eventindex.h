@@ -110,7 +110,7 @@ struct TailerOptions
 {
     qint64 batchMessages = 50'000; // read and written per transaction at most
     std::chrono::milliseconds contendInterval{2000}; // how often a contender tries the lease
-    std::chrono::milliseconds idleInterval{500}; // how long a holder waits when nothing is new
+    std::chrono::milliseconds idleInterval{1000}; // how long a holder waits when nothing is new
     std::chrono::milliseconds readTimeout{15000}; // each pass's Kafka reads
     int statementTimeoutMs = 30000;
 };

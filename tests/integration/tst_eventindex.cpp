@@ -278,6 +278,26 @@ private slots:
         // Today's day partition and the next ones exist (created ahead by the holder).
         QVERIFY(status.value(QStringLiteral("days")).toArray().contains(
             QJsonValue(QDateTime::currentDateTimeUtc().date().addDays(2).toString(Qt::ISODate))));
+        // idemctl trace finds an event through the index outside its window.
+        QProcess traced;
+        traced.setProcessEnvironment(env);
+        traced.start(QStringLiteral(IDEMCTL),
+                     {QStringLiteral("--config"), config, QStringLiteral("trace"), QStringLiteral("evt-20"),
+                      QStringLiteral("--from"), QDateTime::currentDateTimeUtc().addSecs(3600).toString(Qt::ISODate),
+                      QStringLiteral("--to"), QDateTime::currentDateTimeUtc().addSecs(7200).toString(Qt::ISODate),
+                      QStringLiteral("--json")});
+        QVERIFY(traced.waitForFinished(60000));
+        QVERIFY2(traced.exitCode() == 0, traced.readAllStandardError().constData());
+        const QJsonObject trace = QJsonDocument::fromJson(traced.readAllStandardOutput()).object();
+        int located = 0;
+        for (const QJsonValue &hop : trace.value(QStringLiteral("hops")).toArray()) {
+            const QJsonObject h = hop.toObject();
+            if (h.value(QStringLiteral("kind")).toString() == QLatin1String("produced")
+                && h.value(QStringLiteral("detail")).toString().contains(QStringLiteral("located by the event index")))
+                ++located;
+        }
+        QCOMPARE(located, 1);
+
         const QJsonArray partitions = status.value(QStringLiteral("partitions")).toArray();
         QCOMPARE(partitions.size(), 4); // orders.events 0-2, orders.dlq 0
         const auto marks = testsupport::watermarks(m_kafka->bootstrapServers(), QStringLiteral("orders.events"));
