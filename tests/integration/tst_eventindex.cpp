@@ -103,7 +103,7 @@ private:
         pqxx::connection c(owner().toStdString());
         pqxx::work tx(c);
         QHash<QString, QString> indexed;
-        for (const auto &row : tx.exec("SELECT topic, partition_id, message_offset, event_id FROM idem.event_index"))
+        for (const auto &row : tx.exec("SELECT topic, partition_id, message_offset, event_id FROM idem.event_index WHERE topic = 'orders.events'"))
             indexed.insert(QStringLiteral("%1:%2:%3").arg(row[0].c_str()).arg(row[1].as<int>()).arg(row[2].as<qint64>()),
                            QString::fromUtf8(row[3].c_str()));
         int withId = 0;
@@ -117,6 +117,30 @@ private:
             QCOMPARE(indexed.value(at), QString::fromUtf8(r.header("event_id")));
         }
         QCOMPARE(indexed.size(), withId);
+    }
+
+    // A configuration for idemctl: the mock cluster, the flow, the ops
+    // database as whoever's PGPASSWORD is given (passwordFor).
+    QString writeConfig(const QTemporaryDir &dir) const
+    {
+        const QString config = dir.filePath(QStringLiteral("idem.yaml"));
+        QFile f(config);
+        if (!f.open(QIODevice::WriteOnly))
+            return {};
+        f.write(QStringLiteral("version: 1\nenvironments:\n  test:\n    kafka:\n      local:\n        bootstrap.servers: \"%1\"\n"
+                               "    flows:\n      orders:\n        cluster: local\n        topics: [orders.events]\n"
+                               "        dead_letter_topic: orders.dlq\n"
+                               "    ops:\n      connection: \"%2\"\n      index_retention_days: 3\n")
+                    .arg(m_kafka->bootstrapServers(), QStringLiteral("host=127.0.0.1 port=%1 dbname=idem_ops").arg(m_pg->port()))
+                    .toUtf8());
+        return config;
+    }
+    static QProcessEnvironment passwordFor(const QString &person)
+    {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("PGUSER"), person);
+        env.insert(QStringLiteral("PGPASSWORD"), QStringLiteral("pw-") + person);
+        return env;
     }
 
 private slots:
@@ -249,20 +273,9 @@ private slots:
         ops::EventIndexTailer a(environment(QStringLiteral("alice")), QStringLiteral("tailer A"));
         QVERIFY(a.pass(PollControl::within(20s)).held);
         QTemporaryDir dir;
-        const QString config = dir.filePath(QStringLiteral("idem.yaml"));
-        QFile f(config);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(QStringLiteral("version: 1\nenvironments:\n  test:\n    kafka:\n      local:\n        bootstrap.servers: \"%1\"\n"
-                               "    flows:\n      orders:\n        cluster: local\n        topics: [orders.events]\n"
-                               "        dead_letter_topic: orders.dlq\n"
-                               "    ops:\n      connection: \"%2\"\n      index_retention_days: 3\n")
-                    .arg(m_kafka->bootstrapServers(),
-                         QStringLiteral("host=127.0.0.1 port=%1 dbname=idem_ops user=carol").arg(m_pg->port()))
-                    .toUtf8());
-        f.close();
+        const QString config = writeConfig(dir);
         QProcess ctl;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("PGPASSWORD"), QStringLiteral("pw-carol"));
+        const QProcessEnvironment env = passwordFor(QStringLiteral("carol"));
         ctl.setProcessEnvironment(env);
         ctl.start(QStringLiteral(IDEMCTL), {QStringLiteral("--config"), config, QStringLiteral("index"),
                                             QStringLiteral("status"), QStringLiteral("--json")});
@@ -349,6 +362,31 @@ private slots:
         QCOMPARE(scalar("SELECT count(*) FROM idem.event_index WHERE topic = 'old.topic'"), 1);
         QCOMPARE(scalar("SELECT first_offset FROM idem.event_index_position WHERE topic = 'old.topic'"), 11);
         QCOMPARE(scalar("SELECT count(*) FROM idem.event_index_days() d WHERE d < current_date - 7"), 0);
+    }
+
+    void indexRunServesUntilSigterm()
+    {
+        QTemporaryDir dir;
+        const QString config = writeConfig(dir);
+        auto rows = [&] { return scalar("SELECT count(*) FROM idem.event_index"); };
+        QProcess service;
+        service.setProcessEnvironment(passwordFor(QStringLiteral("bob")));
+        service.start(QStringLiteral(IDEMCTL), {QStringLiteral("--config"), config, QStringLiteral("index"), QStringLiteral("run")});
+        QVERIFY(service.waitForStarted());
+        QTRY_COMPARE_WITH_TIMEOUT(scalar("SELECT count(*) FROM idem.lease_holder WHERE duty = 'index' AND alive "
+                                         "AND holder LIKE 'idemctl index run on %' AND holder_role = 'bob'"),
+                                  1, 30000);
+        const qint64 before = rows();
+        produce(100);
+        QTRY_COMPARE_WITH_TIMEOUT(rows(), before + 100, 30000);
+        service.terminate(); // SIGTERM
+        QVERIFY(service.waitForFinished(10000));
+        QCOMPARE(service.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(service.exitCode(), 0);
+        QVERIFY(service.readAllStandardError().contains("stopped; indexed 100 messages"));
+        // It gave the lease up: nobody holds it now.
+        QCOMPARE(scalar("SELECT count(*) FROM idem.lease_holder WHERE duty = 'index' AND alive"), 0);
+        checkIndexMatchesTopic();
     }
 };
 
