@@ -279,7 +279,8 @@ int main(int argc, char *argv[])
             window.openDeadLetters(deadLetters->flows().first());
         monitor->start();
         window.setTraceSource(nullptr);
-        tracer = std::make_unique<connectors::trace::TraceService>(*environment);
+        tracer = std::make_unique<connectors::trace::TraceService>(*environment, connectors::trace::TraceRunnerOptions{},
+                                                                   nullptr, /*feedIndex=*/true);
         window.setTraceSource(tracer.get());
         if (parser.isSet(QStringLiteral("trace")) && !traced) {
             traced = true; // once, not again after the connections are edited

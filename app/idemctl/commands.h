@@ -34,5 +34,8 @@ Result<OpsContext> opsContext(const QCommandLineParser &parser);
 int replayCommand(const QCommandLineParser &parser, const QString &action, const QStringList &arguments);
 // ops migrate | ops verify-audit (4: the chain is broken).
 int opsCommand(const QCommandLineParser &parser, const QString &action);
+// index run (until SIGTERM/SIGINT, 0) | index status (0; 1 the ops database
+// or a cluster could not be read).
+int indexCommand(const QCommandLineParser &parser, const QString &action);
 
 } // namespace idem::ctl

@@ -181,6 +181,23 @@ QList<ctl::CommandSpec> commandTable()
                                    "configuration\n4  the chain is broken"),
                     QStringLiteral("idemctl ops verify-audit --json"),
                     [](const QCommandLineParser &parser, const QStringList &) { return ctl::opsCommand(parser, QStringLiteral("verify-audit")); }},
+        CommandSpec{{QStringLiteral("index"), QStringLiteral("run")}, {},
+                    QStringLiteral("feed the event index as a service: contend for the index lease and, while holding it, "
+                                   "index every flow's source, retry and dead-letter topics; until SIGTERM or SIGINT"),
+                    {}, {},
+                    QStringLiteral("0  stopped by SIGTERM or SIGINT (the lease given up)\n2  bad usage or configuration"),
+                    QStringLiteral("idemctl --user idem_indexer index run"),
+                    [](const QCommandLineParser &parser, const QStringList &) { return ctl::indexCommand(parser, QStringLiteral("run")); }},
+        CommandSpec{{QStringLiteral("index"), QStringLiteral("status")}, {},
+                    QStringLiteral("who tails the event index, and each partition's coverage: from–to offsets and times, "
+                                   "lag behind the high watermark"),
+                    {QStringLiteral("json")},
+                    QStringLiteral("holder, held, summary, retention_days, days[], partitions[]: topic, partition, flow,\n"
+                                   "  from_offset, to_offset, from_time, to_time, high_watermark, lag, indexed, unreadable,\n"
+                                   "  too_old, updated_at; problems[]"),
+                    QStringLiteral("0  done\n1  the ops database or a cluster could not be read\n2  bad usage or configuration"),
+                    QStringLiteral("idemctl index status --json"),
+                    [](const QCommandLineParser &parser, const QStringList &) { return ctl::indexCommand(parser, QStringLiteral("status")); }},
         CommandSpec{{QStringLiteral("dlq"), QStringLiteral("list")}, {},
                     QStringLiteral("dead letters newest first with every column of the Dead letters page, including "
                                    "whether a store processed the event after all; a filter reads the whole topic"),

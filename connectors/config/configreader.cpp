@@ -588,12 +588,28 @@ std::optional<OpsDatabaseConfig> Reader::readOps(const Entry &entry)
 {
     const auto settings
         = entries(entry.value, QStringLiteral("a map with the connection of the ops database"),
-                  QStringLiteral("in ops"), { QStringLiteral("connection") });
+                  QStringLiteral("in ops"), { QStringLiteral("connection"), QStringLiteral("index_retention_days") });
     if (!settings)
         return std::nullopt;
     OpsDatabaseConfig ops;
     bool haveConnection = false;
     for (const Entry &e : *settings) {
+        if (e.key == u"index_retention_days") {
+            const auto text = name(e, QStringLiteral("a number of days the event index keeps"));
+            if (!text)
+                continue;
+            bool isNumber = false;
+            const int days = text->toInt(&isNumber);
+            if (!isNumber || days < 1 || days > OpsDatabaseConfig::kMaxIndexRetentionDays) {
+                error(e.valueMark(), QStringLiteral("expected the event index's retention in whole days, "
+                                                    "from 1 to %1, found %2")
+                                         .arg(OpsDatabaseConfig::kMaxIndexRetentionDays)
+                                         .arg(quoted(*text)));
+                continue;
+            }
+            ops.indexRetentionDays = days;
+            continue;
+        }
         haveConnection = true;
         const auto value = name(
             e,

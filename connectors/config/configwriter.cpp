@@ -156,6 +156,8 @@ void writeEnvironment(YAML::Emitter &out, const EnvironmentConfig &env)
     if (env.ops) {
         out << YAML::Key << "ops" << YAML::Value << YAML::BeginMap;
         out << YAML::Key << "connection" << YAML::Value << env.ops->connection;
+        if (env.ops->indexRetentionDays != OpsDatabaseConfig::kDefaultIndexRetentionDays)
+            out << YAML::Key << "index_retention_days" << YAML::Value << env.ops->indexRetentionDays;
         out << YAML::EndMap;
     }
     if (env.band) {

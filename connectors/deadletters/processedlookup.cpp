@@ -2,6 +2,7 @@
 
 #include "connectors/postgres/pgconninfo.h"
 #include "connectors/postgres/pgsession.h"
+#include "connectors/postgres/pgvalues.h"
 
 #include <pqxx/pqxx>
 
@@ -41,20 +42,7 @@ QMap<QString, QStringList> ProcessedLookup::storesFor(const QString &topic) cons
 
 std::string ProcessedLookup::arrayLiteral(const QStringList &values)
 {
-    std::string out = "{";
-    for (qsizetype i = 0; i < values.size(); ++i) {
-        if (i)
-            out += ',';
-        out += '"';
-        for (char c : values[i].toStdString()) {
-            if (c == '"' || c == '\\')
-                out += '\\';
-            out += c;
-        }
-        out += '"';
-    }
-    out += '}';
-    return out;
+    return postgres::textArrayLiteral(values);
 }
 
 postgres::PgSession &ProcessedLookup::session(const models::StoreConfig &store)

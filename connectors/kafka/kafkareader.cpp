@@ -347,7 +347,7 @@ namespace {
 void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const QList<int> &round,
                       const QList<PartitionWatermarks> &marks, QList<RangeOutcome> &outcomes,
                       QList<models::RawMessage> &messages, qint64 &budget, bool firstOnly, const PollControl &control,
-                      KafkaReader::Delivery *delivery)
+                      KafkaReader::Delivery *delivery, const KafkaReader::RecordFilter &keep, qint64 &filteredOut)
 {
     QHash<TopicPartition, Want> wants;
     PartitionList assignment(rd_kafka_topic_partition_list_new(int(round.size())));
@@ -453,7 +453,9 @@ void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const Q
                 continue;
             } else if (m->offset >= o.readTo) {
                 if (m->offset < it->end) {
-                    if (delivery) {
+                    if (keep && !keep(m.get())) {
+                        ++filteredOut;
+                    } else if (delivery) {
                         (*delivery->sink)(m.get(), o.range.topic);
                         if (delivery->progress && *delivery->progress && ++delivery->handed % delivery->progressEvery == 0)
                             (*delivery->progress)(delivery->handed);
@@ -483,9 +485,9 @@ void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const Q
 } // namespace
 
 ReadResult KafkaReader::read(const QList<OffsetRange> &ranges, qint64 messageBudget, const PollControl &control,
-                             const KnownWatermarks &known)
+                             const KnownWatermarks &known, const RecordFilter &keep)
 {
-    return readRanges(ranges, messageBudget, control, known, false);
+    return readRanges(ranges, messageBudget, control, known, false, keep);
 }
 
 QMap<std::tuple<QString, int, qint64>, models::RawMessage> KafkaReader::readEach(const QList<OffsetRange> &firsts,
@@ -516,11 +518,12 @@ ReadResult KafkaReader::stream(const QList<OffsetRange> &ranges, const RecordSin
                                qint64 progressEvery)
 {
     Delivery delivery{&sink, &progress, std::max<qint64>(1, progressEvery), 0};
-    return readRanges(ranges, -1, control, known, false, &delivery);
+    return readRanges(ranges, -1, control, known, false, {}, &delivery);
 }
 
 ReadResult KafkaReader::readRanges(const QList<OffsetRange> &ranges, qint64 messageBudget, const PollControl &control,
-                                   const KnownWatermarks &known, bool firstOnly, Delivery *delivery)
+                                   const KnownWatermarks &known, bool firstOnly, const RecordFilter &keep,
+                                   Delivery *delivery)
 {
     ReadResult result;
     for (const OffsetRange &r : ranges)
@@ -575,7 +578,7 @@ ReadResult KafkaReader::readRanges(const QList<OffsetRange> &ranges, qint64 mess
     qint64 budget = messageBudget > 0 ? messageBudget : -1;
     for (const QList<int> &round : std::as_const(rounds))
         readRound(m_consumer.get(), m_topicNames, round, marks, result.ranges, result.messages, budget, firstOnly,
-                  control, delivery);
+                  control, delivery, keep, result.filteredOut);
     return result;
 }
 

@@ -89,6 +89,7 @@ struct RangeOutcome
 struct ReadResult
 {
     QList<models::RawMessage> messages; // in the order they arrived: by offset within a partition
+    qint64 filteredOut = 0; // records read (in readTo) but left out by the read's filter
     QList<RangeOutcome> ranges; // one per asked range, in the order asked
     QString error; // the read as a whole failed (no client, no watermarks)
 
@@ -136,8 +137,13 @@ public:
     // watermark (BeyondEnd) and start at the low one (past retention).
     // Watermarks the caller already holds (`known`, from the same poll) are
     // used as they are; only the others are asked of the cluster.
+    // `keep`, when given, is asked about each record on librdkafka's own
+    // buffers before it is converted: records it refuses count as read (and
+    // against the budget) but are left out of the result (a scan's
+    // prefilter: converting every record cost more than reading it).
+    using RecordFilter = std::function<bool(const rd_kafka_message_t *)>;
     ReadResult read(const QList<OffsetRange> &ranges, qint64 messageBudget, const PollControl &control,
-                    const KnownWatermarks &known = {});
+                    const KnownWatermarks &known = {}, const RecordFilter &keep = {});
 
     // Like read(), without keeping the records: each record of the ranges is
     // handed to `sink` as librdkafka holds it (valid during the call only;
@@ -169,7 +175,8 @@ public:
 private:
     Status ensureClient();
     ReadResult readRanges(const QList<OffsetRange> &ranges, qint64 messageBudget, const PollControl &control,
-                          const KnownWatermarks &known, bool firstOnly, Delivery *delivery = nullptr);
+                          const KnownWatermarks &known, bool firstOnly, const RecordFilter &keep = {},
+                          Delivery *delivery = nullptr);
 
     KafkaProperties m_properties;
     std::shared_ptr<rd_kafka_t> m_consumer; // shared with helper threads still waiting on the cluster

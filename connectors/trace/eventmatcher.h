@@ -35,6 +35,8 @@ public:
 
     bool matches(const models::RawMessage &message);
 
+    struct Parser; // shared with EventIdReader
+
 private:
     enum class Answer { Absent, Yes, No };
     Answer payloadPointer(const QByteArray &payload, const std::string &pointer);
@@ -43,8 +45,30 @@ private:
     QByteArray m_id;
     QByteArrayMatcher m_finder;
     std::vector<std::string> m_pointers; // by alternative, for payload sources
-    struct Parser;
     std::unique_ptr<Parser> m_parser;
+};
+
+// A record's event_id, read the way EventMatcher compares it (the first
+// source of the spec that the record has wins; headers, key and JSON pointers
+// read directly, other sources through the full decoder). For the event
+// index's tailer, which reads every record of a topic.
+//
+// Not thread-safe (it keeps a parser); one reader per thread.
+class EventIdReader final
+{
+public:
+    explicit EventIdReader(models::EnvelopeSpec spec);
+    ~EventIdReader();
+    EventIdReader(const EventIdReader &) = delete;
+    EventIdReader &operator=(const EventIdReader &) = delete;
+
+    // The event_id as UTF-8 bytes; empty when the record has none readable.
+    QByteArray read(const models::RawMessage &message);
+
+private:
+    models::EnvelopeSpec m_spec;
+    std::vector<std::string> m_pointers; // by alternative, for payload sources
+    std::unique_ptr<EventMatcher::Parser> m_parser;
 };
 
 } // namespace idem::connectors::trace

@@ -73,23 +73,61 @@ StoreTrace traceStore(postgres::PgSession &session, const models::StoreConfig &s
     auto q = [](const QString &name) { return postgres::quoteIdentifier(name).toStdString(); };
     const std::string id = eventId.toStdString();
 
+    // One transaction, two statements (was two transactions, four statements:
+    // each round trip and each guarded call costs on a busy machine). The
+    // first reads the registry row and the attempts at once and sets the
+    // duplicates' budget as the second statement's timeout; a second
+    // statement that runs out of it leaves the first's answer standing.
     QJsonObject row;
     QList<QJsonObject> attemptRows;
+    QList<QJsonObject> others;
+    bool mainRead = false;
+    bool duplicatesRead = false;
+    QString duplicatesError;
+    const qint64 left = control.deadline.isForever() ? duplicatesBudget.count() : control.deadline.remainingTime();
+    const std::string duplicatesMs = std::to_string(std::max<qint64>(1, std::min<qint64>(duplicatesBudget.count(), left)));
     const Status read = session.run(control, [&](pqxx::transaction_base &tx) {
-        const pqxx::result r = tx.exec_params("SELECT to_jsonb(r)::text FROM " + registry->quoted().toStdString()
-                                                  + " r WHERE " + q(reg("event_id")) + " = $1 LIMIT 1",
-                                              id);
-        if (!r.empty())
-            row = parseRow(r[0][0]);
-        if (attempts) {
-            const pqxx::result a = tx.exec_params("SELECT to_jsonb(a)::text FROM " + attempts->quoted().toStdString()
-                                                      + " a WHERE " + q(att("event_id")) + " = $1 LIMIT 500",
-                                                  id);
-            for (const auto &line : a)
-                attemptRows.append(parseRow(line[0]));
+        std::string sql = "SELECT (SELECT to_jsonb(r)::text FROM " + registry->quoted().toStdString() + " r WHERE "
+            + q(reg("event_id")) + " = $1 LIMIT 1), ";
+        if (attempts)
+            sql += "(SELECT json_agg(a.j)::text FROM (SELECT to_jsonb(a) AS j FROM " + attempts->quoted().toStdString()
+                + " a WHERE " + q(att("event_id")) + " = $1 LIMIT 500) a), ";
+        else
+            sql += "NULL::text, ";
+        sql += "set_config('statement_timeout', $2, true)";
+        const pqxx::row r = tx.exec_params1(sql, id, duplicatesMs);
+        row = {};
+        attemptRows.clear();
+        others.clear();
+        if (!r[0].is_null())
+            row = parseRow(r[0]);
+        if (!r[1].is_null()) {
+            for (const QJsonValue &v : QJsonDocument::fromJson(QByteArray::fromStdString(r[1].as<std::string>())).array())
+                attemptRows.append(v.toObject());
+        }
+        mainRead = true;
+        // Logical duplicates: same entity key and type, another event_id.
+        const QString entityKey = textOf(row.value(reg("entity_key")));
+        const QString eventType = textOf(row.value(reg("event_type")));
+        if (entityKey.isEmpty() || eventType.isEmpty())
+            return;
+        try {
+            const pqxx::result d = tx.exec_params(
+                "SELECT to_jsonb(r)::text FROM " + registry->quoted().toStdString() + " r WHERE " + q(reg("entity_key"))
+                    + " = $1 AND " + q(reg("event_type")) + " = $2 AND " + q(reg("event_id")) + " <> $3 LIMIT 20",
+                entityKey.toStdString(), eventType.toStdString(), id);
+            for (const auto &line : d)
+                others.append(parseRow(line[0]));
+            duplicatesRead = true;
+        } catch (const pqxx::sql_error &e) {
+            const QString message = QString::fromUtf8(e.what()).simplified();
+            duplicatesError = e.sqlstate() == "57014" || message.contains(QLatin1String("statement timeout"))
+                ? QStringLiteral("the query did not finish within %1 ms; an index on (%2, %3) makes it fast")
+                      .arg(QString::fromStdString(duplicatesMs), reg("entity_key"), reg("event_type"))
+                : QStringLiteral("the query failed: %1").arg(models::capUntrusted(message));
         }
     });
-    if (!read) {
+    if (!read && !mainRead) {
         out.record.error = read.error();
         return out;
     }
@@ -138,23 +176,11 @@ StoreTrace traceStore(postgres::PgSession &session, const models::StoreConfig &s
         out.hops.append(hop);
     }
 
-    // Logical duplicates: same entity key and type, another event_id.
     if (out.record.entityKey.isEmpty() || out.record.eventType.isEmpty())
         return out;
-    PollControl bounded = control;
-    if (bounded.deadline.isForever() || bounded.deadline.remainingTime() > duplicatesBudget.count())
-        bounded.deadline = QDeadlineTimer(duplicatesBudget);
-    QList<QJsonObject> others;
-    const Status dup = session.run(bounded, [&](pqxx::transaction_base &tx) {
-        const pqxx::result r = tx.exec_params(
-            "SELECT to_jsonb(r)::text FROM " + registry->quoted().toStdString() + " r WHERE " + q(reg("entity_key"))
-                + " = $1 AND " + q(reg("event_type")) + " = $2 AND " + q(reg("event_id")) + " <> $3 LIMIT 20",
-            out.record.entityKey.toStdString(), out.record.eventType.toStdString(), id);
-        for (const auto &line : r)
-            others.append(parseRow(line[0]));
-    });
-    if (!dup) {
-        out.duplicatesNote = QStringLiteral("logical duplicates not checked: %1").arg(dup.error());
+    if (!duplicatesRead) {
+        out.duplicatesNote = QStringLiteral("logical duplicates not checked: %1")
+                                 .arg(duplicatesError.isEmpty() ? read.error() : duplicatesError);
         return out;
     }
     for (const QJsonObject &o : std::as_const(others)) {

@@ -2,6 +2,7 @@
 
 #include "connectors/kafka/kafkareader.h"
 #include "connectors/kafka/lagpoller.h"
+#include "connectors/ops/eventindex.h"
 #include "connectors/trace/eventmatcher.h"
 #include "models/core/untrustedtext.h"
 #include "models/envelope/presets.h"
@@ -9,6 +10,8 @@
 #include <QLocale>
 
 #include <atomic>
+#include <cstring>
+#include <set>
 #include <thread>
 
 namespace idem::connectors::trace {
@@ -33,6 +36,8 @@ struct Partition
     qint64 high = -1;
     qint64 from = 0; // the range to read
     qint64 to = 0;
+    qint64 olderFrom = -1; // a second range, before the event index's coverage
+    qint64 olderTo = -1;
 };
 
 NotScannedReason reasonFor(ReadStop stop)
@@ -111,6 +116,11 @@ struct Scan
     QHash<QString, Role> roles;
     QHash<QString, const models::EnvelopeSpec *> specs;
     QList<models::RawMessage> found;
+    // Records that cannot hold the event are left out before they are
+    // converted: every source the matcher reads needs the event_id's bytes in
+    // the key, the payload or a header value (the matcher's own precondition;
+    // the same known limit for JSON-escaped ids).
+    kafka::KafkaReader::RecordFilter keep;
 
     void run(QList<OffsetRange> pending, const StepReport &report, const QString &step)
     {
@@ -120,14 +130,14 @@ struct Scan
         qint64 read = 0;
         report(step, TraceStep::State::Running, QStringLiteral("0 of %1 messages").arg(count(total)), -1);
         while (!pending.isEmpty()) {
-            const kafka::ReadResult result = reader.read(pending, options.chunk, control, known);
+            const kafka::ReadResult result = reader.read(pending, options.chunk, control, known, keep);
             for (const models::RawMessage &m : result.messages) {
                 EventMatcher *matcher = matchers.value(m.topic);
                 if (matcher && matcher->matches(m))
                     found.append(m);
             }
-            read += result.messages.size();
-            out.messagesScanned += result.messages.size();
+            read += result.messages.size() + result.filteredOut;
+            out.messagesScanned += result.messages.size() + result.filteredOut;
             QList<OffsetRange> next;
             for (const kafka::RangeOutcome &o : result.ranges) {
                 const OffsetRange &r = o.range;
@@ -190,7 +200,7 @@ QList<Result<qint64>> lookUpTimes(const kafka::KafkaProperties &properties, cons
 
 TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<models::FlowConfig> &flows,
                        const models::TraceQuery &query, const TopicTraceOptions &options, const PollControl &control,
-                       const StepReport &report)
+                       const StepReport &report, const ops::IndexLookup *index)
 {
     TopicTrace out;
     const QString groupsStep = QStringLiteral("offsets and groups on %1").arg(cluster.name);
@@ -298,19 +308,59 @@ TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<mo
                                    QStringLiteral("deleted by retention")});
     }
 
-    // The budget, newest records first.
+    // What the event index covers is not scanned: its locations are read below.
+    if (index) {
+        QHash<QPair<QString, int>, const ops::IndexCoverage *> coverage;
+        for (const ops::IndexCoverage &c : index->coverage)
+            coverage.insert({c.topic, c.partition}, &c);
+        for (Partition &p : parts) {
+            const ops::IndexCoverage *c = coverage.value({p.topic, p.partition});
+            if (!c || p.from < 0)
+                continue;
+            const qint64 from = std::max(p.from, c->firstOffset);
+            const qint64 to = std::min(p.to, c->nextOffset);
+            if (to <= from)
+                continue;
+            out.notScanned.append({p.topic, p.partition, from, to, NotScannedReason::Indexed,
+                                   QStringLiteral("covered by the event index")});
+            const bool older = from > p.from;
+            const bool newer = p.to > to;
+            if (older && newer) {
+                p.olderFrom = p.from;
+                p.olderTo = from;
+                p.from = to;
+            } else if (older) {
+                p.to = from;
+            } else {
+                p.from = p.to = to;
+            }
+        }
+    }
+
+    // The budget, newest records first (a range before the index's coverage
+    // gets what its partition's newer range leaves).
     {
         QList<qint64> sizes;
         for (const Partition &p : std::as_const(parts))
-            sizes << std::max<qint64>(0, p.to - p.from);
+            sizes << std::max<qint64>(0, p.to - p.from) + std::max<qint64>(0, p.olderTo - p.olderFrom);
         const QList<qint64> share = shareBudget(sizes, options.messageBudget);
         for (int i = 0; i < parts.size(); ++i) {
             Partition &p = parts[i];
-            if (share[i] < sizes[i]) {
+            if (share[i] >= sizes[i])
+                continue;
+            const QString why = QStringLiteral("the scan reads at most %1 messages").arg(count(options.messageBudget));
+            const qint64 newer = std::max<qint64>(0, p.to - p.from);
+            if (share[i] < newer) {
                 const qint64 start = p.to - share[i];
-                out.notScanned.append({p.topic, p.partition, p.from, start, NotScannedReason::Budget,
-                                       QStringLiteral("the scan reads at most %1 messages").arg(count(options.messageBudget))});
+                out.notScanned.append({p.topic, p.partition, p.from, start, NotScannedReason::Budget, why});
                 p.from = start;
+                if (p.olderTo > p.olderFrom)
+                    out.notScanned.append({p.topic, p.partition, p.olderFrom, p.olderTo, NotScannedReason::Budget, why});
+                p.olderFrom = p.olderTo = -1;
+            } else {
+                const qint64 start = p.olderTo - (share[i] - newer);
+                out.notScanned.append({p.topic, p.partition, p.olderFrom, start, NotScannedReason::Budget, why});
+                p.olderFrom = start;
             }
         }
     }
@@ -320,7 +370,25 @@ TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<mo
     std::vector<std::unique_ptr<EventMatcher>> matchers;
     std::vector<std::unique_ptr<models::EnvelopeSpec>> specs;
     KafkaReader reader(properties.value());
-    Scan scan{reader, known, options, control, out, {}, {}, {}, {}};
+    Scan scan{reader, known, options, control, out, {}, {}, {}, {}, {}};
+    scan.keep = [id = query.eventId.toUtf8()](const rd_kafka_message_t *m) {
+        auto holds = [&](const void *bytes, size_t size) {
+            return bytes && size >= size_t(id.size()) && ::memmem(bytes, size, id.constData(), size_t(id.size()));
+        };
+        if (holds(m->payload, m->len) || holds(m->key, m->key_len))
+            return true;
+        rd_kafka_headers_t *headers = nullptr;
+        if (rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR)
+            return false;
+        const char *name = nullptr;
+        const void *value = nullptr;
+        size_t size = 0;
+        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == 0; ++i) {
+            if (holds(value, size))
+                return true;
+        }
+        return false;
+    };
     for (const models::FlowConfig &flow : flows) {
         auto source = models::makeEnvelopeSpec(flow.envelope.preset, flow.envelope.fields);
         auto side = models::makeEnvelopeSpec(flow.deadLetterEnvelope.preset, flow.deadLetterEnvelope.fields);
@@ -359,6 +427,15 @@ TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<mo
         }
         return ranges;
     };
+    auto olderRanges = [&] {
+        QList<OffsetRange> ranges;
+        for (const Partition &p : std::as_const(parts)) {
+            if (p.olderFrom >= 0 && p.olderTo > p.olderFrom)
+                ranges.append({p.topic, p.partition, p.olderFrom, p.olderTo});
+        }
+        return ranges;
+    };
+    std::set<std::tuple<QString, int, qint64>> fromIndex; // hops located by the event index
     auto addHop = [&](const models::RawMessage &m) {
         for (const models::TraceHop &h : std::as_const(out.hops)) {
             if (h.topic == m.topic && h.partition == m.partition && h.offset == m.offset)
@@ -366,10 +443,49 @@ TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<mo
         }
         const Role role = scan.roles.value(m.topic, Role::Source);
         out.hops.append(hopFor(m, role, models::decode(m, *scan.specs.value(m.topic))));
+        if (fromIndex.count({m.topic, m.partition, m.offset})) {
+            models::TraceHop &hop = out.hops.last();
+            hop.detail = hop.detail.isEmpty() ? QStringLiteral("located by the event index")
+                                              : hop.detail + QStringLiteral("; located by the event index");
+        }
     };
+
+    // 0. The event index's locations on this cluster, read directly and checked.
+    QList<models::RawMessage> indexed;
+    if (index && !control.shouldStop()) {
+        const QString indexStep = QStringLiteral("read the event index's locations on %1").arg(cluster.name);
+        QList<OffsetRange> locations;
+        for (const ops::IndexedLocation &l : index->locations) {
+            if (scan.matchers.contains(l.topic))
+                locations.append({l.topic, l.partition, l.offset, l.offset + 1});
+        }
+        if (!locations.isEmpty()) {
+            report(indexStep, TraceStep::State::Running, QStringLiteral("%1 locations").arg(locations.size()), -1);
+            kafka::ReadResult outcome;
+            const auto records = reader.readEach(locations, control, &outcome, known);
+            for (const OffsetRange &o : std::as_const(locations)) {
+                const auto it = records.find({o.topic, o.partition, o.from});
+                if (it == records.end() || it->offset != o.from)
+                    continue;
+                EventMatcher *matcher = scan.matchers.value(o.topic);
+                if (matcher && matcher->matches(*it)) {
+                    fromIndex.insert({o.topic, o.partition, o.from});
+                    indexed.append(*it);
+                }
+            }
+            report(indexStep, TraceStep::State::Done,
+                   QStringLiteral("%1 of %2 locations hold the event").arg(indexed.size()).arg(locations.size()), -1);
+        }
+    }
+    for (const models::RawMessage &m : std::as_const(indexed))
+        addHop(m);
 
     // 1. Retry and dead-letter topics, then the originals they name.
     scan.run(rangesOf(false), report, sideStep);
+    for (const models::RawMessage &m : std::as_const(indexed)) {
+        if (scan.roles.value(m.topic, Role::Source) != Role::Source)
+            scan.found.append(m);
+    }
     for (const models::RawMessage &m : std::as_const(scan.found))
         addHop(m);
     QList<OffsetRange> origins;
@@ -409,6 +525,9 @@ TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<mo
     // finds a second (a duplicate send, a redelivery by the producer).
     scan.found.clear();
     scan.run(rangesOf(true), report, sourceStep);
+    // Ranges before the event index's coverage, where the window reaches back further.
+    if (const QList<OffsetRange> older = olderRanges(); !older.isEmpty() && !control.shouldStop())
+        scan.run(older, report, QStringLiteral("scan before the event index's coverage"));
     for (const models::RawMessage &m : std::as_const(scan.found))
         addHop(m);
 

@@ -7,7 +7,11 @@
 //    found there names its original topic, partition and offset, which is
 //    read directly (a known location: found even outside the window or the
 //    budget);
-// 2. the source topics are scanned over the window (the window turned into
+// 2. the event index (where there is an ops database and the runner passed
+//    its answer): every location it holds for the event is read directly
+//    and checked, and the ranges it covers are not scanned (reported as
+//    "indexed"); what it does not cover yet is scanned;
+// 3. the source topics are scanned over the window (the window turned into
 //    offsets per partition: the cluster's time lookup, else a binary search
 //    on record timestamps), all partitions at once, in chunks, newest
 //    records first when the budget is smaller than the window: only a scan
@@ -23,6 +27,10 @@
 #include "models/trace/trace.h"
 
 #include <functional>
+
+namespace idem::connectors::ops {
+struct IndexLookup;
+}
 
 namespace idem::connectors::trace {
 
@@ -50,6 +58,6 @@ using StepReport = std::function<void(const QString &step, models::TraceStep::St
 
 TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<models::FlowConfig> &flows,
                        const models::TraceQuery &query, const TopicTraceOptions &options, const PollControl &control,
-                       const StepReport &report);
+                       const StepReport &report, const ops::IndexLookup *index = nullptr);
 
 } // namespace idem::connectors::trace

@@ -1,5 +1,6 @@
 #include "connectors/trace/tracerunner.h"
 
+#include "connectors/ops/eventindex.h"
 #include "connectors/postgres/pgsession.h"
 #include "connectors/trace/replaytrace.h"
 #include "connectors/trace/storetrace.h"
@@ -8,6 +9,7 @@
 #include <QElapsedTimer>
 
 #include <map>
+#include <optional>
 #include <mutex>
 #include <thread>
 
@@ -114,10 +116,34 @@ models::TraceResult TraceRunner::run(const models::TraceQuery &query, const Poll
     if (d->environment.ops)
         report(replaysStep, models::TraceStep::State::Pending, {}, -1);
 
-    std::vector<std::thread> threads;
+    // Strategy 2: the event index, asked before the clusters are (one round
+    // trip; the clusters read its locations directly and skip what it covers).
+    std::optional<ops::IndexLookup> index;
     if (d->environment.ops) {
         if (!d->ops)
             d->ops = openOpsSession(d->environment.ops->connection);
+        const QString indexStep = QStringLiteral("event index");
+        report(indexStep, models::TraceStep::State::Running, {}, -1);
+        QStringList topics;
+        for (const models::FlowConfig &f : std::as_const(flows)) {
+            topics += f.topics + f.retryTopics;
+            if (!f.deadLetterTopic.isEmpty())
+                topics << f.deadLetterTopic;
+        }
+        auto found = ops::lookUpEvent(*d->ops, query.eventId, topics, bounded(control, d->options.storeTimeout));
+        if (found) {
+            index = std::move(found.value());
+            report(indexStep, models::TraceStep::State::Done,
+                   QStringLiteral("%1 location(s); covers %2 partition(s)").arg(index->locations.size()).arg(index->coverage.size()),
+                   -1);
+        } else {
+            report(indexStep, control.isCancelled() ? models::TraceStep::State::Cancelled : models::TraceStep::State::Failed,
+                   found.error(), -1);
+        }
+    }
+
+    std::vector<std::thread> threads;
+    if (d->environment.ops) {
         threads.emplace_back([&, session = d->ops.get()] {
             report(replaysStep, models::TraceStep::State::Running, {}, -1);
             const auto found = traceReplays(*session, query.eventId, bounded(control, d->options.storeTimeout));
@@ -203,7 +229,8 @@ models::TraceResult TraceRunner::run(const models::TraceQuery &query, const Poll
                                     [&](const QString &step, models::TraceStep::State state, const QString &detail,
                                         int percent) {
                                         report(step, state, detail, percent);
-                                    });
+                                    },
+                                    index ? &*index : nullptr);
             }
             std::lock_guard lock(mutex);
             result.hops += found.hops;

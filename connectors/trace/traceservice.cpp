@@ -1,13 +1,64 @@
 #include "connectors/trace/traceservice.h"
 
 #include "connectors/common/logging.h"
+#include "connectors/ops/eventindex.h"
+#include "connectors/ops/opslease.h"
+#include "connectors/postgres/pgsession.h"
+#include "connectors/trace/replaytrace.h"
 
 #include <QElapsedTimer>
 #include <QPointer>
 
+#include <thread>
+
 namespace idem::connectors::trace {
 
-TraceService::TraceService(models::EnvironmentConfig environment, TraceRunnerOptions options, QObject *parent)
+// The console's share of feeding the event index: a thread contending for
+// the lease and tailing while it holds it, and the summary line read every
+// few seconds (without asking the clusters).
+struct TraceService::IndexFeeder
+{
+    std::atomic_bool stop{false};
+    std::thread thread;
+
+    IndexFeeder(const models::EnvironmentConfig &environment, QPointer<TraceService> service)
+    {
+        thread = std::thread([this, environment, service] {
+            ops::EventIndexTailer tailer(environment,
+                                         ops::defaultLeaseHolderName(QStringLiteral("idem console")));
+            auto session = openOpsSession(environment.ops->connection);
+            QElapsedTimer sinceSummary;
+            QString last;
+            tailer.run(stop, [&](const ops::TailPass &) {
+                if (sinceSummary.isValid() && !sinceSummary.hasExpired(5000))
+                    return;
+                sinceSummary.start();
+                auto status = ops::readIndexStatus(environment, *session,
+                                                   PollControl::within(std::chrono::seconds(5), &stop), false);
+                const QString text = status ? status->summary()
+                                            : QStringLiteral("Event index: could not be read (%1)").arg(status.error());
+                if (text == last)
+                    return;
+                last = text;
+                QMetaObject::invokeMethod(
+                    service.data(),
+                    [service, text] {
+                        if (service)
+                            emit service->indexSummaryChanged(text);
+                    },
+                    Qt::QueuedConnection);
+            });
+        });
+    }
+    ~IndexFeeder()
+    {
+        stop.store(true);
+        thread.join();
+    }
+};
+
+TraceService::TraceService(models::EnvironmentConfig environment, TraceRunnerOptions options, QObject *parent,
+                           bool feedIndex)
     : models::TraceSource(parent)
     , m_environment(environment)
     , m_runner(std::make_shared<TraceRunner>(std::move(environment), options))
@@ -15,10 +66,13 @@ TraceService::TraceService(models::EnvironmentConfig environment, TraceRunnerOpt
 {
     qRegisterMetaType<models::TraceResult>();
     qRegisterMetaType<QList<models::TraceStep>>();
+    if (feedIndex && m_environment.ops && !m_environment.flows.isEmpty())
+        m_feeder = std::make_unique<IndexFeeder>(m_environment, QPointer<TraceService>(this));
 }
 
 TraceService::~TraceService()
 {
+    m_feeder.reset();
     if (m_stop)
         m_stop->store(true);
     m_worker.hand(m_runner); // its sessions close on the worker thread

@@ -123,6 +123,11 @@ struct FlowConfig
 struct OpsDatabaseConfig
 {
     QString connection; // libpq connection string; ${NAME} not expanded
+    // How long the event index keeps a day (whole days, 1..3650): older day
+    // partitions are dropped by the index's tailer. Key index_retention_days.
+    int indexRetentionDays = kDefaultIndexRetentionDays;
+    static constexpr int kDefaultIndexRetentionDays = 7;
+    static constexpr int kMaxIndexRetentionDays = 3650;
 
     bool operator==(const OpsDatabaseConfig &) const = default;
 };

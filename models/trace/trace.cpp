@@ -93,6 +93,8 @@ QString notScannedReasonName(NotScannedReason reason)
         return QStringLiteral("deadline");
     case NotScannedReason::LocationKnown:
         return QStringLiteral("location_known");
+    case NotScannedReason::Indexed:
+        return QStringLiteral("indexed");
     case NotScannedReason::Error:
         return QStringLiteral("error");
     }

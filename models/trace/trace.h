@@ -76,6 +76,7 @@ enum class NotScannedReason {
     Cancelled,
     Deadline,
     LocationKnown, // not scanned: the copy's location was known already
+    Indexed, // not scanned: the event index covers it (every copy there is among the index's locations)
     Error,
 };
 QString notScannedReasonName(NotScannedReason reason); // "retention", "budget", …

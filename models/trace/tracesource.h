@@ -31,6 +31,10 @@ signals:
     // Emitted on the thread the source lives in.
     void progress(quint64 id, const QList<idem::models::TraceStep> &steps, qint64 messagesScanned);
     void finished(quint64 id, const idem::models::TraceResult &result);
+    // The event index's state in one line ("Event index: 36 partitions,
+    // 09:00–10:42 UTC, tailed by …"), when it changes; never emitted where
+    // there is no ops database.
+    void indexSummaryChanged(const QString &summary);
 };
 
 } // namespace idem::models

@@ -140,6 +140,11 @@ QString notFoundText(const Facts &f)
     QMap<QString, QList<int>> read;
     for (const ScannedRange &s : r.scanned)
         read[s.topic].append(s.partition);
+    // Ranges the event index covers were searched too (through the index).
+    for (const NotScannedRange &n : r.notScanned) {
+        if (n.reason == NotScannedReason::Indexed && n.partition >= 0 && !read[n.topic].contains(n.partition))
+            read[n.topic].append(n.partition);
+    }
     QStringList where;
     for (auto it = read.cbegin(); it != read.cend(); ++it)
         where << describePartitions(it.key(), it.value());

@@ -155,6 +155,26 @@ int benchStores(qint64 rows, int lookups)
                 "p50 %lld ms, p95 %lld ms, max %lld ms over %lld lookups; %d of %lld rows found\n",
                 at(0.5), at(0.95), times.last(), qint64(times.size()), found, qint64(times.size()) * 3);
 
+    // The plans of the two statements a store lookup runs, for one id.
+    try {
+        pqxx::connection c((*pg)->connectionString(QStringLiteral("store1")).toStdString());
+        pqxx::work tx(c);
+        const std::string id = "evt-" + std::to_string(rows / 2);
+        for (const std::string &sql :
+             {std::string("EXPLAIN (ANALYZE, BUFFERS, TIMING) SELECT (SELECT to_jsonb(r)::text FROM processed_events r "
+                          "WHERE event_id = $1 LIMIT 1), (SELECT json_agg(a.j)::text FROM (SELECT to_jsonb(a) AS j FROM "
+                          "processing_attempts a WHERE event_id = $1 LIMIT 500) a), set_config('statement_timeout', '1500', true)"),
+              std::string("EXPLAIN (ANALYZE, BUFFERS, TIMING) SELECT to_jsonb(r)::text FROM processed_events r WHERE "
+                          "entity_key = (SELECT entity_key FROM processed_events WHERE event_id = $1) AND event_type = "
+                          "(SELECT event_type FROM processed_events WHERE event_id = $1) AND event_id <> $1 LIMIT 20")}) {
+            std::printf("--\n");
+            for (const auto &line : tx.exec_params(sql, id))
+                std::printf("%s\n", line[0].c_str());
+        }
+    } catch (const std::exception &e) {
+        std::printf("EXPLAIN: %s\n", e.what());
+    }
+
     const QString psql = (*pg)->binDirectory() + QStringLiteral("/psql");
     QProcess p;
     p.setProcessEnvironment(QProcessEnvironment::systemEnvironment());

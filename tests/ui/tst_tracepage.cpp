@@ -2,7 +2,8 @@
 // search field, Enter opens the Trace page and shows the verdict, the steps
 // and the hops in time order with the raw record one click away; bad input
 // is refused with its reason and never reaches the source; Cancel stops the
-// running trace; double-clicking a dead-letter failure traces its example.
+// running trace; double-clicking a dead-letter failure traces its example;
+// the event index's line shows only once the source reports one.
 
 #include "models/envelope/deadletterdigest.h"
 #include "models/envelope/failuretablemodel.h"
@@ -177,6 +178,25 @@ private slots:
         QCOMPARE(steps->topLevelItem(0)->text(1), QStringLiteral("running"));
         QTest::mouseClick(cancel, Qt::LeftButton);
         QCOMPARE(source.stops, 1);
+    }
+
+    void showsTheEventIndexLineWhenThereIsOne()
+    {
+        ui::TracePage page;
+        FakeSource source;
+        page.setSource(&source);
+        page.show();
+        auto *line = page.findChild<QLabel *>(QStringLiteral("traceIndex"));
+        QVERIFY(line);
+        QVERIFY(!line->isVisible()); // no ops database: no line
+        const QString text = QStringLiteral("Event index: 36 partitions, 09:00–10:42 UTC, tailed by idem console on "
+                                            "desk-7 (pid 42) as alice since 2026-12-01 09:00:03 UTC");
+        emit source.indexSummaryChanged(text);
+        QVERIFY(line->isVisible());
+        QCOMPARE(line->text(), text);
+        QCOMPARE(line->textFormat(), Qt::PlainText);
+        page.setSource(nullptr); // another configuration: the line goes with its source
+        QVERIFY(!line->isVisible());
     }
 
     void doubleClickingAFailureTracesItsExample()

@@ -323,6 +323,17 @@ private slots:
             << "idem.yaml:4:5: the ops database needs a connection (a libpq connection string, "
                "URI or service=NAME)";
 
+        QTest::newRow("index retention not a number")
+            << QByteArray("version: 1\nenvironments:\n  sandbox:\n    ops:\n      connection: \"dbname=ops\"\n"
+                          "      index_retention_days: a week\n")
+            << "idem.yaml:6:29: expected the event index's retention in whole days, from 1 to 3650, "
+               "found \"a week\"";
+        QTest::newRow("index retention zero")
+            << QByteArray("version: 1\nenvironments:\n  sandbox:\n    ops:\n      connection: \"dbname=ops\"\n"
+                          "      index_retention_days: 0\n")
+            << "idem.yaml:6:29: expected the event index's retention in whole days, from 1 to 3650, "
+               "found \"0\"";
+
         QTest::newRow("several problems in file order")
             << QByteArray("version: 3\n"
                           "environments:\n"
@@ -539,6 +550,22 @@ private slots:
         QVERIFY2(back.value() == config, text.constData());
         // Writing is stable: the same configuration gives the same text.
         QCOMPARE(connectors::writeConfig(back.value()), text);
+    }
+
+    void indexRetentionIsReadAndWritten()
+    {
+        const QByteArray yaml("version: 1\nenvironments:\n  sandbox:\n    ops:\n      connection: \"dbname=ops\"\n"
+                              "      index_retention_days: 14\n");
+        const auto config = connectors::parseConfig(yaml, kSource);
+        QVERIFY2(config.ok(), qPrintable(config.error()));
+        QCOMPARE(config->environments.first().ops->indexRetentionDays, 14);
+        const auto again = connectors::parseConfig(connectors::writeConfig(config.value()), kSource);
+        QVERIFY2(again.ok(), qPrintable(again.error()));
+        QCOMPARE(again->environments.first().ops->indexRetentionDays, 14);
+        const auto plain = connectors::parseConfig("version: 1\nenvironments:\n  sandbox:\n    ops:\n"
+                                                   "      connection: \"dbname=ops\"\n", kSource);
+        QVERIFY2(plain.ok(), qPrintable(plain.error()));
+        QCOMPARE(plain->environments.first().ops->indexRetentionDays, 7);
     }
 
     void roundTripKeepsOrder()

@@ -2,7 +2,8 @@
 // source of the event_id spec the record has wins (a header beats the
 // payload), JSON payloads are matched at their pointer only (the id's bytes
 // elsewhere do not match), numbers and framed or string-wrapped payloads
-// are handled, and it agrees with decode() on every row.
+// are handled, and it agrees with decode() on every row; the event index's
+// EventIdReader reads the same event_id as decode() on the same rows.
 
 #include "connectors/trace/eventmatcher.h"
 #include "models/envelope/envelope.h"
@@ -60,7 +61,11 @@ private slots:
         connectors::trace::EventMatcher matcher(spec.value(), QStringLiteral("e-1"));
         QCOMPARE(matcher.matches(m), expected);
         // The decoder agrees.
-        QCOMPARE(models::decode(m, spec.value()).eventId == QLatin1String("e-1"), expected);
+        const QString decoded = models::decode(m, spec.value()).eventId;
+        QCOMPARE(decoded == QLatin1String("e-1"), expected);
+        // And the index's reader reads what the decoder reads.
+        connectors::trace::EventIdReader reader(spec.value());
+        QCOMPARE(QString::fromUtf8(reader.read(m)), decoded);
     }
 
     void numericIds()
@@ -72,6 +77,8 @@ private slots:
         connectors::trace::EventMatcher matcher(spec.value(), QStringLiteral("42"));
         QVERIFY(matcher.matches(m));
         QCOMPARE(models::decode(m, spec.value()).eventId, QStringLiteral("42"));
+        connectors::trace::EventIdReader reader(spec.value());
+        QCOMPARE(reader.read(m), QByteArray("42"));
     }
 };
 

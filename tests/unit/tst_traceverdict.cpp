@@ -197,6 +197,16 @@ private slots:
                 << "Not found in orders.events[0]; partition 1 of orders.events from offset 40 is not read (cancelled).";
         }
         {
+            // Searched through the event index (partitions 0-2), the newest records of 3 scanned.
+            TraceResult t = twoGroups();
+            for (int p = 0; p <= 2; ++p)
+                t.notScanned << NotScannedRange{QStringLiteral("orders.events"), p, 0, 500, NotScannedReason::Indexed, {}};
+            t.scanned << ScannedRange{QStringLiteral("orders.events"), 3, 490, 500};
+            t.stores = {row("billing", {}, 0), row("shipping", {}, 0)};
+            QTest::newRow("not found, through the event index")
+                << t << "not_found" << "Not found in orders.events[0–3].";
+        }
+        {
             TraceResult t = twoGroups();
             t.notScanned << NotScannedRange{QStringLiteral("orders.events"), -1, -1, -1, NotScannedReason::Error, QStringLiteral("all brokers down")}
                          << NotScannedRange{QStringLiteral("orders.dlq"), -1, -1, -1, NotScannedReason::Error, QStringLiteral("all brokers down")};

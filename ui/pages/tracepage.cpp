@@ -184,6 +184,12 @@ TracePage::TracePage(QWidget *parent)
     m_ranges->setWordWrap(true);
     m_ranges->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
+    m_index = new QLabel(this);
+    m_index->setObjectName(QStringLiteral("traceIndex"));
+    m_index->setTextFormat(Qt::PlainText);
+    m_index->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_index->setVisible(false);
+
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(search);
@@ -194,6 +200,7 @@ TracePage::TracePage(QWidget *parent)
     layout->addWidget(m_steps);
     layout->addWidget(split, 1);
     layout->addWidget(m_ranges);
+    layout->addWidget(m_index);
 
     connect(m_eventId, &QLineEdit::returnPressed, this, [this] { trace(m_eventId->text()); });
     connect(m_traceButton, &QPushButton::clicked, this, [this] { trace(m_eventId->text()); });
@@ -227,7 +234,10 @@ void TracePage::setSource(models::TraceSource *source)
     if (m_source) {
         disconnect(m_progressConnection);
         disconnect(m_finishedConnection);
+        disconnect(m_indexConnection);
     }
+    m_index->clear();
+    m_index->setVisible(false);
     m_source = source;
     m_running = 0;
     setBusy(false);
@@ -239,6 +249,10 @@ void TracePage::setSource(models::TraceSource *source)
         m_flow->addItem(flow, flow);
     m_progressConnection = connect(source, &models::TraceSource::progress, this, &TracePage::onProgress);
     m_finishedConnection = connect(source, &models::TraceSource::finished, this, &TracePage::onFinished);
+    m_indexConnection = connect(source, &models::TraceSource::indexSummaryChanged, this, [this](const QString &text) {
+        m_index->setText(text);
+        m_index->setVisible(true);
+    });
 }
 
 bool TracePage::trace(const QString &text)

@@ -87,6 +87,8 @@ private:
     QTableView *m_hopsView = nullptr;
     QPlainTextEdit *m_record = nullptr;
     QLabel *m_ranges = nullptr;
+    QLabel *m_index = nullptr; // the event index's summary line, where there is one
+    QMetaObject::Connection m_indexConnection;
 };
 
 } // namespace idem::ui
