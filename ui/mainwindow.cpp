@@ -5,6 +5,7 @@
 #include "models/core/untrustedtext.h"
 #include "models/envelope/failuretablemodel.h"
 #include "models/health/connectiontablemodel.h"
+#include "models/metrics/historypoints.h"
 #include "models/metrics/partitiontablemodel.h"
 #include "ui/pages/deadletterspage.h"
 #include "ui/pages/flowspage.h"
@@ -334,44 +335,23 @@ void MainWindow::applySnapshot(const models::LagSnapshot &snapshot)
 
     // History: one point per poll for every figure the charts draw.
     const qint64 t = snapshot.takenAt.toMSecsSinceEpoch();
-    const QList<models::GroupFigures> &groups = figures.groups;
-    // A group's lag in seconds follows its source topics (models::groupLagAges,
-    // the rule idemctl lag reports too): retry topics hold messages back on purpose.
-    const auto ages = models::groupLagAges(snapshot);
+    for (const models::MetricPoint &p : models::pollPoints(snapshot, figures))
+        m_history.append(p.series, p.t, p.v);
     QList<QPair<QString, QString>> present;
-    for (const auto &g : groups) {
-        m_history.append(models::groupSeriesName(g.flow, g.group, "lag"), t, double(g.lag));
-        const qint64 ms = ages.value({g.flow, g.group}).sourceMs;
-        if (ms >= 0)
-            m_history.append(models::groupSeriesName(g.flow, g.group, "lag_seconds"), t, ms / 1000.0);
+    for (const auto &g : figures.groups)
         present.append({g.flow, g.group});
-    }
     // A group gone for longer than the figures' window leaves no series behind.
     m_groupSeries.update(present, t, m_history);
     const QList<models::FlowFigures> &flows = figures.flows;
-    for (const auto &f : flows) {
-        m_history.append(QStringLiteral("flow/%1/lag").arg(f.flow), t, double(f.lag));
-        if (f.retryShare >= 0) {
-            m_history.append(QStringLiteral("flow/%1/retry_share").arg(f.flow), t, f.retryShare);
-            m_history.append(QStringLiteral("flow/%1/error_share").arg(f.flow), t, f.errorShare);
-            m_history.append(QStringLiteral("flow/%1/errors_per_minute").arg(f.flow), t, f.errorsPerMinute);
-        }
-        if (f.deadLetters >= 0)
-            m_history.append(QStringLiteral("flow/%1/dead_letters").arg(f.flow), t, double(f.deadLetters));
-    }
     m_overview->apply(flows);
-    m_flows->setFlows(groups);
+    m_flows->setFlows(figures.groups);
     m_flows->markDirty();
 }
 
 void MainWindow::applyStoreFigures(const models::StoreFigures &f)
 {
-    const qint64 t = f.takenAt.toMSecsSinceEpoch();
-    const double minutes = std::max<qint64>(f.windowMs, 1) / 60000.0;
-    const qint64 attempts = f.processed + f.failed;
-    m_history.append(QStringLiteral("store/%1/retry_share").arg(f.store), t,
-                     attempts > 0 ? double(f.retried) / double(attempts) : 0.0);
-    m_history.append(QStringLiteral("store/%1/dead_lettered_per_minute").arg(f.store), t, f.deadLettered / minutes);
+    for (const models::MetricPoint &p : models::storePoints(f))
+        m_history.append(p.series, p.t, p.v);
     m_flows->markDirty();
 }
 
