@@ -118,6 +118,12 @@ struct FlowAlertConfig
     bool operator==(const FlowAlertConfig &) const = default;
 };
 
+// The keys of a flow's `alerts` map, and the durations they take: "90s",
+// "5m", "2h" (1 s to 24 h). parseAlertDuration returns nullopt otherwise.
+QStringList alertSettingNames();
+std::optional<qint64> parseAlertDuration(const QString &text);
+QString formatAlertDuration(qint64 ms);
+
 struct FlowConfig
 {
     QString name;
