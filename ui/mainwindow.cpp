@@ -5,6 +5,8 @@
 #include "models/core/untrustedtext.h"
 #include "models/envelope/failuretablemodel.h"
 #include "models/health/connectiontablemodel.h"
+#include "models/alerts/alerttablemodel.h"
+#include "models/alerts/historysource.h"
 #include "models/metrics/historypoints.h"
 #include "models/metrics/partitiontablemodel.h"
 #include "ui/pages/deadletterspage.h"
@@ -19,6 +21,8 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QPainter>
+#include <QSystemTrayIcon>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QSet>
@@ -186,6 +190,11 @@ MainWindow::MainWindow(QWidget *parent)
     m_message = new QLabel(this);
     m_message->setObjectName(QStringLiteral("statusMessage"));
     statusBar()->addWidget(m_message, 1);
+    m_historyState = new QLabel(this);
+    m_historyState->setObjectName(QStringLiteral("historyState"));
+    m_historyState->setTextFormat(Qt::PlainText);
+    statusBar()->addWidget(m_historyState);
+    setHistorySource(nullptr);
 
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
@@ -235,6 +244,106 @@ void MainWindow::setSignedIn(const QString &text)
         statusBar()->insertPermanentWidget(1, m_signedIn);
     }
     m_signedIn->setText(tr("Signed in: %1").arg(text));
+}
+
+void MainWindow::setHistorySource(models::HistorySource *source)
+{
+    m_flows->setHistorySource(source);
+    if (!source) {
+        m_historyState->setText(tr("history since launch: no ops database configured"));
+        return;
+    }
+    m_historyState->setText(tr("history: loading the last 24 h from the ops database…"));
+    connect(source, &models::HistorySource::recentLoaded, this,
+            [this](const models::SeriesPoints &series, qint64 rows, const QString &error) {
+                if (!error.isEmpty()) {
+                    m_historyState->setText(tr("history since launch: %1").arg(error));
+                    m_historyState->setToolTip(error);
+                    return;
+                }
+                for (auto it = series.cbegin(); it != series.cend(); ++it)
+                    m_history.prependOlder(it.key(), it.value());
+                m_historyState->setText(tr("history: the last 24 h from the ops database"));
+                m_historyState->setToolTip(tr("%1 points of %2 series loaded").arg(rows).arg(series.size()));
+                m_flows->markDirty();
+                emit historyLoaded();
+            });
+    source->loadRecent(m_history.resolution().keepMs > 0 ? std::min<qint64>(m_history.resolution().keepMs, 86400000)
+                                                         : 86400000,
+                       m_history.resolution());
+}
+
+QString MainWindow::historyState() const
+{
+    return m_historyState->text();
+}
+
+void MainWindow::setRecorderState(const QString &text)
+{
+    m_historyState->setStatusTip(text);
+    const QString base = m_historyState->text().section(QStringLiteral(" · "), 0, 0);
+    m_historyState->setText(base + QStringLiteral(" · ") + text);
+}
+
+void MainWindow::applyAlerts(const QList<models::AlertRecord> &alerts)
+{
+    const QString worst = models::worstOpenSeverity(alerts);
+    QList<const models::AlertRecord *> fresh;
+    for (const auto &a : alerts) {
+        if (a.open() && !m_seenAlerts.contains(a.id) && m_alertsRead)
+            fresh << &a;
+        m_seenAlerts.insert(a.id);
+    }
+    m_alertsRead = true;
+    if (!QSystemTrayIcon::isSystemTrayAvailable())
+        return;
+    if (!m_tray) {
+        m_tray = new QSystemTrayIcon(this);
+        m_tray->setObjectName(QStringLiteral("alertsTray"));
+        connect(m_tray, &QSystemTrayIcon::activated, this, [this] {
+            showNormal();
+            raise();
+            activateWindow();
+        });
+    }
+    const QColor colour = HealthLight::colorOf(worst == QLatin1String("critical") ? HealthLight::State::Down
+                                               : worst.isEmpty()                  ? HealthLight::State::Ok
+                                                                                  : HealthLight::State::Degraded);
+    QPixmap pixmap(32, 32);
+    pixmap.fill(Qt::transparent);
+    {
+        QPainter painter(&pixmap);
+        painter.setRenderHint(QPainter::Antialiasing);
+        painter.setPen(QPen(colour.darker(140), 2));
+        painter.setBrush(colour);
+        painter.drawEllipse(QRectF(3, 3, 26, 26));
+    }
+    m_tray->setIcon(QIcon(pixmap));
+    int open = 0;
+    for (const auto &a : alerts)
+        open += a.open() ? 1 : 0;
+    m_tray->setToolTip(tr("Idem: %n open alert(s)", nullptr, open));
+    m_tray->show();
+    if (fresh.size() == 1)
+        m_tray->showMessage(tr("Alert: %1").arg(fresh.first()->flow), fresh.first()->text,
+                            fresh.first()->severity == QLatin1String("critical") ? QSystemTrayIcon::Critical
+                                                                                 : QSystemTrayIcon::Warning);
+    else if (fresh.size() > 1)
+        m_tray->showMessage(tr("%n new alert(s)", nullptr, int(fresh.size())), fresh.first()->text,
+                            QSystemTrayIcon::Warning);
+}
+
+void MainWindow::openChartsAt(const QString &flow, const QDateTime &at)
+{
+    m_flows->showFlow(flow);
+    showPage(1);
+    const qint64 age = at.isValid() ? QDateTime::currentMSecsSinceEpoch() - at.toMSecsSinceEpoch() : 0;
+    const QList<qint64> ranges = FlowsPage::rangesMs();
+    int index = 0;
+    // The shortest range that shows the alert's start with some time before it.
+    while (index + 1 < ranges.size() && ranges[index] < age + age / 4 + 60000)
+        ++index;
+    m_flows->setRange(index);
 }
 
 void MainWindow::setDeadLetterSource(models::DeadLetterSource *source)

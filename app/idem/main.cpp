@@ -18,9 +18,13 @@
 #include "connectors/kafka/kafkalog.h"
 #include "connectors/monitor/livemonitor.h"
 #include "connectors/trace/traceservice.h"
+#include "connectors/ops/historyservice.h"
+#include "connectors/ops/metricrecorder.h"
+#include "connectors/ops/opslease.h"
 #include "connectors/ops/replayservice.h"
 #include "ui/dialogs/connectionsdialog.h"
 #include "ui/mainwindow.h"
+#include "ui/pages/alertspage.h"
 #include "ui/pages/replayspage.h"
 
 #include <QApplication>
@@ -121,7 +125,7 @@ int main(int argc, char *argv[])
          QStringLiteral("SECONDS"), QStringLiteral("10")},
         {QStringLiteral("trace"), QStringLiteral("Trace this event_id once the configuration is loaded (opens the Trace page)."),
          QStringLiteral("EVENT_ID")},
-        {QStringLiteral("page"), QStringLiteral("Page to open: overview, flows, connections, trace, deadletters or replays (default: the last one)."),
+        {QStringLiteral("page"), QStringLiteral("Page to open: overview, flows, connections, trace, deadletters, replays or alerts (default: the last one)."),
          QStringLiteral("NAME")},
     });
     app::processCommandLine(parser, app.arguments());
@@ -144,14 +148,15 @@ int main(int argc, char *argv[])
         return app::fail(QStringLiteral("--demo and --config exclude each other: the demo writes its own configuration"), 2);
 
     const QStringList pages{QStringLiteral("overview"), QStringLiteral("flows"), QStringLiteral("connections"),
-                            QStringLiteral("trace"), QStringLiteral("deadletters"), QStringLiteral("replays")};
+                            QStringLiteral("trace"), QStringLiteral("deadletters"), QStringLiteral("replays"),
+                            QStringLiteral("alerts")};
     const QString page = parser.value(QStringLiteral("page")).toLower();
     if (!page.isEmpty() && !pages.contains(page))
         return app::fail(QStringLiteral("--page must be one of %1, not \"%2\"").arg(pages.join(QStringLiteral(", ")), page), 2);
 
     ui::MainWindow window;
     window.setPollInterval(interval);
-    if (!page.isEmpty() && page != QLatin1String("replays"))
+    if (!page.isEmpty() && page != QLatin1String("replays") && page != QLatin1String("alerts"))
         window.showPage(int(pages.indexOf(page)));
     std::unique_ptr<connectors::LiveMonitor> monitor;
     std::unique_ptr<connectors::trace::TraceService> tracer;
@@ -159,6 +164,11 @@ int main(int argc, char *argv[])
     // The Replays page, once there is an ops database (made with the first configuration opened).
     connectors::ops::ReplayService *replays = nullptr;
     std::unique_ptr<connectors::deadletters::DeadLetterService> deadLetters;
+    // The shared history and alerts (with an ops database): this console
+    // records while it holds the recorder lease, and reads what is recorded.
+    std::unique_ptr<connectors::ops::MetricRecorder> recorder;
+    std::unique_ptr<connectors::ops::HistoryService> history;
+    ui::AlertsPage *alertsPage = nullptr;
     QString watchedPath; // the configuration file being watched, once open() succeeded
     int exitCode = 0;
 
@@ -246,6 +256,32 @@ int main(int argc, char *argv[])
             const int index = window.addPage(QObject::tr("Replays"), replaysPage);
             if (page == QLatin1String("replays"))
                 window.showPage(index);
+        }
+        // History and alerts: the recorder takes each poll's values on its own worker.
+        if (!alertsPage) {
+            alertsPage = new ui::AlertsPage;
+            QObject::connect(alertsPage, &ui::AlertsPage::alertsUpdated, &window, &ui::MainWindow::applyAlerts);
+            QObject::connect(alertsPage, &ui::AlertsPage::chartsRequested, &window, &ui::MainWindow::openChartsAt);
+            const int index = window.addPage(QObject::tr("Alerts"), alertsPage);
+            if (page == QLatin1String("alerts"))
+                window.showPage(index);
+        }
+        alertsPage->setSource(nullptr);
+        window.setHistorySource(nullptr);
+        recorder.reset();
+        history.reset();
+        if (environment->ops) {
+            recorder = std::make_unique<connectors::ops::MetricRecorder>(
+                *environment, connectors::ops::RecorderOptions{connectors::ops::defaultLeaseHolderName(QStringLiteral("idem console"))});
+            QObject::connect(monitor.get(), &connectors::LiveMonitor::lagSnapshot, recorder.get(),
+                             &connectors::ops::MetricRecorder::recordSnapshot);
+            QObject::connect(monitor.get(), &connectors::LiveMonitor::storeFigures, recorder.get(),
+                             &connectors::ops::MetricRecorder::recordStore);
+            QObject::connect(recorder.get(), &connectors::ops::MetricRecorder::leaseChanged, &window,
+                             [&](bool, const QString &text) { window.setRecorderState(text); });
+            history = std::make_unique<connectors::ops::HistoryService>(environment->ops->connection);
+            window.setHistorySource(history.get());
+            alertsPage->setSource(history.get());
         }
         watchedPath = path;
         window.showMessage(QObject::tr("Watching %n flow(s)", nullptr, int(environment->flows.size())));
@@ -365,6 +401,11 @@ int main(int argc, char *argv[])
     const int rc = app.exec();
     QObject::disconnect(&sandbox, nullptr, &window, nullptr); // its end is expected now
     monitor.reset();
+    recorder.reset(); // gives the recorder lease up for the next console
+    if (alertsPage)
+        alertsPage->setSource(nullptr);
+    window.setHistorySource(nullptr);
+    history.reset();
     window.setDeadLetterSource(nullptr);
     deadLetters.reset();
     connectors::kafka::flushAllClientLogSummaries();

@@ -26,9 +26,9 @@ void HealthLight::setState(State state, const QString &detail, const QDateTime &
     update();
 }
 
-QColor HealthLight::color() const
+QColor HealthLight::colorOf(State state)
 {
-    switch (m_state) {
+    switch (state) {
     case State::Ok:
         return QColor(0x2e, 0xa0, 0x43);
     case State::Degraded:
