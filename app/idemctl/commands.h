@@ -34,5 +34,9 @@ Result<OpsContext> opsContext(const QCommandLineParser &parser);
 int replayCommand(const QCommandLineParser &parser, const QString &action, const QStringList &arguments);
 // ops migrate | ops verify-audit (4: the chain is broken).
 int opsCommand(const QCommandLineParser &parser, const QString &action);
+// alerts [--open] [--json]: 0 none open, 4 some open, 1 the ops database could not be read.
+int alertsCommand(const QCommandLineParser &parser);
+// watch: the headless recorder, until SIGTERM.
+int watchCommand(const QCommandLineParser &parser);
 
 } // namespace idem::ctl
