@@ -53,8 +53,14 @@ int insertPoints(pqxx::transaction_base &tx, const QList<models::MetricPoint> &p
     const auto flush = [&] {
         if (rows == 0)
             return;
-        tx.exec_params("INSERT INTO idem.metric_point (series, at, value) SELECT s, to_timestamp(t / 1000.0), v "
-                       "FROM (VALUES " + placeholders(rows, 3, "::text,::bigint,::float8") + ") AS p (s, t, v)",
+        // The points, and each series' minimum and maximum of their minutes, in one statement.
+        tx.exec_params("WITH p (s, t, v) AS (VALUES " + placeholders(rows, 3, "::text,::bigint,::float8") + "), "
+                       "points AS (INSERT INTO idem.metric_point (series, at, value) "
+                       "SELECT s, to_timestamp(t / 1000.0), v FROM p) "
+                       "INSERT INTO idem.metric_minute (series, minute, lo, hi) "
+                       "SELECT s, date_trunc('minute', to_timestamp(t / 1000.0)), min(v), max(v) FROM p GROUP BY 1, 2 "
+                       "ON CONFLICT (series, minute) DO UPDATE SET lo = least(metric_minute.lo, EXCLUDED.lo), "
+                       "hi = greatest(metric_minute.hi, EXCLUDED.hi)",
                        pqxx::prepare::make_dynamic_params(params));
         written += rows;
         rows = 0;
@@ -185,14 +191,16 @@ Result<LoadedHistory> loadRecentHistory(postgres::PgSession &session, const Poll
                     "ORDER BY series, at LIMIT $3",
                     s.from, s.to, left + 1);
             } else {
-                // Min at the bucket's first time, max at its last: the extremes survive, in time order.
+                // From the minutes' extremes (buckets of at least a minute: a 10 s tier is
+                // loaded a minute at a time, then kept as its own points arrive): min at
+                // the bucket's first minute, max at its last.
                 rows = tx.exec_params(
-                    "SELECT series, (extract(epoch FROM min(at)) * 1000)::bigint, min(value), max(value), "
-                    "(extract(epoch FROM max(at)) * 1000)::bigint FROM idem.metric_point "
-                    "WHERE at >= to_timestamp($1::bigint / 1000.0) AND at < to_timestamp($2::bigint / 1000.0) "
-                    "GROUP BY series, floor(extract(epoch FROM at) * 1000 / $3::bigint) "
+                    "SELECT series, (extract(epoch FROM min(minute)) * 1000)::bigint, min(lo), max(hi), "
+                    "(extract(epoch FROM max(minute)) * 1000)::bigint + 59999 FROM idem.metric_minute "
+                    "WHERE minute >= to_timestamp($1::bigint / 1000.0) AND minute < to_timestamp($2::bigint / 1000.0) "
+                    "GROUP BY series, floor(extract(epoch FROM minute) * 1000 / $3::bigint) "
                     "ORDER BY series, 2 LIMIT $4",
-                    s.from, s.to, s.width, left + 1);
+                    s.from, s.to, std::max<qint64>(s.width, 60000), left + 1);
             }
             if (qint64(rows.size()) > left)
                 loaded.truncated = true;
@@ -212,7 +220,7 @@ Result<LoadedHistory> loadRecentHistory(postgres::PgSession &session, const Poll
                 const double hi = row[3].as<double>();
                 list->append({t, lo});
                 if (s.width > 0) {
-                    const qint64 t2 = row[4].as<qint64>();
+                    const qint64 t2 = std::min(row[4].as<qint64>(), s.to - 1);
                     if (t2 > t)
                         list->append({t2, hi});
                 }
@@ -239,19 +247,29 @@ Result<QHash<QString, QList<models::TimePoint>>> readRange(postgres::PgSession &
         params.push_back(series[i].toStdString());
         list += (i ? ", $" : "$") + std::to_string(i + 4);
     }
+    // Buckets of a minute or more are read from the minutes' extremes (1 440 rows a series a day).
+    const bool minutes = width >= 60000;
     Status ran = session.run(control, [&](pqxx::transaction_base &tx) {
         out.clear();
-        const auto rows = tx.exec_params(
-            "SELECT series, (extract(epoch FROM min(at)) * 1000)::bigint, min(value), max(value), "
-            "(extract(epoch FROM max(at)) * 1000)::bigint FROM idem.metric_point "
-            "WHERE series IN (" + list + ") AND at >= to_timestamp($1::bigint / 1000.0) "
-            "AND at <= to_timestamp($2::bigint / 1000.0) "
-            "GROUP BY series, floor(extract(epoch FROM at) * 1000 / $3::bigint) ORDER BY series, 2",
-            pqxx::prepare::make_dynamic_params(params));
+        const auto rows = minutes
+            ? tx.exec_params(
+                  "SELECT series, (extract(epoch FROM min(minute)) * 1000)::bigint, min(lo), max(hi), "
+                  "(extract(epoch FROM max(minute)) * 1000)::bigint + 59999 FROM idem.metric_minute "
+                  "WHERE series IN (" + list + ") AND minute >= date_trunc('minute', to_timestamp($1::bigint / 1000.0)) "
+                  "AND minute <= to_timestamp($2::bigint / 1000.0) "
+                  "GROUP BY series, floor(extract(epoch FROM minute) * 1000 / $3::bigint) ORDER BY series, 2",
+                  pqxx::prepare::make_dynamic_params(params))
+            : tx.exec_params(
+                  "SELECT series, (extract(epoch FROM min(at)) * 1000)::bigint, min(value), max(value), "
+                  "(extract(epoch FROM max(at)) * 1000)::bigint FROM idem.metric_point "
+                  "WHERE series IN (" + list + ") AND at >= to_timestamp($1::bigint / 1000.0) "
+                  "AND at <= to_timestamp($2::bigint / 1000.0) "
+                  "GROUP BY series, floor(extract(epoch FROM at) * 1000 / $3::bigint) ORDER BY series, 2",
+                  pqxx::prepare::make_dynamic_params(params));
         for (const auto &row : rows) {
             auto &points = out[postgres::textOf(row[0])];
             const qint64 t = row[1].as<qint64>();
-            const qint64 t2 = row[4].as<qint64>();
+            const qint64 t2 = std::min(row[4].as<qint64>(), toMs);
             points.append({t, row[2].as<double>()});
             if (t2 > t)
                 points.append({t2, row[3].as<double>()});

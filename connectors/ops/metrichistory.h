@@ -50,8 +50,9 @@ QHash<QString, double> sameHourBaselines(pqxx::transaction_base &tx, const QStri
 // --- Reading (any console) ---
 
 // The history of the last `spanMs` before `nowMs`, downsampled in SQL as
-// `resolution` thins (as it came for the newest tier, min/max per bucket of
-// each older tier's width), so a day of a series costs what the console
+// `resolution` thins: as it came for the newest tier, then min/max per
+// bucket of each older tier's width, at least a minute (read from
+// idem.metric_minute), so a day of a series costs less than the console
 // keeps of it in memory. At most `maxRows` rows are read (the newest
 // series' tail may then be missing; `truncated` says so).
 struct LoadedHistory

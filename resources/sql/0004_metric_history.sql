@@ -8,7 +8,8 @@
 -- the holder creates the coming days' partitions and drops those older than
 -- the retention through idem.metric_partitions, which only the holder may
 -- call. Partitions belong to the migrations' owner: nobody writes them but
--- through idem.metric_point.
+-- through idem.metric_point. idem.metric_minute keeps each series' minimum
+-- and maximum per minute, written in the same statement as the points.
 --
 -- idem.alert: what the recorder's rules fired and resolved (one open alert
 -- per rule, flow and subject); idem.alert_ack: acknowledgements, append-only,
@@ -29,6 +30,20 @@ CREATE TABLE idem.metric_point (
 -- range is read from the index alone.
 CREATE INDEX metric_point_series_at ON idem.metric_point (series, at) INCLUDE (value);
 CREATE TRIGGER metric_point_lease BEFORE INSERT OR UPDATE OR DELETE ON idem.metric_point
+    FOR EACH STATEMENT EXECUTE FUNCTION idem.require_lease('recorder');
+
+-- The minimum and maximum of each series per minute, kept beside the points
+-- by the same writes: what long ranges and the older part of a console's
+-- day are read from (a day is 1 440 rows a series, whatever the poll interval).
+CREATE TABLE idem.metric_minute (
+    series text NOT NULL,
+    minute timestamptz NOT NULL,
+    lo double precision NOT NULL,
+    hi double precision NOT NULL,
+    PRIMARY KEY (series, minute)
+);
+CREATE INDEX metric_minute_minute ON idem.metric_minute (minute);
+CREATE TRIGGER metric_minute_lease BEFORE INSERT OR UPDATE OR DELETE ON idem.metric_minute
     FOR EACH STATEMENT EXECUTE FUNCTION idem.require_lease('recorder');
 
 -- Creates the day partitions from the older of yesterday and `p_oldest` (when
@@ -72,6 +87,7 @@ BEGIN
         EXECUTE format('DROP TABLE idem.%I', r.relname);
         v_dropped := v_dropped + 1;
     END LOOP;
+    DELETE FROM idem.metric_minute WHERE minute < (v_today - p_keep_days)::timestamp AT TIME ZONE 'UTC';
     RETURN v_dropped;
 END
 $$;
@@ -164,7 +180,8 @@ END
 $$;
 
 GRANT SELECT, INSERT ON idem.metric_point TO idem_recorder;
-GRANT SELECT ON idem.metric_point TO idem_viewer, idem_operator, idem_approver;
+GRANT SELECT, INSERT, UPDATE ON idem.metric_minute TO idem_recorder;
+GRANT SELECT ON idem.metric_point, idem.metric_minute TO idem_viewer, idem_operator, idem_approver;
 GRANT SELECT, INSERT, UPDATE ON idem.alert TO idem_recorder;
 GRANT SELECT ON idem.alert, idem.alert_ack TO idem_viewer, idem_operator, idem_approver, idem_recorder;
 REVOKE ALL ON FUNCTION idem.metric_partitions(integer, timestamptz), idem.acknowledge_alert(bigint, text)

@@ -68,6 +68,9 @@ int main(int argc, char *argv[])
         tx.exec_params("INSERT INTO idem.metric_point SELECT 'month', to_timestamp($1::bigint / 1000.0) - i * interval '2 s', "
                        "(i % 1000)::float8 FROM generate_series(0, 30 * 43200 - 1) i",
                        now);
+        // The minutes' extremes, as the recorder's writes keep them.
+        tx.exec("INSERT INTO idem.metric_minute SELECT series, date_trunc('minute', at), min(value), max(value) "
+                "FROM idem.metric_point GROUP BY 1, 2");
     });
     if (!filled.ok()) {
         std::fprintf(stderr, "%s\n", qPrintable(filled.error()));
@@ -77,6 +80,7 @@ int main(int argc, char *argv[])
         pqxx::connection c(ops.toStdString());
         pqxx::nontransaction tx(c);
         tx.exec0("VACUUM ANALYZE idem.metric_point");
+        tx.exec0("VACUUM ANALYZE idem.metric_minute");
     }
     std::printf("history: 80 series x 24 h + 1 series x 30 days at 2 s (%.1f million rows) written in %lld ms\n",
                 (80.0 * 43200 + 30 * 43200) / 1e6, fill.elapsed());

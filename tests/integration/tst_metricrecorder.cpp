@@ -93,6 +93,13 @@ private:
         return tx.exec1("SELECT backend_pid FROM idem.lease_holder WHERE duty = 'recorder' AND alive")[0].as<int>();
     }
 
+    bool backendGone(int pid)
+    {
+        pqxx::connection c(owner().toStdString());
+        pqxx::work tx(c);
+        return tx.exec_params1("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid)[0].as<int>() == 0;
+    }
+
     void owner(const std::string &sql)
     {
         pqxx::connection c(owner().toStdString());
@@ -147,7 +154,10 @@ private slots:
         const bool aHeld = a->held();
         QVERIFY(aHeld != b->held());
         // The holder's session is killed: the other takes over on its next poll.
-        owner("SELECT pg_terminate_backend(" + std::to_string(holderPid()) + ")");
+        const int pid = holderPid();
+        owner("SELECT pg_terminate_backend(" + std::to_string(pid) + ")");
+        // pg_terminate_backend only signals: the lock goes when the backend has exited.
+        QTRY_VERIFY_WITH_TIMEOUT(backendGone(pid), 10000);
         ops::HistoryRecorder *was = aHeld ? a.get() : b.get();
         ops::HistoryRecorder *other = aHeld ? b.get() : a.get();
         // (The killed one reconnects at once on its next call; the other asks first here.)
