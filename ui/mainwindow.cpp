@@ -5,6 +5,9 @@
 #include "models/core/untrustedtext.h"
 #include "models/envelope/failuretablemodel.h"
 #include "models/health/connectiontablemodel.h"
+#include "models/alerts/alerttablemodel.h"
+#include "models/alerts/historysource.h"
+#include "models/metrics/historypoints.h"
 #include "models/metrics/partitiontablemodel.h"
 #include "ui/pages/deadletterspage.h"
 #include "ui/pages/flowspage.h"
@@ -31,6 +34,8 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QPainter>
+#include <QSystemTrayIcon>
 #include <QLineEdit>
 #include <QSet>
 #include <QSettings>
@@ -261,6 +266,11 @@ MainWindow::MainWindow(QWidget *parent)
     // The Go menu's page actions come after the menus exist.
     for (QAction *action : std::as_const(m_pageActions))
         m_goMenu->addAction(action);
+    m_historyState = new QLabel(this);
+    m_historyState->setObjectName(QStringLiteral("historyState"));
+    m_historyState->setTextFormat(Qt::PlainText);
+    statusBar()->addWidget(m_historyState);
+    setHistorySource(nullptr);
 
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
@@ -535,6 +545,106 @@ void MainWindow::setSignedIn(const QString &text)
     m_signedIn->setText(tr("Signed in: %1").arg(text));
 }
 
+void MainWindow::setHistorySource(models::HistorySource *source)
+{
+    m_flows->setHistorySource(source);
+    if (!source) {
+        m_historyState->setText(tr("history since launch: no ops database configured"));
+        return;
+    }
+    m_historyState->setText(tr("history: loading the last 24 h from the ops database…"));
+    connect(source, &models::HistorySource::recentLoaded, this,
+            [this](const models::SeriesPoints &series, qint64 rows, const QString &error) {
+                if (!error.isEmpty()) {
+                    m_historyState->setText(tr("history since launch: %1").arg(error));
+                    m_historyState->setToolTip(error);
+                    return;
+                }
+                for (auto it = series.cbegin(); it != series.cend(); ++it)
+                    m_history.prependOlder(it.key(), it.value());
+                m_historyState->setText(tr("history: the last 24 h from the ops database"));
+                m_historyState->setToolTip(tr("%1 points of %2 series loaded").arg(rows).arg(series.size()));
+                m_flows->markDirty();
+                emit historyLoaded();
+            });
+    source->loadRecent(m_history.resolution().keepMs > 0 ? std::min<qint64>(m_history.resolution().keepMs, 86400000)
+                                                         : 86400000,
+                       m_history.resolution());
+}
+
+QString MainWindow::historyState() const
+{
+    return m_historyState->text();
+}
+
+void MainWindow::setRecorderState(const QString &text)
+{
+    m_historyState->setStatusTip(text);
+    const QString base = m_historyState->text().section(QStringLiteral(" · "), 0, 0);
+    m_historyState->setText(base + QStringLiteral(" · ") + text);
+}
+
+void MainWindow::applyAlerts(const QList<models::AlertRecord> &alerts)
+{
+    const QString worst = models::worstOpenSeverity(alerts);
+    QList<const models::AlertRecord *> fresh;
+    for (const auto &a : alerts) {
+        if (a.open() && !m_seenAlerts.contains(a.id) && m_alertsRead)
+            fresh << &a;
+        m_seenAlerts.insert(a.id);
+    }
+    m_alertsRead = true;
+    if (!QSystemTrayIcon::isSystemTrayAvailable())
+        return;
+    if (!m_tray) {
+        m_tray = new QSystemTrayIcon(this);
+        m_tray->setObjectName(QStringLiteral("alertsTray"));
+        connect(m_tray, &QSystemTrayIcon::activated, this, [this] {
+            showNormal();
+            raise();
+            activateWindow();
+        });
+    }
+    const QColor colour = HealthLight::colorOf(worst == QLatin1String("critical") ? HealthLight::State::Down
+                                               : worst.isEmpty()                  ? HealthLight::State::Ok
+                                                                                  : HealthLight::State::Degraded);
+    QPixmap pixmap(32, 32);
+    pixmap.fill(Qt::transparent);
+    {
+        QPainter painter(&pixmap);
+        painter.setRenderHint(QPainter::Antialiasing);
+        painter.setPen(QPen(colour.darker(140), 2));
+        painter.setBrush(colour);
+        painter.drawEllipse(QRectF(3, 3, 26, 26));
+    }
+    m_tray->setIcon(QIcon(pixmap));
+    int open = 0;
+    for (const auto &a : alerts)
+        open += a.open() ? 1 : 0;
+    m_tray->setToolTip(tr("Idem: %n open alert(s)", nullptr, open));
+    m_tray->show();
+    if (fresh.size() == 1)
+        m_tray->showMessage(tr("Alert: %1").arg(fresh.first()->flow), fresh.first()->text,
+                            fresh.first()->severity == QLatin1String("critical") ? QSystemTrayIcon::Critical
+                                                                                 : QSystemTrayIcon::Warning);
+    else if (fresh.size() > 1)
+        m_tray->showMessage(tr("%n new alert(s)", nullptr, int(fresh.size())), fresh.first()->text,
+                            QSystemTrayIcon::Warning);
+}
+
+void MainWindow::openChartsAt(const QString &flow, const QDateTime &at)
+{
+    m_flows->showFlow(flow);
+    showPage(1);
+    const qint64 age = at.isValid() ? QDateTime::currentMSecsSinceEpoch() - at.toMSecsSinceEpoch() : 0;
+    const QList<qint64> ranges = FlowsPage::rangesMs();
+    int index = 0;
+    // The shortest range that shows the alert's start with some time before it.
+    while (index + 1 < ranges.size() && ranges[index] < age + age / 4 + 60000)
+        ++index;
+    m_flows->setRange(index);
+}
+
 void MainWindow::setDeadLetterSource(models::DeadLetterSource *source)
 {
     m_deadLetters->setSource(source);
@@ -633,44 +743,23 @@ void MainWindow::applySnapshot(const models::LagSnapshot &snapshot)
 
     // History: one point per poll for every figure the charts draw.
     const qint64 t = snapshot.takenAt.toMSecsSinceEpoch();
-    const QList<models::GroupFigures> &groups = figures.groups;
-    // A group's lag in seconds follows its source topics (models::groupLagAges,
-    // the rule idemctl lag reports too): retry topics hold messages back on purpose.
-    const auto ages = models::groupLagAges(snapshot);
+    for (const models::MetricPoint &p : models::pollPoints(snapshot, figures))
+        m_history.append(p.series, p.t, p.v);
     QList<QPair<QString, QString>> present;
-    for (const auto &g : groups) {
-        m_history.append(models::groupSeriesName(g.flow, g.group, "lag"), t, double(g.lag));
-        const qint64 ms = ages.value({g.flow, g.group}).sourceMs;
-        if (ms >= 0)
-            m_history.append(models::groupSeriesName(g.flow, g.group, "lag_seconds"), t, ms / 1000.0);
+    for (const auto &g : figures.groups)
         present.append({g.flow, g.group});
-    }
     // A group gone for longer than the figures' window leaves no series behind.
     m_groupSeries.update(present, t, m_history);
     const QList<models::FlowFigures> &flows = figures.flows;
-    for (const auto &f : flows) {
-        m_history.append(QStringLiteral("flow/%1/lag").arg(f.flow), t, double(f.lag));
-        if (f.retryShare >= 0) {
-            m_history.append(QStringLiteral("flow/%1/retry_share").arg(f.flow), t, f.retryShare);
-            m_history.append(QStringLiteral("flow/%1/error_share").arg(f.flow), t, f.errorShare);
-            m_history.append(QStringLiteral("flow/%1/errors_per_minute").arg(f.flow), t, f.errorsPerMinute);
-        }
-        if (f.deadLetters >= 0)
-            m_history.append(QStringLiteral("flow/%1/dead_letters").arg(f.flow), t, double(f.deadLetters));
-    }
     m_overview->apply(flows);
-    m_flows->setFlows(groups);
+    m_flows->setFlows(figures.groups);
     m_flows->markDirty();
 }
 
 void MainWindow::applyStoreFigures(const models::StoreFigures &f)
 {
-    const qint64 t = f.takenAt.toMSecsSinceEpoch();
-    const double minutes = std::max<qint64>(f.windowMs, 1) / 60000.0;
-    const qint64 attempts = f.processed + f.failed;
-    m_history.append(QStringLiteral("store/%1/retry_share").arg(f.store), t,
-                     attempts > 0 ? double(f.retried) / double(attempts) : 0.0);
-    m_history.append(QStringLiteral("store/%1/dead_lettered_per_minute").arg(f.store), t, f.deadLettered / minutes);
+    for (const models::MetricPoint &p : models::storePoints(f))
+        m_history.append(p.series, p.t, p.v);
     m_flows->markDirty();
 }
 

@@ -16,6 +16,7 @@
 #include "models/metrics/timeseries.h"
 
 #include <QHash>
+#include <QSet>
 #include <QMainWindow>
 #include <QTimer>
 
@@ -26,10 +27,13 @@ class QLabel;
 class QLineEdit;
 class QMenu;
 class QProgressBar;
+class QSystemTrayIcon;
 class QStackedWidget;
 class QToolButton;
 
 namespace idem::models {
+struct AlertRecord;
+class HistorySource;
 class ReplaySource;
 class ConnectionTableModel;
 class DeadLetterSource;
@@ -139,6 +143,21 @@ public:
     // always shown at the right of the status bar.
     void setSignedIn(const QString &text);
 
+    // Where the team's shared history is read (the ops database). Loads the
+    // last 24 hours into the charts' history, off the UI thread, and gives
+    // the Flows page its 7- and 30-day ranges. Without one (nullptr) the
+    // status bar says the history starts at launch.
+    void setHistorySource(models::HistorySource *source);
+    QString historyState() const;
+    // Whether this console records the history now ("recording …" or who does).
+    void setRecorderState(const QString &text);
+    // The alerts as last read: the tray icon takes the worst open one's
+    // colour, and alerts that opened since the last read are announced
+    // (QSystemTrayIcon::showMessage) where there is a system tray.
+    void applyAlerts(const QList<models::AlertRecord> &alerts);
+    // The Flows page on `flow`, with a range that holds `at`, held still.
+    void openChartsAt(const QString &flow, const QDateTime &at);
+
 signals:
     // "Edit connections…" on the Connections page (Ctrl+E anywhere).
     void editConnectionsRequested();
@@ -149,6 +168,8 @@ signals:
     // The welcome page's two choices.
     void demoRequested();
     void connectRequested();
+    // The shared history's last 24 h are in the charts' history.
+    void historyLoaded();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -191,6 +212,10 @@ private:
     int m_deadLettersIndex = -1;
     QLabel *m_message = nullptr;
     QLabel *m_signedIn = nullptr;
+    QLabel *m_historyState = nullptr;
+    QSystemTrayIcon *m_tray = nullptr;
+    QSet<qint64> m_seenAlerts;
+    bool m_alertsRead = false;
     QHash<QString, HealthLight *> m_lights; // by "kind:name"
     QHash<QString, QLabel *> m_lightNames; // the name beside each light, by the same key
 };

@@ -6,7 +6,15 @@
 
 #include <QCoreApplication>
 
+#include <QSocketNotifier>
+
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace idem::app {
 
@@ -64,5 +72,46 @@ int fail(const QString &message, int code)
                  lines.join(QLatin1Char('\n')).toLocal8Bit().constData());
     return code;
 }
+
+namespace {
+
+// The write end of the self-pipe: the handler only writes the signal's
+// number, the event loop does the rest.
+int s_signalPipe[2] = {-1, -1};
+
+extern "C" void onStopSignal(int sig)
+{
+    const int saved = errno;
+    const char byte = char(sig);
+    [[maybe_unused]] const auto n = ::write(s_signalPipe[1], &byte, 1);
+    errno = saved;
+}
+
+} // namespace
+
+// Makes SIGTERM, SIGINT and SIGHUP quit `app`'s event loop. Returns the
+// notifier (owned by the caller) or null when the pipe cannot be made.
+std::unique_ptr<QSocketNotifier> quitOnStopSignals(QCoreApplication &app)
+{
+    if (::pipe2(s_signalPipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        connectors::logger("app")->warn("cannot watch for SIGTERM/SIGINT/SIGHUP: {}", std::strerror(errno));
+        return {};
+    }
+    auto notifier = std::make_unique<QSocketNotifier>(s_signalPipe[0], QSocketNotifier::Read);
+    QObject::connect(notifier.get(), &QSocketNotifier::activated, &app, [&app] {
+        char byte = 0;
+        while (::read(s_signalPipe[0], &byte, 1) == 1)
+            connectors::logger("app")->info("signal {} received: quitting", int(byte));
+        app.quit();
+    });
+    struct sigaction action = {};
+    action.sa_handler = onStopSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    for (int sig : {SIGTERM, SIGINT, SIGHUP})
+        ::sigaction(sig, &action, nullptr);
+    return notifier;
+}
+
 
 } // namespace idem::app

@@ -20,9 +20,13 @@
 #include "connectors/monitor/livemonitor.h"
 #include "connectors/probe/connectiontoolsservice.h"
 #include "connectors/trace/traceservice.h"
+#include "connectors/ops/historyservice.h"
+#include "connectors/ops/metricrecorder.h"
+#include "connectors/ops/opslease.h"
 #include "connectors/ops/replayservice.h"
 #include "ui/dialogs/connectionsdialog.h"
 #include "ui/mainwindow.h"
+#include "ui/pages/alertspage.h"
 #include "ui/pages/replayspage.h"
 #include "models/core/statuscolours.h"
 #include "models/core/version.h"
@@ -53,45 +57,6 @@
 
 using namespace idem;
 
-namespace {
-
-// The write end of the self-pipe: the handler only writes the signal's
-// number, the event loop does the rest.
-int s_signalPipe[2] = {-1, -1};
-
-extern "C" void onStopSignal(int sig)
-{
-    const int saved = errno;
-    const char byte = char(sig);
-    [[maybe_unused]] const auto n = ::write(s_signalPipe[1], &byte, 1);
-    errno = saved;
-}
-
-// Makes SIGTERM, SIGINT and SIGHUP quit `app`'s event loop. Returns the
-// notifier (owned by the caller) or null when the pipe cannot be made.
-std::unique_ptr<QSocketNotifier> quitOnStopSignals(QCoreApplication &app)
-{
-    if (::pipe2(s_signalPipe, O_CLOEXEC | O_NONBLOCK) != 0) {
-        connectors::logger("app")->warn("cannot watch for SIGTERM/SIGINT/SIGHUP: {}", std::strerror(errno));
-        return {};
-    }
-    auto notifier = std::make_unique<QSocketNotifier>(s_signalPipe[0], QSocketNotifier::Read);
-    QObject::connect(notifier.get(), &QSocketNotifier::activated, &app, [&app] {
-        char byte = 0;
-        while (::read(s_signalPipe[0], &byte, 1) == 1)
-            connectors::logger("app")->info("signal {} received: quitting", int(byte));
-        app.quit();
-    });
-    struct sigaction action = {};
-    action.sa_handler = onStopSignal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    for (int sig : {SIGTERM, SIGINT, SIGHUP})
-        ::sigaction(sig, &action, nullptr);
-    return notifier;
-}
-
-} // namespace
 
 int main(int argc, char *argv[])
 {
@@ -126,14 +91,14 @@ int main(int argc, char *argv[])
          QStringLiteral("SECONDS"), QStringLiteral("10")},
         {QStringLiteral("trace"), QStringLiteral("Trace this event_id once the configuration is loaded (opens the Trace page)."),
          QStringLiteral("EVENT_ID")},
-        {QStringLiteral("page"), QStringLiteral("Page to open: overview, flows, connections, trace, deadletters or replays (default: the last one)."),
+        {QStringLiteral("page"), QStringLiteral("Page to open: overview, flows, connections, trace, deadletters, replays or alerts (default: the last one)."),
          QStringLiteral("NAME")},
         {QStringLiteral("palette"), QStringLiteral("Colours: system (the desktop's, the default), light or dark."),
          QStringLiteral("NAME"), QStringLiteral("system")},
     });
     app::processCommandLine(parser, app.arguments());
     auto log = connectors::logger("app");
-    const std::unique_ptr<QSocketNotifier> stopSignals = quitOnStopSignals(app);
+    const std::unique_ptr<QSocketNotifier> stopSignals = app::quitOnStopSignals(app);
 
     bool ok = false;
     const double interval = parser.value(QStringLiteral("interval")).toDouble(&ok);
@@ -159,7 +124,8 @@ int main(int argc, char *argv[])
         return app::fail(QStringLiteral("--demo and --config exclude each other: the demo writes its own configuration"), 2);
 
     const QStringList pages{QStringLiteral("overview"), QStringLiteral("flows"), QStringLiteral("connections"),
-                            QStringLiteral("trace"), QStringLiteral("deadletters"), QStringLiteral("replays")};
+                            QStringLiteral("trace"), QStringLiteral("deadletters"), QStringLiteral("replays"),
+                            QStringLiteral("alerts")};
     const QString page = parser.value(QStringLiteral("page")).toLower();
     if (!page.isEmpty() && !pages.contains(page))
         return app::fail(QStringLiteral("--page must be one of %1, not \"%2\"").arg(pages.join(QStringLiteral(", ")), page), 2);
@@ -175,7 +141,7 @@ int main(int argc, char *argv[])
         if (const QString logFile = connectors::logFilePath(); !logFile.isEmpty())
             window.setLogFolder(QFileInfo(logFile).absolutePath());
     }
-    if (!page.isEmpty() && page != QLatin1String("replays"))
+    if (!page.isEmpty() && page != QLatin1String("replays") && page != QLatin1String("alerts"))
         window.showPage(int(pages.indexOf(page)));
     std::unique_ptr<connectors::LiveMonitor> monitor;
     std::unique_ptr<connectors::trace::TraceService> tracer;
@@ -183,6 +149,11 @@ int main(int argc, char *argv[])
     // The Replays page, once there is an ops database (made with the first configuration opened).
     connectors::ops::ReplayService *replays = nullptr;
     std::unique_ptr<connectors::deadletters::DeadLetterService> deadLetters;
+    // The shared history and alerts (with an ops database): this console
+    // records while it holds the recorder lease, and reads what is recorded.
+    std::unique_ptr<connectors::ops::MetricRecorder> recorder;
+    std::unique_ptr<connectors::ops::HistoryService> history;
+    ui::AlertsPage *alertsPage = nullptr;
     QString watchedPath; // the configuration file being watched, once open() succeeded
     QString environmentName = parser.value(QStringLiteral("environment")); // the one chosen
     bool demoWorld = demo; // the configuration watched is the sandbox's
@@ -306,6 +277,32 @@ int main(int argc, char *argv[])
             const int index = window.addPage(QObject::tr("Replays"), replaysPage, QStringLiteral("replays"));
             if (page == QLatin1String("replays"))
                 window.showPage(index);
+        }
+        // History and alerts: the recorder takes each poll's values on its own worker.
+        if (!alertsPage) {
+            alertsPage = new ui::AlertsPage;
+            QObject::connect(alertsPage, &ui::AlertsPage::alertsUpdated, &window, &ui::MainWindow::applyAlerts);
+            QObject::connect(alertsPage, &ui::AlertsPage::chartsRequested, &window, &ui::MainWindow::openChartsAt);
+            const int index = window.addPage(QObject::tr("Alerts"), alertsPage);
+            if (page == QLatin1String("alerts"))
+                window.showPage(index);
+        }
+        alertsPage->setSource(nullptr);
+        window.setHistorySource(nullptr);
+        recorder.reset();
+        history.reset();
+        if (environment->ops) {
+            recorder = std::make_unique<connectors::ops::MetricRecorder>(
+                *environment, connectors::ops::RecorderOptions{connectors::ops::defaultLeaseHolderName(QStringLiteral("idem console"))});
+            QObject::connect(monitor.get(), &connectors::LiveMonitor::lagSnapshot, recorder.get(),
+                             &connectors::ops::MetricRecorder::recordSnapshot);
+            QObject::connect(monitor.get(), &connectors::LiveMonitor::storeFigures, recorder.get(),
+                             &connectors::ops::MetricRecorder::recordStore);
+            QObject::connect(recorder.get(), &connectors::ops::MetricRecorder::leaseChanged, &window,
+                             [&](bool, const QString &text) { window.setRecorderState(text); });
+            history = std::make_unique<connectors::ops::HistoryService>(environment->ops->connection);
+            window.setHistorySource(history.get());
+            alertsPage->setSource(history.get());
         }
         watchedPath = path;
         window.showMessage(QObject::tr("Watching %n flow(s)", nullptr, int(environment->flows.size())));
@@ -517,6 +514,11 @@ int main(int argc, char *argv[])
     const int rc = app.exec();
     QObject::disconnect(&sandbox, nullptr, &window, nullptr); // its end is expected now
     monitor.reset();
+    recorder.reset(); // gives the recorder lease up for the next console
+    if (alertsPage)
+        alertsPage->setSource(nullptr);
+    window.setHistorySource(nullptr);
+    history.reset();
     window.setDeadLetterSource(nullptr);
     deadLetters.reset();
     connectors::kafka::flushAllClientLogSummaries();

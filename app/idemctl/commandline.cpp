@@ -237,6 +237,9 @@ QList<QCommandLineOption> allCommandOptions()
          QStringLiteral("TIME")},
         {QStringLiteral("to"), QStringLiteral("End of the time window, excluded (as --from; default now)."),
          QStringLiteral("TIME")},
+        {QStringLiteral("open"), QStringLiteral("Only the open alerts.")},
+        {QStringLiteral("window"), QStringLiteral("Seconds of polls the figures span, as the console's (default 300)."),
+         QStringLiteral("SECONDS"), QStringLiteral("300")},
         {QStringLiteral("budget"), QStringLiteral("Messages the scan reads at most, newest first (default 5000000)."),
          QStringLiteral("N"), QStringLiteral("5000000")},
     };

@@ -37,5 +37,9 @@ int opsCommand(const QCommandLineParser &parser, const QString &action);
 // index run (until SIGTERM/SIGINT, 0) | index status (0; 1 the ops database
 // or a cluster could not be read).
 int indexCommand(const QCommandLineParser &parser, const QString &action);
+// alerts [--open] [--json]: 0 none open, 4 some open, 1 the ops database could not be read.
+int alertsCommand(const QCommandLineParser &parser);
+// watch: the headless recorder, until SIGTERM.
+int watchCommand(const QCommandLineParser &parser);
 
 } // namespace idem::ctl

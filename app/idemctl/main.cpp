@@ -225,6 +225,23 @@ QList<ctl::CommandSpec> commandTable()
                     [](const QCommandLineParser &parser, const QStringList &args) {
                         return ctl::dlqShowCommand(parser, args.first());
                     }},
+        CommandSpec{{QStringLiteral("alerts")}, {},
+                    QStringLiteral("the alerts every console sees (open first, then past ones), with their "
+                                   "acknowledgements, from the ops database"),
+                    {QStringLiteral("open"), QStringLiteral("limit"), QStringLiteral("json")},
+                    QStringLiteral("open, alerts[]: id, open, rule, flow, subject, severity, fired_at, resolved_at, "
+                                   "worst, text,\n  acknowledgements[]: by, role, at, comment"),
+                    QStringLiteral("0  no alert is open\n1  the ops database could not be read\n2  bad usage or "
+                                   "configuration\n4  some alerts are open"),
+                    QStringLiteral("idemctl alerts --open --json"), noArguments(ctl::alertsCommand)},
+        CommandSpec{{QStringLiteral("watch")}, {},
+                    QStringLiteral("the headless recorder: poll like a console and, while holding the ops database's "
+                                   "recorder lease, write the shared history and record alerts (until SIGTERM)"),
+                    {QStringLiteral("interval"), QStringLiteral("window")}, {},
+                    QStringLiteral("0  stopped by SIGTERM, SIGINT or SIGHUP\n2  bad usage or configuration (no ops "
+                                   "database)"),
+                    QStringLiteral("idemctl --config /etc/idem/idem.yaml watch --interval 5"),
+                    noArguments(ctl::watchCommand)},
         CommandSpec{{QStringLiteral("completion")}, QStringLiteral("bash|flows|environments"),
                     QStringLiteral("the bash completion script; or the flow or environment names of the configuration"),
                     {},

@@ -18,6 +18,7 @@ using models::Config;
 using models::ConsumerGroupConfig;
 using models::EnvelopeConfig;
 using models::EnvironmentConfig;
+using models::FlowAlertConfig;
 using models::FlowConfig;
 using models::KafkaClusterConfig;
 using models::OpsDatabaseConfig;

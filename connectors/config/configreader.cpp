@@ -13,6 +13,8 @@
 #include <QFileInfo>
 #include <QHash>
 
+#include <cmath>
+
 #include <yaml-cpp/yaml.h>
 
 #include <fcntl.h>
@@ -22,6 +24,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <utility>
@@ -113,6 +116,7 @@ private:
     EnvelopeConfig readEnvelope(const Entry &entry, const QString &flow);
     std::optional<OpsDatabaseConfig> readOps(const Entry &entry);
     std::optional<models::EnvironmentBand> readBand(const Entry &entry, const QString &environment);
+    void readAlerts(const Entry &entry, FlowConfig &flow);
 
     VariableCheck m_variables;
     QList<Problem> m_problems;
@@ -465,7 +469,7 @@ std::optional<FlowConfig> Reader::readFlow(const Entry &entry, const Environment
         context,
         { QStringLiteral("cluster"), QStringLiteral("topics"), QStringLiteral("retry_topics"),
           QStringLiteral("dead_letter_topic"), QStringLiteral("groups"), QStringLiteral("envelope"),
-          QStringLiteral("dead_letter_envelope"), QStringLiteral("thresholds") });
+          QStringLiteral("dead_letter_envelope"), QStringLiteral("thresholds"), QStringLiteral("alerts") });
     if (!settings)
         return std::nullopt;
 
@@ -536,6 +540,8 @@ std::optional<FlowConfig> Reader::readFlow(const Entry &entry, const Environment
                 }
                 flow.thresholds.insert(t.key, v);
             }
+        } else if (e.key == u"alerts") {
+            readAlerts(e, flow);
         }
     }
     if (!haveCluster) {
@@ -584,11 +590,67 @@ EnvelopeConfig Reader::readEnvelope(const Entry &entry, const QString &flow)
     return envelope;
 }
 
+void Reader::readAlerts(const Entry &entry, FlowConfig &flow)
+{
+    const auto list = entries(entry.value, QStringLiteral("a map of alert settings"),
+                              QStringLiteral("in the alerts of flow ") + quoted(flow.name), models::alertSettingNames());
+    models::FlowAlertConfig &a = flow.alerts;
+    for (const Entry &t : list.value_or(QList<Entry>())) {
+        const bool onOff = t.key == u"lag_status" || t.key == u"thresholds" || t.key == u"rising";
+        const bool duration = onOff || t.key == u"rising_window";
+        const QString expected = duration
+            ? QStringLiteral("a duration from 1s to 24h such as 90s, 5m or 2h%1 for %2")
+                  .arg(onOff ? QStringLiteral(", or off,") : QString(), t.key)
+            : t.key == u"rising_min_share" ? QStringLiteral("a ratio above 0 and at most 1 for %1").arg(t.key)
+            : t.key == u"rising_factor"    ? QStringLiteral("a number of 1 or more for %1").arg(t.key)
+                                           : QStringLiteral("a number above 0 for %1").arg(t.key);
+        const auto value = scalar(t, expected);
+        if (!value)
+            continue;
+        if (duration) {
+            const bool off = onOff && value->trimmed() == u"off";
+            const auto ms = models::parseAlertDuration(*value);
+            if (!off && !ms) {
+                error(t.valueMark(), QStringLiteral("expected %1, found %2").arg(expected, quoted(*value)));
+                continue;
+            }
+            if (t.key == u"lag_status") {
+                a.lagStatus = !off;
+                a.lagStatusForMs = ms.value_or(a.lagStatusForMs);
+            } else if (t.key == u"thresholds") {
+                a.thresholds = !off;
+                a.thresholdForMs = ms.value_or(a.thresholdForMs);
+            } else if (t.key == u"rising") {
+                a.rising = !off;
+                a.risingForMs = ms.value_or(a.risingForMs);
+            } else {
+                a.risingWindowMs = *ms;
+            }
+            continue;
+        }
+        bool ok = false;
+        const double v = value->toDouble(&ok);
+        const bool valid = ok && std::isfinite(v)
+            && (t.key == u"rising_factor" ? v >= 1 : t.key == u"rising_min_share" ? v > 0 && v <= 1 : v > 0);
+        if (!valid) {
+            error(t.valueMark(), QStringLiteral("expected %1, found %2").arg(expected, quoted(*value)));
+            continue;
+        }
+        if (t.key == u"rising_factor")
+            a.risingFactor = v;
+        else if (t.key == u"rising_min_share")
+            a.risingMinShare = v;
+        else
+            a.risingMinPerMinute = v;
+    }
+}
+
 std::optional<OpsDatabaseConfig> Reader::readOps(const Entry &entry)
 {
     const auto settings
         = entries(entry.value, QStringLiteral("a map with the connection of the ops database"),
-                  QStringLiteral("in ops"), { QStringLiteral("connection"), QStringLiteral("index_retention_days") });
+                  QStringLiteral("in ops"), { QStringLiteral("connection"), QStringLiteral("index_retention_days"),
+                                              QStringLiteral("history_days") });
     if (!settings)
         return std::nullopt;
     OpsDatabaseConfig ops;
@@ -608,6 +670,21 @@ std::optional<OpsDatabaseConfig> Reader::readOps(const Entry &entry)
                 continue;
             }
             ops.indexRetentionDays = days;
+            continue;
+        }
+        if (e.key == u"history_days") {
+            const QString expected = QStringLiteral("a whole number of days from 1 to 3660 for history_days "
+                                                    "(how long the metric history is kept)");
+            const auto value = scalar(e, expected);
+            if (!value)
+                continue;
+            bool ok = false;
+            const int days = value->trimmed().toInt(&ok);
+            if (!ok || days < 1 || days > 3660) {
+                error(e.valueMark(), QStringLiteral("expected %1, found %2").arg(expected, quoted(*value)));
+                continue;
+            }
+            ops.historyDays = days;
             continue;
         }
         haveConnection = true;

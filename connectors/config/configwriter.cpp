@@ -120,6 +120,28 @@ void writeFlow(YAML::Emitter &out, const FlowConfig &flow)
             out << YAML::Key << it.key().toStdString() << YAML::Value << QString::number(it.value(), 'g', 12).toStdString();
         out << YAML::EndMap;
     }
+    const FlowAlertConfig &a = flow.alerts;
+    if (a != FlowAlertConfig{}) {
+        const FlowAlertConfig d;
+        const auto duration = [](bool on, qint64 ms) { return on ? models::formatAlertDuration(ms).toStdString() : std::string("off"); };
+        out << YAML::Key << "alerts" << YAML::Value << YAML::Flow << YAML::BeginMap;
+        if (a.lagStatus != d.lagStatus || a.lagStatusForMs != d.lagStatusForMs)
+            out << YAML::Key << "lag_status" << YAML::Value << duration(a.lagStatus, a.lagStatusForMs);
+        if (a.thresholds != d.thresholds || a.thresholdForMs != d.thresholdForMs)
+            out << YAML::Key << "thresholds" << YAML::Value << duration(a.thresholds, a.thresholdForMs);
+        if (a.rising != d.rising || a.risingForMs != d.risingForMs)
+            out << YAML::Key << "rising" << YAML::Value << duration(a.rising, a.risingForMs);
+        if (a.risingWindowMs != d.risingWindowMs)
+            out << YAML::Key << "rising_window" << YAML::Value << models::formatAlertDuration(a.risingWindowMs).toStdString();
+        if (a.risingFactor != d.risingFactor)
+            out << YAML::Key << "rising_factor" << YAML::Value << QString::number(a.risingFactor, 'g', 12).toStdString();
+        if (a.risingMinShare != d.risingMinShare)
+            out << YAML::Key << "rising_min_share" << YAML::Value << QString::number(a.risingMinShare, 'g', 12).toStdString();
+        if (a.risingMinPerMinute != d.risingMinPerMinute)
+            out << YAML::Key << "rising_min_per_minute" << YAML::Value
+                << QString::number(a.risingMinPerMinute, 'g', 12).toStdString();
+        out << YAML::EndMap;
+    }
     out << YAML::EndMap;
 }
 
@@ -158,6 +180,8 @@ void writeEnvironment(YAML::Emitter &out, const EnvironmentConfig &env)
         out << YAML::Key << "connection" << YAML::Value << env.ops->connection;
         if (env.ops->indexRetentionDays != OpsDatabaseConfig::kDefaultIndexRetentionDays)
             out << YAML::Key << "index_retention_days" << YAML::Value << env.ops->indexRetentionDays;
+        if (env.ops->historyDays != OpsDatabaseConfig{}.historyDays)
+            out << YAML::Key << "history_days" << YAML::Value << env.ops->historyDays;
         out << YAML::EndMap;
     }
     if (env.band) {

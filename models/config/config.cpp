@@ -329,6 +329,39 @@ QStringList thresholdNames()
             QStringLiteral("error_share"), QStringLiteral("errors_per_minute"), QStringLiteral("dead_letters")};
 }
 
+QStringList alertSettingNames()
+{
+    return {QStringLiteral("lag_status"),    QStringLiteral("thresholds"),       QStringLiteral("rising"),
+            QStringLiteral("rising_window"), QStringLiteral("rising_factor"),    QStringLiteral("rising_min_share"),
+            QStringLiteral("rising_min_per_minute")};
+}
+
+std::optional<qint64> parseAlertDuration(const QString &text)
+{
+    const QString t = text.trimmed();
+    if (t.size() < 2)
+        return std::nullopt;
+    const QChar unit = t.back();
+    const qint64 scale = unit == u's' ? 1000 : unit == u'm' ? 60000 : unit == u'h' ? 3600000 : 0;
+    bool ok = false;
+    const qint64 n = t.chopped(1).toLongLong(&ok);
+    if (!scale || !ok || n <= 0)
+        return std::nullopt;
+    const qint64 ms = n * scale;
+    if (ms < 1000 || ms > 24 * 3600000LL)
+        return std::nullopt;
+    return ms;
+}
+
+QString formatAlertDuration(qint64 ms)
+{
+    if (ms % 3600000 == 0)
+        return QStringLiteral("%1h").arg(ms / 3600000);
+    if (ms % 60000 == 0)
+        return QStringLiteral("%1m").arg(ms / 60000);
+    return QStringLiteral("%1s").arg(ms / 1000);
+}
+
 bool isRatioThreshold(const QString &name)
 {
     return name == QLatin1String("retry_share") || name == QLatin1String("error_share");

@@ -100,6 +100,31 @@ struct ConsumerGroupConfig
     bool operator==(const ConsumerGroupConfig &) const = default;
 };
 
+// When the recorder raises an alert for a flow (models/alerts/alertrules.h):
+// each rule on by default, each with a hold time, so a flow with no alert
+// settings is watched sensibly.
+struct FlowAlertConfig
+{
+    bool lagStatus = true;           // a group WARNING, STALLED or STOPPED ...
+    qint64 lagStatusForMs = 300000;  // ... for this long
+    bool thresholds = true;          // a figure above its threshold ...
+    qint64 thresholdForMs = 300000;  // ... for this long
+    bool rising = true;              // retry share, dead letters and duplicates per minute
+    qint64 risingWindowMs = 300000;  // compared over this recent window ...
+    qint64 risingForMs = 120000;     // ... staying above the baseline for this long
+    double risingFactor = 3;         // above baseline × factor ...
+    double risingMinShare = 0.01;    // ... and by at least this much for a share (0..1)
+    double risingMinPerMinute = 1;   // ... or this many per minute
+
+    bool operator==(const FlowAlertConfig &) const = default;
+};
+
+// The keys of a flow's `alerts` map, and the durations they take: "90s",
+// "5m", "2h" (1 s to 24 h). parseAlertDuration returns nullopt otherwise.
+QStringList alertSettingNames();
+std::optional<qint64> parseAlertDuration(const QString &text);
+QString formatAlertDuration(qint64 ms);
+
 struct FlowConfig
 {
     QString name;
@@ -114,6 +139,7 @@ struct FlowConfig
     // lag, lag_seconds, retry_share, error_share (ratios 0..1),
     // errors_per_minute, dead_letters.
     QMap<QString, double> thresholds;
+    FlowAlertConfig alerts;
 
     const ConsumerGroupConfig *group(const QString &name) const;
 
@@ -128,6 +154,7 @@ struct OpsDatabaseConfig
     int indexRetentionDays = kDefaultIndexRetentionDays;
     static constexpr int kDefaultIndexRetentionDays = 7;
     static constexpr int kMaxIndexRetentionDays = 3650;
+    int historyDays = 30; // days of metric history kept (1 to 3660)
 
     bool operator==(const OpsDatabaseConfig &) const = default;
 };

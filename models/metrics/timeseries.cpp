@@ -1,5 +1,7 @@
 #include "models/metrics/timeseries.h"
 
+#include <limits>
+
 #include <algorithm>
 #include <chrono>
 
@@ -255,6 +257,22 @@ void MetricHistory::append(const QString &series, qint64 t, double v)
     if (it == m_series.end())
         it = m_series.insert(series, TimeSeries(m_capacity, m_resolution));
     it->append(t, v);
+}
+
+void MetricHistory::prependOlder(const QString &series, const QList<TimePoint> &older)
+{
+    auto it = m_series.find(series);
+    if (it == m_series.end())
+        it = m_series.insert(series, TimeSeries(m_capacity, m_resolution));
+    TimeSeries merged(m_capacity, m_resolution);
+    const qint64 first = it->isEmpty() ? std::numeric_limits<qint64>::max() : it->at(0).t;
+    for (const TimePoint &p : older) {
+        if (p.t < first)
+            merged.append(p.t, p.v);
+    }
+    for (qsizetype i = 0; i < it->size(); ++i)
+        merged.append(it->at(i).t, it->at(i).v);
+    *it = std::move(merged);
 }
 
 const TimeSeries *MetricHistory::series(const QString &name) const

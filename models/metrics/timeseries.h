@@ -142,6 +142,11 @@ public:
     {}
 
     void append(const QString &series, qint64 t, double v);
+    // Puts `older` (in time order) before the points the series holds: the
+    // history loaded from the ops database after live points began to
+    // arrive. Points not older than the series' first are ignored; thinned
+    // as append() thins. Creates the series when there is none.
+    void prependOlder(const QString &series, const QList<TimePoint> &older);
     // Points each series created from now on keeps.
     void setCapacity(qsizetype capacity) { m_capacity = std::max<qsizetype>(capacity, 1); }
     qsizetype capacity() const { return m_capacity; }

@@ -167,6 +167,8 @@ private slots:
                                                  QStringLiteral("--json")};
         QTest::newRow("dlq show") << QStringList{QStringLiteral("dlq"), QStringLiteral("show")}
                                   << QStringList{QStringLiteral("--flow NAME"), QStringLiteral("--json")};
+        QTest::newRow("alerts") << QStringList{QStringLiteral("alerts")}
+                                << QStringList{QStringLiteral("--open"), QStringLiteral("--limit N"), QStringLiteral("--json")};
         QTest::newRow("completion") << QStringList{QStringLiteral("completion")} << QStringList{};
     }
 

@@ -172,6 +172,18 @@ private slots:
                           "        thresholds: {retry_share: 5, lag: many}\n")
             << "idem.yaml:10:35: expected a ratio from 0 to 1 for retry_share, found \"5\"\n"
                "idem.yaml:10:43: expected a number of 0 or more for lag, found \"many\"";
+        QTest::newRow("alert settings out of range")
+            << QByteArray("version: 1\nenvironments:\n  prod:\n    kafka:\n      main: {bootstrap.servers: k:9092}\n"
+                          "    flows:\n      orders:\n        cluster: main\n        topics: [orders]\n"
+                          "        alerts: {lag_status: 5 minutes, rising_factor: 0.5, rising_window: off}\n"
+                          "    ops: {connection: host=ops, history_days: 0}\n")
+            << "idem.yaml:10:30: expected a duration from 1s to 24h such as 90s, 5m or 2h, or off, for lag_status, "
+               "found \"5 minutes\"\n"
+               "idem.yaml:10:56: expected a number of 1 or more for rising_factor, found \"0.5\"\n"
+               "idem.yaml:10:76: expected a duration from 1s to 24h such as 90s, 5m or 2h for rising_window, found "
+               "\"off\"\n"
+               "idem.yaml:11:47: expected a whole number of days from 1 to 3660 for history_days (how long the "
+               "metric history is kept), found \"0\"";
         QTest::newRow("version 2") << QByteArray("version: 2\nenvironments: {}\n")
                                    << "idem.yaml:1:10: unsupported version \"2\"; this Idem reads "
                                       "version 1";
@@ -244,7 +256,7 @@ private slots:
                "idem.yaml:13:9: unknown key \"topic\" in flow \"orders\"; expected one of: "
                "cluster, "
                "topics, retry_topics, dead_letter_topic, groups, envelope, dead_letter_envelope, "
-               "thresholds";
+               "thresholds, alerts";
         QTest::newRow("group names unknown store")
             << withFlow("        cluster: main\n        topics: [a]\n        groups:\n"
                         "          billing: { store: biling }\n")
@@ -566,6 +578,32 @@ private slots:
                                                    "      connection: \"dbname=ops\"\n", kSource);
         QVERIFY2(plain.ok(), qPrintable(plain.error()));
         QCOMPARE(plain->environments.first().ops->indexRetentionDays, 7);
+    }
+
+    void alertSettingsAndHistoryDaysRoundTrip()
+    {
+        const QByteArray yaml = "version: 1\nenvironments:\n  prod:\n    kafka:\n      main: {bootstrap.servers: k:9092}\n"
+                                "    flows:\n      orders:\n        cluster: main\n        topics: [orders]\n"
+                                "        alerts: {lag_status: off, rising: 90s, rising_window: 10m, rising_factor: 4}\n"
+                                "    ops: {connection: host=ops, history_days: 7}\n";
+        const auto config = connectors::parseConfig(yaml, kSource);
+        QVERIFY2(config.ok(), qPrintable(config.error()));
+        const FlowConfig &flow = config->environments.first().flows.first();
+        QVERIFY(!flow.alerts.lagStatus);
+        QVERIFY(flow.alerts.rising);
+        QCOMPARE(flow.alerts.risingForMs, 90000);
+        QCOMPARE(flow.alerts.risingWindowMs, 600000);
+        QCOMPARE(flow.alerts.risingFactor, 4.0);
+        QCOMPARE(flow.alerts.thresholdForMs, FlowAlertConfig{}.thresholdForMs); // the default where unset
+        QCOMPARE(config->environments.first().ops->historyDays, 7);
+        const auto back = connectors::parseConfig(connectors::writeConfig(config.value()), kSource);
+        QVERIFY2(back.ok(), qPrintable(back.error()));
+        QCOMPARE(back.value().environments, config->environments);
+        // Without settings: the defaults, 30 days of history.
+        const auto plain = connectors::parseConfig("version: 1\nenvironments:\n  prod:\n    ops: {connection: host=ops}\n",
+                                                   kSource);
+        QVERIFY2(plain.ok(), qPrintable(plain.error()));
+        QCOMPARE(plain->environments.first().ops->historyDays, 30);
     }
 
     void roundTripKeepsOrder()

@@ -33,7 +33,22 @@ public:
 
     MetricChart(const QString &title, const QString &unit, QWidget *parent = nullptr);
 
-    void setHistory(const models::MetricHistory *history) { m_history = history; }
+    void setHistory(const models::MetricHistory *history)
+    {
+        if (history == m_history)
+            return;
+        m_history = history;
+        for (auto &cache : m_caches)
+            cache.clear();
+        m_dirty = true;
+    }
+    QStringList seriesKeys() const
+    {
+        QStringList keys;
+        for (const Series &s : m_series)
+            keys << s.key;
+        return keys;
+    }
     void setSeries(const QList<Series> &series);
     void setRangeMs(qint64 range);
     void setFollowing(bool follow);

@@ -1,5 +1,7 @@
 #include "ui/pages/flowspage.h"
 
+#include "models/alerts/historysource.h"
+
 #include "models/core/untrustedtext.h"
 #include "models/envelope/failuretablemodel.h"
 #include "models/metrics/partitiontablemodel.h"
@@ -17,17 +19,20 @@
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableView>
+#include <QDateTime>
 #include <QVBoxLayout>
 
 namespace idem::ui {
 
 QList<qint64> FlowsPage::rangesMs()
 {
-    return {5LL * 60 * 1000, 15LL * 60 * 1000, 60LL * 60 * 1000, 6LL * 3600 * 1000, 24LL * 3600 * 1000};
+    return {5LL * 60 * 1000,        15LL * 60 * 1000,  60LL * 60 * 1000, 6LL * 3600 * 1000, 24LL * 3600 * 1000,
+            7LL * 24 * 3600 * 1000, 30LL * 24 * 3600 * 1000};
 }
 
 FlowsPage::FlowsPage(models::PartitionTableModel *partitions, const models::MetricHistory *history, QWidget *parent)
     : QWidget(parent)
+    , m_history(history)
 {
     m_flow = new QComboBox(this);
     m_flow->setObjectName(QStringLiteral("flowSelector"));
@@ -229,6 +234,7 @@ void FlowsPage::updateSeries()
     m_charts[2]->setSeries(retry);
     m_charts[3]->setSeries(errors);
     m_charts[4]->setSeries({{QStringLiteral("flow/%1/dead_letters").arg(flow), tr("in the dead-letter topic")}});
+    readLongRange();
     const QMap<QString, double> limits = m_thresholds.value(flow);
     const QStringList keys{QStringLiteral("lag"), QStringLiteral("lag_seconds"), QStringLiteral("retry_share"),
                            QStringLiteral("errors_per_minute"), QStringLiteral("dead_letters")};
@@ -289,13 +295,67 @@ void FlowsPage::updateDeadLetters()
 
 void FlowsPage::setRange(int index)
 {
+    if (index >= m_range->count())
+        index = m_range->count() - 1;
     if (m_range->currentIndex() != index)
         m_range->setCurrentIndex(index);
     const qint64 range = rangesMs().value(index, rangesMs().first());
+    const bool longRange = index >= 5;
     for (MetricChart *c : std::as_const(m_charts)) {
+        c->setHistory(longRange ? &m_long : m_history);
         c->setRangeMs(range);
         c->replotIfDirty();
     }
+    if (longRange)
+        readLongRange();
+}
+
+void FlowsPage::setHistorySource(models::HistorySource *source)
+{
+    if (m_source)
+        disconnect(m_source, nullptr, this, nullptr);
+    m_source = source;
+    while (m_range->count() > 5)
+        m_range->removeItem(m_range->count() - 1);
+    if (!source)
+        return;
+    m_range->addItems({tr("7 days"), tr("30 days")});
+    connect(source, &models::HistorySource::rangeRead, this,
+            [this](const QStringList &, qint64, qint64, const models::SeriesPoints &points, const QString &error) {
+                if (m_range->currentIndex() < 5)
+                    return;
+                if (!error.isEmpty()) {
+                    setToolTip(error);
+                    return;
+                }
+                m_long = models::MetricHistory(1, models::SeriesResolution::full());
+                qsizetype most = 1;
+                for (const auto &list : points)
+                    most = std::max(most, list.size());
+                m_long.setCapacity(most);
+                for (auto it = points.cbegin(); it != points.cend(); ++it)
+                    m_long.prependOlder(it.key(), it.value());
+                for (MetricChart *c : std::as_const(m_charts)) {
+                    c->setHistory(nullptr);
+                    c->setHistory(&m_long);
+                }
+                markDirty();
+                replotIfDirty();
+            });
+}
+
+void FlowsPage::readLongRange()
+{
+    if (!m_source || m_range->currentIndex() < 5)
+        return;
+    QStringList keys;
+    for (const MetricChart *c : std::as_const(m_charts))
+        keys << c->seriesKeys();
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 range = rangesMs().value(m_range->currentIndex());
+    // About a bucket per pixel of the widest chart.
+    const int buckets = std::max(200, m_charts.isEmpty() ? 800 : m_charts.first()->width());
+    m_source->readRange(keys, now - range, now, buckets);
 }
 
 void FlowsPage::setFollowing(bool follow)

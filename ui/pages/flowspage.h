@@ -24,6 +24,7 @@ class QTableView;
 class QTabWidget;
 
 namespace idem::models {
+class HistorySource;
 class FailureTableModel;
 class PartitionTableModel;
 }
@@ -46,7 +47,10 @@ public:
     void setFlowStores(const QMap<QString, QStringList> &stores);
     void setFlowThresholds(const QMap<QString, QMap<QString, double>> &thresholds);
     QString currentFlow() const;
-    void setRange(int index); // 0: 5 min … 4: 24 h
+    void setRange(int index); // 0: 5 min … 4: 24 h, 5: 7 days, 6: 30 days (from the ops database)
+    // Where the 7- and 30-day ranges are read (the ops database); without one
+    // the range selector stops at 24 h.
+    void setHistorySource(models::HistorySource *source);
     void setFollowing(bool follow);
     // Forgets every flow, its groups and dead letters (the configuration changed).
     void clear();
@@ -79,6 +83,7 @@ protected:
 private:
     void updateSeries();
     void updateDeadLetters();
+    void readLongRange();
 
     QComboBox *m_flow = nullptr;
     QComboBox *m_range = nullptr;
@@ -94,6 +99,9 @@ private:
     QMap<QString, QStringList> m_groups; // flow -> groups
     QMap<QString, QStringList> m_stores; // flow -> stores of its groups
     QMap<QString, QMap<QString, double>> m_thresholds;
+    const models::MetricHistory *m_history = nullptr;
+    models::HistorySource *m_source = nullptr;
+    models::MetricHistory m_long{1, models::SeriesResolution::full()}; // the 7- or 30-day range read from the database
 };
 
 } // namespace idem::ui

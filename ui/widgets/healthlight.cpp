@@ -27,9 +27,9 @@ void HealthLight::setState(State state, const QString &detail, const QDateTime &
     update();
 }
 
-QColor HealthLight::color() const
+QColor HealthLight::colorOf(State state)
 {
-    switch (m_state) {
+    switch (state) {
     case State::Ok:
         return models::statusColour(models::StatusColour::Ok, palette());
     case State::Degraded:

@@ -22,7 +22,9 @@ public:
     void setState(State state, const QString &detail = {}, const QDateTime &since = {});
     State state() const { return m_state; }
     QString name() const { return m_name; }
-    QColor color() const;
+    QColor color() const { return colorOf(m_state); }
+    // The status colours, in one place (the health lights, the tray icon).
+    static QColor colorOf(State state);
 
     QSize sizeHint() const override;
 
