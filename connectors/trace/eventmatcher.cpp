@@ -2,21 +2,13 @@
 
 #include "models/envelope/fieldspec.h"
 
-#include <simdjson.h>
 
 namespace idem::connectors::trace {
-
-struct EventMatcher::Parser
-{
-    simdjson::ondemand::parser parser;
-    simdjson::padded_string buffer;
-};
 
 EventMatcher::EventMatcher(models::EnvelopeSpec spec, const QString &eventId)
     : m_spec(std::move(spec))
     , m_id(eventId.toUtf8())
     , m_finder(m_id)
-    , m_parser(std::make_unique<Parser>())
 {
     for (const models::FieldSource &source : m_spec.field(models::EnvelopeField::EventId).alternatives)
         m_pointers.push_back(source.kind == models::FieldSourceKind::Payload
@@ -28,29 +20,15 @@ EventMatcher::~EventMatcher() = default;
 
 EventMatcher::Answer EventMatcher::payloadPointer(const QByteArray &payload, const std::string &pointer)
 {
-    // The parser reads SIMDJSON_PADDING bytes past the end: copy into its padded buffer.
-    m_parser->buffer = simdjson::padded_string(payload.constData(), size_t(payload.size()));
-    simdjson::ondemand::document doc;
-    if (m_parser->parser.iterate(m_parser->buffer).get(doc))
+    QByteArray value;
+    switch (m_json.read(payload, pointer, &value)) {
+    case SourceAnswer::Value:
+        return value == m_id ? Answer::Yes : Answer::No;
+    case SourceAnswer::OtherType:
+        return Answer::No;
+    default:
         return Answer::Absent;
-    simdjson::ondemand::value value;
-    if (doc.at_pointer(pointer).get(value))
-        return Answer::Absent;
-    simdjson::ondemand::json_type type;
-    if (value.type().get(type))
-        return Answer::Absent;
-    if (type == simdjson::ondemand::json_type::string) {
-        std::string_view text;
-        if (value.get_string().get(text))
-            return Answer::Absent;
-        return QByteArrayView(text.data(), qsizetype(text.size())) == m_id ? Answer::Yes : Answer::No;
     }
-    if (type == simdjson::ondemand::json_type::number) {
-        const std::string_view raw = value.raw_json_token();
-        QByteArrayView token(raw.data(), qsizetype(raw.size()));
-        return token.trimmed() == m_id ? Answer::Yes : Answer::No;
-    }
-    return Answer::No;
 }
 
 bool EventMatcher::matches(const models::RawMessage &message)
@@ -65,24 +43,11 @@ bool EventMatcher::matches(const models::RawMessage &message)
         case models::FieldSourceKind::Header: {
             if (!plain)
                 break;
-            const models::RawHeader *first = nullptr;
-            const models::RawHeader *last = nullptr;
-            bool agree = true;
-            for (const models::RawHeader &h : message.headers) {
-                if (h.name != source.name)
-                    continue;
-                if (first && h.value != first->value)
-                    agree = false;
-                if (!first)
-                    first = &h;
-                last = &h;
-            }
-            if (!first)
+            QByteArray value;
+            const SourceAnswer answer = headerSource(message, source, &value);
+            if (answer == SourceAnswer::Absent)
                 continue; // absent: the next source decides
-            const models::RawHeader *pick = source.pick == models::HeaderPick::Last ? last : first;
-            if (source.pick == models::HeaderPick::Only && !agree)
-                return false;
-            return pick->value && *pick->value == m_id;
+            return answer == SourceAnswer::Value && value == m_id;
         }
         case models::FieldSourceKind::Key:
             if (!plain)

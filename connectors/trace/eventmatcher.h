@@ -14,6 +14,7 @@
 //
 // Not thread-safe (it keeps a parser); one matcher per scanning thread.
 
+#include "connectors/trace/fieldreader.h"
 #include "models/envelope/envelope.h"
 #include "models/envelope/presets.h"
 #include "models/envelope/rawmessage.h"
@@ -43,8 +44,7 @@ private:
     QByteArray m_id;
     QByteArrayMatcher m_finder;
     std::vector<std::string> m_pointers; // by alternative, for payload sources
-    struct Parser;
-    std::unique_ptr<Parser> m_parser;
+    JsonPointerReader m_json;
 };
 
 } // namespace idem::connectors::trace

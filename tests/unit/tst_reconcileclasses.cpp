@@ -275,4 +275,4 @@ private slots:
 };
 
 QTEST_GUILESS_MAIN(TestReconcile)
-#include "tst_reconcile.moc"
+#include "tst_reconcileclasses.moc"
