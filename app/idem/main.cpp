@@ -17,10 +17,12 @@
 #include "connectors/kafka/envelopedetectionservice.h"
 #include "connectors/kafka/kafkalog.h"
 #include "connectors/monitor/livemonitor.h"
+#include "connectors/reconcile/reconcileservice.h"
 #include "connectors/trace/traceservice.h"
 #include "connectors/ops/replayservice.h"
 #include "ui/dialogs/connectionsdialog.h"
 #include "ui/mainwindow.h"
+#include "ui/pages/reconcilepage.h"
 #include "ui/pages/replayspage.h"
 
 #include <QApplication>
@@ -121,7 +123,10 @@ int main(int argc, char *argv[])
          QStringLiteral("SECONDS"), QStringLiteral("10")},
         {QStringLiteral("trace"), QStringLiteral("Trace this event_id once the configuration is loaded (opens the Trace page)."),
          QStringLiteral("EVENT_ID")},
-        {QStringLiteral("page"), QStringLiteral("Page to open: overview, flows, connections, trace, deadletters or replays (default: the last one)."),
+        {QStringLiteral("reconcile"),
+         QStringLiteral("Reconcile this flow over the last hour once the configuration is loaded (opens the Reconcile page)."),
+         QStringLiteral("FLOW")},
+        {QStringLiteral("page"), QStringLiteral("Page to open: overview, flows, connections, trace, deadletters, replays or reconcile (default: the last one)."),
          QStringLiteral("NAME")},
     });
     app::processCommandLine(parser, app.arguments());
@@ -144,18 +149,27 @@ int main(int argc, char *argv[])
         return app::fail(QStringLiteral("--demo and --config exclude each other: the demo writes its own configuration"), 2);
 
     const QStringList pages{QStringLiteral("overview"), QStringLiteral("flows"), QStringLiteral("connections"),
-                            QStringLiteral("trace"), QStringLiteral("deadletters"), QStringLiteral("replays")};
+                            QStringLiteral("trace"), QStringLiteral("deadletters"), QStringLiteral("replays"),
+                            QStringLiteral("reconcile")};
     const QString page = parser.value(QStringLiteral("page")).toLower();
     if (!page.isEmpty() && !pages.contains(page))
         return app::fail(QStringLiteral("--page must be one of %1, not \"%2\"").arg(pages.join(QStringLiteral(", ")), page), 2);
 
     ui::MainWindow window;
     window.setPollInterval(interval);
-    if (!page.isEmpty() && page != QLatin1String("replays"))
+    // The Reconcile page, after the built-in ones; its source comes with each configuration.
+    auto *reconcilePage = new ui::ReconcilePage;
+    const int reconcileIndex = window.addPage(QObject::tr("Reconcile"), reconcilePage);
+    QObject::connect(reconcilePage, &ui::ReconcilePage::traceRequested, &window, &ui::MainWindow::openTrace);
+    if (page == QLatin1String("reconcile"))
+        window.showPage(reconcileIndex);
+    else if (!page.isEmpty() && page != QLatin1String("replays"))
         window.showPage(int(pages.indexOf(page)));
     std::unique_ptr<connectors::LiveMonitor> monitor;
     std::unique_ptr<connectors::trace::TraceService> tracer;
+    std::unique_ptr<connectors::reconcile::ReconcileService> reconciler;
     bool traced = false;
+    bool reconciled = false;
     // The Replays page, once there is an ops database (made with the first configuration opened).
     connectors::ops::ReplayService *replays = nullptr;
     std::unique_ptr<connectors::deadletters::DeadLetterService> deadLetters;
@@ -222,6 +236,15 @@ int main(int argc, char *argv[])
         window.setTraceSource(nullptr);
         tracer = std::make_unique<connectors::trace::TraceService>(*environment);
         window.setTraceSource(tracer.get());
+        reconcilePage->setSource(nullptr);
+        reconciler = std::make_unique<connectors::reconcile::ReconcileService>(*environment);
+        reconcilePage->setSource(reconciler.get());
+        if (parser.isSet(QStringLiteral("reconcile")) && !reconciled) {
+            reconciled = true;
+            window.showPage(reconcileIndex);
+            reconcilePage->selectFlow(parser.value(QStringLiteral("reconcile")));
+            reconcilePage->run();
+        }
         if (parser.isSet(QStringLiteral("trace")) && !traced) {
             traced = true; // once, not again after the connections are edited
             window.openTrace(parser.value(QStringLiteral("trace")));

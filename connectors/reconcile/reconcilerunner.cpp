@@ -17,6 +17,8 @@
 #include <pqxx/pqxx>
 
 #include <map>
+#include <numeric>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -172,6 +174,8 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
         return out;
     }
 
+    auto log = logger("reconcile");
+    log->debug("{}: window as offsets in {} ms", flow->name.toStdString(), clock.elapsed());
     models::SourceScan source;
     source.lookbackMs = d->options.lookback.count();
     QHash<QPair<QString, int>, qint32> partitionIndex;
@@ -195,77 +199,24 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
             source.notRead.append(n);
     }
 
-    // 2. The source: distinct event_ids, copies, unreadable messages.
-    kafka::KafkaReader reader(window.properties);
-    trace::EnvelopeFieldReader fields(sourceSpec.value());
-    QHash<QString, qsizetype> index; // event_id -> event index
-    const QString readStep = QStringLiteral("read %1").arg(flow->topics.join(QStringLiteral(", ")));
-    readRanges(
-        reader, sourceRanges, d->options.chunk, topicControl, window.known,
-        [&](const models::RawMessage &m) {
-            ++source.messages;
-            const auto f = fields.read(m);
-            if (f.eventId.isEmpty()) {
-                ++source.unreadable;
-                if (source.unreadableReasons.size() < 20 || source.unreadableReasons.contains(f.problem))
-                    ++source.unreadableReasons[models::capUntrusted(f.problem)];
-                if (source.unreadableAt.size() < 20)
-                    source.unreadableAt << QStringLiteral("%1 %2@%3").arg(m.topic).arg(m.partition).arg(m.offset);
-                return;
-            }
-            const qint32 part = partitionIndex.value({m.topic, m.partition}, -1);
-            const auto it = index.constFind(f.eventId);
-            if (it != index.cend()) {
-                models::SourceEvent &e = source.events[*it];
-                ++e.copies;
-                source.laterCopies[*it].append({part, m.offset});
-                return;
-            }
-            index.insert(f.eventId, source.events.size());
-            source.events.append({f.eventId, part, m.offset, m.timestampMs, 1});
-        },
-        [&](qint64 read, qint64 total) {
-            report(QStringLiteral("%1: %2 of %3 messages").arg(readStep, count(read), count(total)),
-                   total > 0 ? int(read * 100 / total) : 100);
-        },
-        &source.notRead, &source.retentionCut);
-
-    // 3. The dead-letter topic from the window's start: which group gave up on which event.
-    QHash<QString, QSet<QString>> deadLettered; // group -> event_ids ("" : every group)
-    if (!deadRanges.isEmpty() && !control.shouldStop()) {
-        QList<models::NotScannedRange> deadNotRead;
-        readRanges(
-            reader, deadRanges, d->options.chunk, topicControl, window.known,
-            [&](const models::RawMessage &m) {
-                const models::DecodedEnvelope e = models::decode(m, deadSpec.value());
-                if (!e.eventId.isEmpty() && index.contains(e.eventId))
-                    deadLettered[e.consumerGroup].insert(e.eventId);
-            },
-            [&](qint64 read, qint64 total) {
-                report(QStringLiteral("read %1: %2 of %3 dead letters").arg(flow->deadLetterTopic, count(read), count(total)),
-                       total > 0 ? int(read * 100 / total) : 100);
-            },
-            &deadNotRead, nullptr);
-        for (models::NotScannedRange n : std::as_const(deadNotRead)) {
-            n.detail = QStringLiteral("dead-letter topic not read: %1").arg(n.detail);
-            source.notRead.append(n);
-        }
-    }
-
-    // 4. The stores, all at once: the window's event_ids, then rows first seen
-    // in the window that are none of them.
-    QStringList ids;
-    ids.reserve(source.events.size());
-    for (const models::SourceEvent &e : std::as_const(source.events))
-        ids << e.eventId;
-    std::string allIds; // the extra-rows query's array, built once for every store
+    // The stores are asked while the source is still being read: the reader
+    // publishes the new event_ids after each chunk, each store's thread asks
+    // for them in batches as they come, then (once every event_id is known)
+    // for its extra rows.
+    struct Feed
+    {
+        std::mutex mutex;
+        std::condition_variable changed;
+        QStringList ids; // distinct event_ids in source order
+        bool done = false; // every event_id is in ids
+        std::string all; // ids as one array literal, for the extra-rows query
+        bool allReady = false;
+    } feed;
     QMap<QString, QStringList> storeGroups;
     for (const models::ConsumerGroupConfig &g : flow->groups) {
         if (!g.store.isEmpty())
             storeGroups[g.store] << g.name;
     }
-    if (!storeGroups.isEmpty())
-        allIds = deadletters::ProcessedLookup::arrayLiteral(ids);
     QMap<QString, StoreAnswer> answers;
     std::vector<std::thread> threads;
     const std::string fromText = query.from.toUTC().toString(Qt::ISODateWithMs).toStdString();
@@ -295,29 +246,62 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
             auto col = [&](const char *l) {
                 return postgres::quoteIdentifier(store->registry.column(QString::fromLatin1(l))).toStdString();
             };
-            const std::string select = "SELECT " + col("event_id") + ", " + col("status") + ", " + col("entity_key")
-                + ", " + col("event_type") + " FROM " + table->quoted().toStdString() + " WHERE ";
+            const std::string registry = table->quoted().toStdString();
+            // The batch's ids as a bound array, joined by position: each row says which id it is.
+            const std::string byIds = "SELECT i.ord, r." + col("status") + ", r." + col("entity_key") + ", r."
+                + col("event_type") + " FROM unnest($1::text[]) WITH ORDINALITY AS i(id, ord) JOIN " + registry
+                + " r ON r." + col("event_id") + " = i.id";
+            const std::string extraRows = "SELECT " + col("event_id") + ", " + col("status") + ", " + col("entity_key")
+                + ", " + col("event_type") + " FROM " + registry + " WHERE " + col("first_seen_at")
+                + " >= $2::timestamptz AND " + col("first_seen_at") + " < $3::timestamptz AND " + col("event_id")
+                + " <> ALL($1::text[])";
             const PollControl storeControl = bounded(control, d->options.storeTimeout);
-            answer->rows = QList<models::RowState>(ids.size(), models::RowState::NoRow);
-            answer->entities = QList<quint64>(ids.size(), 0);
             const QString step = QStringLiteral("store %1").arg(name);
-            const int batch = std::max(1, d->options.batch);
+            const qsizetype batch = std::max(1, d->options.batch);
             Status status;
-            for (qsizetype at = 0; at < ids.size() && status; at += batch) {
-                const std::string array = deadletters::ProcessedLookup::arrayLiteral(ids.mid(at, batch));
+            qsizetype at = 0;
+            while (status) {
+                QStringList slice;
+                bool last = false;
+                {
+                    std::unique_lock lock(feed.mutex);
+                    feed.changed.wait(lock, [&] { return feed.done || feed.ids.size() - at >= batch; });
+                    slice = feed.ids.mid(at, batch);
+                    last = feed.done && at + slice.size() >= feed.ids.size();
+                }
+                if (slice.isEmpty())
+                    break;
+                // In index order: neighbouring probes share the B-tree's pages.
+                QList<qsizetype> order(slice.size());
+                std::iota(order.begin(), order.end(), 0);
+                std::sort(order.begin(), order.end(), [&](qsizetype a, qsizetype b) { return slice[a] < slice[b]; });
+                QStringList sorted;
+                sorted.reserve(slice.size());
+                for (qsizetype k : std::as_const(order))
+                    sorted << slice[k];
+                const std::string array = deadletters::ProcessedLookup::arrayLiteral(sorted);
+                answer->rows.resize(at + slice.size(), models::RowState::NoRow);
+                answer->entities.resize(at + slice.size(), 0);
                 status = s->run(storeControl, [&](pqxx::transaction_base &tx) {
-                    const pqxx::result r = tx.exec_params(select + col("event_id") + " = ANY($1::text[])", array);
+                    // Thousands of ids at once make a sequential scan look cheaper
+                    // to the planner than as many index probes; on a large store it
+                    // is not, and the store is not to be read whole.
+                    tx.exec0("SET LOCAL enable_seqscan = off");
+                    const pqxx::result r = tx.exec_params(byIds, array);
                     for (const auto &row : r) {
-                        const qsizetype i = index.value(postgres::textOf(row[0]), -1);
-                        if (i < 0)
+                        const qint64 ord = row[0].as<qint64>();
+                        if (ord < 1 || ord > order.size())
                             continue;
+                        const qsizetype i = at + order[ord - 1];
                         const QString stored = postgres::textOf(row[1]);
                         answer->rows[i] = models::rowStateOf(logical.value(stored, stored));
                         answer->entities[i] = models::entityHash(postgres::textOf(row[2]), postgres::textOf(row[3]));
                     }
                 });
-                report(QStringLiteral("%1: %2 of %3 event_ids").arg(step, count(std::min<qsizetype>(at + batch, ids.size())), count(ids.size())),
-                       ids.isEmpty() ? 100 : int(std::min<qsizetype>(at + batch, ids.size()) * 100 / ids.size()));
+                at += slice.size();
+                report(QStringLiteral("%1: %2 event_ids asked").arg(step, count(at)), -1);
+                if (last)
+                    break;
             }
             if (!status) {
                 answer->error = status.error();
@@ -325,11 +309,14 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
                 answer->entities.clear();
                 return;
             }
+            log->debug("store {}: {} event_ids asked after {} ms", name.toStdString(), at, clock.elapsed());
+            {
+                std::unique_lock lock(feed.mutex);
+                feed.changed.wait(lock, [&] { return feed.allReady; });
+            }
             const Status extra = s->run(storeControl, [&](pqxx::transaction_base &tx) {
-                const pqxx::result r = tx.exec_params(select + col("first_seen_at") + " >= $2::timestamptz AND "
-                                                          + col("first_seen_at") + " < $3::timestamptz AND " + col("event_id")
-                                                          + " <> ALL($1::text[])",
-                                                      allIds, fromText, toText);
+                tx.exec0("SET LOCAL enable_seqscan = off"); // the first-seen index where there is one
+                const pqxx::result r = tx.exec_params(extraRows, feed.all, fromText, toText);
                 for (const auto &row : r) {
                     const QString stored = postgres::textOf(row[1]);
                     answer->windowRows.append({models::capUntrusted(postgres::textOf(row[0])),
@@ -339,19 +326,89 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
             });
             if (!extra)
                 answer->extraError = extra.error();
+            log->debug("store {}: read after {} ms", name.toStdString(), clock.elapsed());
             report(QStringLiteral("%1: done").arg(step), 100);
         });
     }
-    for (auto &t : threads)
-        t.join();
-    allIds = std::string();
 
-    // 5. Rows first seen in the window for events produced shortly before it
-    // are not extra: read that look-back only when there are such rows.
-    bool candidates = false;
-    for (const StoreAnswer &a : std::as_const(answers))
-        candidates = candidates || !a.windowRows.isEmpty();
-    if (candidates && d->options.lookback.count() > 0 && !control.shouldStop()) {
+    // 2. The source: distinct event_ids, copies, unreadable messages.
+    kafka::KafkaReader reader(window.properties);
+    trace::EnvelopeFieldReader fields(sourceSpec.value());
+    QHash<QString, qsizetype> index; // event_id -> event index
+    qsizetype published = 0;
+    auto publish = [&](bool done) {
+        std::lock_guard lock(feed.mutex);
+        for (; published < source.events.size(); ++published)
+            feed.ids << source.events[published].eventId;
+        feed.done = done;
+        feed.changed.notify_all();
+    };
+    const QString readStep = QStringLiteral("read %1").arg(flow->topics.join(QStringLiteral(", ")));
+    readRanges(
+        reader, sourceRanges, d->options.chunk, topicControl, window.known,
+        [&](const models::RawMessage &m) {
+            ++source.messages;
+            const auto f = fields.read(m);
+            if (f.eventId.isEmpty()) {
+                ++source.unreadable;
+                if (source.unreadableReasons.size() < 20 || source.unreadableReasons.contains(f.problem))
+                    ++source.unreadableReasons[models::capUntrusted(f.problem)];
+                if (source.unreadableAt.size() < 20)
+                    source.unreadableAt << QStringLiteral("%1 %2@%3").arg(m.topic).arg(m.partition).arg(m.offset);
+                return;
+            }
+            const qint32 part = partitionIndex.value({m.topic, m.partition}, -1);
+            const auto it = index.constFind(f.eventId);
+            if (it != index.cend()) {
+                models::SourceEvent &e = source.events[*it];
+                ++e.copies;
+                source.laterCopies[*it].append({part, m.offset});
+                return;
+            }
+            index.insert(f.eventId, source.events.size());
+            source.events.append({f.eventId, part, m.offset, m.timestampMs, 1});
+        },
+        [&](qint64 read, qint64 total) {
+            publish(false);
+            report(QStringLiteral("%1: %2 of %3 messages").arg(readStep, count(read), count(total)),
+                   total > 0 ? int(read * 100 / total) : 100);
+        },
+        &source.notRead, &source.retentionCut);
+    publish(true);
+    log->debug("{}: {} source messages read after {} ms", flow->name.toStdString(), source.messages, clock.elapsed());
+    if (!storeGroups.isEmpty()) {
+        std::string all = deadletters::ProcessedLookup::arrayLiteral(feed.ids);
+        std::lock_guard lock(feed.mutex);
+        feed.all = std::move(all);
+        feed.allReady = true;
+        feed.changed.notify_all();
+    }
+
+    // 3. The dead-letter topic from the window's start: which group gave up on which event.
+    QHash<QString, QSet<QString>> deadLettered; // group -> event_ids ("" : every group)
+    if (!deadRanges.isEmpty() && !control.shouldStop()) {
+        QList<models::NotScannedRange> deadNotRead;
+        readRanges(
+            reader, deadRanges, d->options.chunk, topicControl, window.known,
+            [&](const models::RawMessage &m) {
+                const models::DecodedEnvelope e = models::decode(m, deadSpec.value());
+                if (!e.eventId.isEmpty() && index.contains(e.eventId))
+                    deadLettered[e.consumerGroup].insert(e.eventId);
+            },
+            [&](qint64 read, qint64 total) {
+                report(QStringLiteral("read %1: %2 of %3 dead letters").arg(flow->deadLetterTopic, count(read), count(total)),
+                       total > 0 ? int(read * 100 / total) : 100);
+            },
+            &deadNotRead, nullptr);
+        for (models::NotScannedRange n : std::as_const(deadNotRead)) {
+            n.detail = QStringLiteral("dead-letter topic not read: %1").arg(n.detail);
+            source.notRead.append(n);
+        }
+    }
+
+    // 4. Rows first seen in the window for events produced shortly before it
+    // are not extra: the look-back before the window, read while the stores answer.
+    if (d->options.lookback.count() > 0 && !control.shouldStop()) {
         QList<trace::WindowPartition> parts;
         QList<qint64> times;
         for (const trace::WindowPartition &p : std::as_const(window.parts)) {
@@ -375,6 +432,12 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
             },
             {}, nullptr, nullptr);
     }
+
+    // 5. The stores' answers.
+    for (auto &t : threads)
+        t.join();
+    feed.all = std::string();
+    log->debug("{}: stores read after {} ms", flow->name.toStdString(), clock.elapsed());
 
     // 6. Per group: its store's answer, its committed offsets, its dead letters.
     QList<models::GroupEvidence> evidence;
@@ -410,7 +473,7 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
     out = models::buildReconcileReport(flow->name, {query.from, query.to}, flow->topics, source, evidence,
                                        d->options.idCap);
     out.elapsedMs = clock.elapsed();
-    logger("reconcile")->info("reconcile of {} [{}, {}): {} messages, {} event_ids, {} in {} ms", flow->name.toStdString(),
+    log->info("reconcile of {} [{}, {}): {} messages, {} event_ids, {} in {} ms", flow->name.toStdString(),
                               fromText, toText, source.messages, source.events.size(),
                               out.reconciled() ? "reconciled" : "not reconciled", out.elapsedMs);
     return out;

@@ -4,13 +4,15 @@
 // flow's source topics in the window (the window turned into offsets as
 // trace does: topicwindow.h), reads each message's event_id, entity key and
 // type at scan speed (fieldreader.h), the dead-letter topic from the
-// window's start, and the groups' committed offsets; then asks each group's
-// store, all stores at once on their own threads and read-only sessions,
-// for exactly the window's event_ids in batches (`= ANY($1)` of bound text
-// arrays), and for the rows first seen in the window whose event_id is none
-// of them (`<> ALL($1)`, hashed by PostgreSQL 15). Store rows first seen in
-// the window whose event was produced shortly before it (the look-back, read
-// only when there are such rows) are not extra. models/reconcile/ classifies.
+// window's start, and the groups' committed offsets. Meanwhile each group's
+// store, all stores at once on their own threads and read-only sessions, is
+// asked for exactly the window's event_ids as they are read, in batches of
+// bound text arrays (joined by position: `unnest($1) WITH ORDINALITY`, so a
+// row says which id it answers; index probes, never a scan of the store),
+// then for the rows first seen in the window whose event_id is none of them
+// (`<> ALL($1)`, hashed by PostgreSQL 15). Store rows first seen in the
+// window whose event was produced shortly before it (the look-back, read
+// while the stores answer) are not extra. models/reconcile/ classifies.
 //
 // A store that cannot be read gives "could not check <store>: <reason>" for
 // its groups while the others are reconciled; a cluster that cannot be read

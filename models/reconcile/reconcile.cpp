@@ -172,7 +172,9 @@ GroupReconcile classifyGroup(const SourceScan &source, const GroupEvidence &evid
     auto committedPast = [&](qint32 partition, qint64 offset) {
         return partition >= 0 && partition < evidence.committed.size() && evidence.committed[partition] > offset;
     };
-    QHash<quint64, QStringList> byEntity; // logical duplicates: entity -> event_ids
+    // Logical duplicates: rows per entity (key and type) first, ids only for those with more than one.
+    QHash<quint64, qint32> perEntity;
+    perEntity.reserve(evidence.rowEntities.size() + evidence.windowRows.size());
     for (qsizetype i = 0; i < source.events.size(); ++i) {
         const SourceEvent &e = source.events[i];
         const RowState row = i < evidence.rows.size() ? evidence.rows[i] : RowState::NoRow;
@@ -191,7 +193,7 @@ GroupReconcile classifyGroup(const SourceScan &source, const GroupEvidence &evid
         }
         add(c[size_t(cls)], e.eventId, idCap);
         if (row != RowState::NoRow && i < evidence.rowEntities.size() && evidence.rowEntities[i])
-            byEntity[evidence.rowEntities[i]].append(e.eventId);
+            ++perEntity[evidence.rowEntities[i]];
     }
     ClassIds &extra = c[size_t(ReconcileClass::Extra)];
     QStringList extraIds;
@@ -200,15 +202,20 @@ GroupReconcile classifyGroup(const SourceScan &source, const GroupEvidence &evid
             continue;
         extraIds << r.eventId;
         if (r.entity)
-            byEntity[r.entity].append(r.eventId);
+            ++perEntity[r.entity];
     }
     extraIds.sort();
     for (const QString &id : std::as_const(extraIds))
         add(extra, id, idCap);
     QStringList dups;
-    for (auto it = byEntity.cbegin(); it != byEntity.cend(); ++it) {
-        if (it.value().size() > 1)
-            dups += it.value();
+    auto duplicated = [&](quint64 entity) { return entity && perEntity.value(entity) > 1; };
+    for (qsizetype i = 0; i < source.events.size() && i < evidence.rowEntities.size(); ++i) {
+        if (i < evidence.rows.size() && evidence.rows[i] != RowState::NoRow && duplicated(evidence.rowEntities[i]))
+            dups << source.events[i].eventId;
+    }
+    for (const GroupEvidence::Row &r : evidence.windowRows) {
+        if (!source.producedBefore.contains(r.eventId) && duplicated(r.entity))
+            dups << r.eventId;
     }
     dups.sort();
     for (const QString &id : std::as_const(dups))
