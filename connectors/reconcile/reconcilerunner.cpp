@@ -45,14 +45,6 @@ ReconcileRunner::~ReconcileRunner() = default;
 
 namespace {
 
-PollControl bounded(const PollControl &control, std::chrono::milliseconds budget)
-{
-    PollControl c = control;
-    if (c.deadline.isForever() || c.deadline.remainingTime() > budget.count())
-        c.deadline = QDeadlineTimer(budget);
-    return c;
-}
-
 QString count(qint64 n)
 {
     return QLocale::c().toString(n).replace(QLatin1Char(','), QChar(0x202F));
@@ -163,7 +155,7 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
         deadSpec = sourceSpec;
 
     // 1. The window as offsets, the watermarks and the committed offsets.
-    const PollControl topicControl = bounded(control, d->options.topicTimeout);
+    const PollControl topicControl = control.atMost(d->options.topicTimeout);
     trace::TopicWindow window = trace::openTopicWindow(
         *cluster, {*flow}, query.from, query.to, d->options.lookupThreads, topicControl,
         [&](const QString &step, models::TraceStep::State, const QString &detail, int percent) {
@@ -255,7 +247,7 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
                 + ", " + col("event_type") + " FROM " + registry + " WHERE " + col("first_seen_at")
                 + " >= $2::timestamptz AND " + col("first_seen_at") + " < $3::timestamptz AND " + col("event_id")
                 + " <> ALL($1::text[])";
-            const PollControl storeControl = bounded(control, d->options.storeTimeout);
+            const PollControl storeControl = control.atMost(d->options.storeTimeout);
             const QString step = QStringLiteral("store %1").arg(name);
             const qsizetype batch = std::max(1, d->options.batch);
             Status status;
@@ -333,7 +325,7 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
 
     // 2. The source: distinct event_ids, copies, unreadable messages.
     kafka::KafkaReader reader(window.properties);
-    trace::EnvelopeFieldReader fields(sourceSpec.value());
+    trace::EnvelopeFieldReader fields(sourceSpec.value(), true); // entity keys come from the stores' rows
     QHash<QString, qsizetype> index; // event_id -> event index
     qsizetype published = 0;
     auto publish = [&](bool done) {

@@ -38,7 +38,7 @@ namespace idem::connectors::reconcile {
 struct ReconcileOptions
 {
     int lookupThreads = 4; // time lookups in parallel
-    qint64 chunk = 250'000; // messages held at once while reading
+    qint64 chunk = 100'000; // messages held at once while reading (the stores are asked after each)
     int batch = 20'000; // event_ids a store query
     std::chrono::milliseconds lookback{5 * 60 * 1000}; // produced this long before the window: not extra
     std::chrono::milliseconds storeTimeout{120'000}; // each store, all of its queries

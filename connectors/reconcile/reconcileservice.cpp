@@ -1,6 +1,7 @@
 #include "connectors/reconcile/reconcileservice.h"
 
-#include <QElapsedTimer>
+#include "connectors/common/progressforwarder.h"
+
 #include <QPointer>
 
 namespace idem::connectors::reconcile {
@@ -46,24 +47,12 @@ quint64 ReconcileService::reconcile(const models::ReconcileQuery &query)
     auto id = std::make_shared<std::atomic<quint64>>(0);
     const quint64 request = m_worker.request<models::ReconcileReport>(
         [runner, query, stopFlag, self, id](const PollControl &control) {
-            QElapsedTimer throttle;
-            throttle.start();
-            qint64 last = -1000;
+            ProgressForwarder<ReconcileService> forward(self);
             return runner->run(query, PollControl{control.deadline, stopFlag.get()}, [&](const QString &step, int percent) {
-                if (throttle.elapsed() - last < 100)
-                    return; // at most ten a second
-                last = throttle.elapsed();
-                const quint64 requestId = id->load();
-                QObject *target = self.data(); // null once the service is gone
-                if (!target)
-                    return;
-                QMetaObject::invokeMethod(
-                    target,
-                    [self, requestId, step, percent] {
-                        if (self && self->m_current == requestId)
-                            emit self->progress(requestId, step, percent);
-                    },
-                    Qt::QueuedConnection);
+                forward([requestId = id->load(), step, percent](ReconcileService *service) {
+                    if (service->m_current == requestId)
+                        emit service->progress(requestId, step, percent);
+                });
             });
         },
         [this, query](quint64 requestId, Result<models::ReconcileReport> reply) {

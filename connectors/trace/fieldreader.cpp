@@ -86,8 +86,9 @@ SourceAnswer JsonPointerReader::read(const QByteArray &payload, const std::strin
     return SourceAnswer::OtherType;
 }
 
-EnvelopeFieldReader::EnvelopeFieldReader(models::EnvelopeSpec spec)
+EnvelopeFieldReader::EnvelopeFieldReader(models::EnvelopeSpec spec, bool eventIdOnly)
     : m_spec(std::move(spec))
+    , m_fields(eventIdOnly ? 1 : 3)
 {
     for (int f = 0; f < 3; ++f) {
         for (const models::FieldSource &source : m_spec.field(kFields[f]).alternatives)
@@ -146,7 +147,7 @@ EnvelopeFieldReader::Fields EnvelopeFieldReader::read(const models::RawMessage &
     Fields out;
     QByteArray values[3];
     bool fast = true;
-    for (int f = 0; f < 3 && fast; ++f) {
+    for (int f = 0; f < m_fields && fast; ++f) {
         const SourceAnswer a = field(message, kFields[f], &values[f]);
         // An absent entity key or type is no problem; an absent event_id is the decoder's to explain.
         fast = a == SourceAnswer::Value || (a == SourceAnswer::Absent && f > 0);

@@ -56,7 +56,8 @@ private:
 class EnvelopeFieldReader final
 {
 public:
-    explicit EnvelopeFieldReader(models::EnvelopeSpec spec);
+    // `eventIdOnly`: the entity key and type are not read (nor are payloads parsed for them).
+    explicit EnvelopeFieldReader(models::EnvelopeSpec spec, bool eventIdOnly = false);
     ~EnvelopeFieldReader();
     EnvelopeFieldReader(const EnvelopeFieldReader &) = delete;
     EnvelopeFieldReader &operator=(const EnvelopeFieldReader &) = delete;
@@ -75,6 +76,7 @@ private:
     SourceAnswer field(const models::RawMessage &message, models::EnvelopeField f, QByteArray *value);
 
     models::EnvelopeSpec m_spec;
+    int m_fields = 3; // how many of event_id, entity_key, event_type are read
     JsonPointerReader m_json;
     std::vector<std::string> m_pointers[3]; // event_id, entity_key, event_type: per alternative
 };

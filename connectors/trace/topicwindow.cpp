@@ -53,10 +53,7 @@ TopicWindow openTopicWindow(const models::KafkaClusterConfig &cluster, const QLi
     // committed offsets, in one lag poll.
     report(groupsStep, TraceStep::State::Running, {}, -1);
     kafka::LagReader lag(cluster, flows, std::chrono::seconds(10));
-    PollControl lagControl = control;
-    if (lagControl.deadline.isForever() || lagControl.deadline.remainingTime() > 10000)
-        lagControl.deadline = QDeadlineTimer(std::chrono::seconds(10));
-    out.snapshot = lag.poll(lagControl);
+    out.snapshot = lag.poll(control.atMost(std::chrono::seconds(10)));
     const models::LagSnapshot &snapshot = out.snapshot;
     if (snapshot.health.state == models::HealthState::Down || snapshot.topics.isEmpty()) {
         out.error = QStringLiteral("could not read cluster %1: %2")

@@ -30,18 +30,6 @@ TraceRunner::TraceRunner(models::EnvironmentConfig environment, TraceRunnerOptio
 
 TraceRunner::~TraceRunner() = default;
 
-namespace {
-
-PollControl bounded(const PollControl &control, std::chrono::milliseconds budget)
-{
-    PollControl c = control;
-    if (c.deadline.isForever() || c.deadline.remainingTime() > budget.count())
-        c.deadline = QDeadlineTimer(budget);
-    return c;
-}
-
-} // namespace
-
 models::TraceResult TraceRunner::run(const models::TraceQuery &query, const PollControl &control, const Progress &progress)
 {
     models::TraceResult result;
@@ -120,7 +108,7 @@ models::TraceResult TraceRunner::run(const models::TraceQuery &query, const Poll
             d->ops = openOpsSession(d->environment.ops->connection);
         threads.emplace_back([&, session = d->ops.get()] {
             report(replaysStep, models::TraceStep::State::Running, {}, -1);
-            const auto found = traceReplays(*session, query.eventId, bounded(control, d->options.storeTimeout));
+            const auto found = traceReplays(*session, query.eventId, control.atMost(d->options.storeTimeout));
             {
                 std::lock_guard lock(mutex);
                 if (found) {
@@ -156,7 +144,7 @@ models::TraceResult TraceRunner::run(const models::TraceQuery &query, const Poll
                 found.record.error = QStringLiteral("no store named \"%1\" in the configuration").arg(storeName);
             } else {
                 report(step, models::TraceStep::State::Running, {}, -1);
-                found = traceStore(*s, *store, groups.first(), query.eventId, bounded(control, d->options.storeTimeout));
+                found = traceStore(*s, *store, groups.first(), query.eventId, control.atMost(d->options.storeTimeout));
             }
             const models::TraceStep::State state = found.record.checked ? models::TraceStep::State::Done
                 : control.isCancelled()                                 ? models::TraceStep::State::Cancelled
@@ -199,7 +187,7 @@ models::TraceResult TraceRunner::run(const models::TraceQuery &query, const Poll
                        found.error, -1);
             } else {
                 found = traceTopics(*cluster, clusterFlows, query, d->options.topics,
-                                    bounded(control, d->options.topicTimeout),
+                                    control.atMost(d->options.topicTimeout),
                                     [&](const QString &step, models::TraceStep::State state, const QString &detail,
                                         int percent) {
                                         report(step, state, detail, percent);

@@ -14,6 +14,7 @@
 #include "connectors/reconcile/reconcileservice.h"
 #include "connectors/sandbox/sandboxworld.h"
 #include "connectors/trace/traceservice.h"
+#include "tests/support/stillworld.h"
 #include "tests/support/topicreader.h"
 #include "ui/mainwindow.h"
 #include "ui/pages/reconcilepage.h"
@@ -35,8 +36,6 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QtTest>
-
-#include <sys/stat.h>
 
 using namespace idem;
 using models::ReconcileClass;
@@ -214,23 +213,12 @@ private:
 private slots:
     void initTestCase()
     {
-        QVERIFY(m_dir.isValid());
-        ::chmod(m_dir.path().toLocal8Bit().constData(), 0711); // as root, postgres must enter it
-        connectors::sandbox::SandboxOptions options;
-        options.directory = m_dir.path();
-        options.duration = std::chrono::seconds(10);
-        options.rate = 120;
-        options.seed = 11;
-        options.retryDelays = {std::chrono::milliseconds(200), std::chrono::milliseconds(300), std::chrono::milliseconds(500)};
-        options.faults = {connectors::sandbox::Fault::DuplicateSends, connectors::sandbox::Fault::Redelivery,
-                          connectors::sandbox::Fault::Poison, connectors::sandbox::Fault::SchemaBump,
-                          connectors::sandbox::Fault::Lose};
+        using connectors::sandbox::Fault;
         m_from = QDateTime::currentDateTimeUtc().addSecs(-1);
-        m_world = std::make_unique<connectors::sandbox::SandboxWorld>(options);
-        const Status started = m_world->start();
-        QVERIFY2(started.ok(), qPrintable(started.error()));
-        QTRY_VERIFY_WITH_TIMEOUT((m_world->tick(), m_world->phase() == connectors::sandbox::SandboxWorld::Phase::Still), 150000);
-        m_world->stopServices();
+        testsupport::startStillWorld(m_world, m_dir, std::chrono::seconds(10), 11,
+                                     {Fault::DuplicateSends, Fault::Redelivery, Fault::Poison, Fault::SchemaBump, Fault::Lose});
+        if (QTest::currentTestFailed())
+            return;
         auto config = connectors::loadConfig(m_world->configPath());
         QVERIFY2(config.ok(), qPrintable(config.error()));
         m_env = config->environments.first();

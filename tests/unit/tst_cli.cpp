@@ -124,6 +124,10 @@ private slots:
                                                  QStringLiteral("--json")};
         QTest::newRow("dlq show") << QStringList{QStringLiteral("dlq"), QStringLiteral("show")}
                                   << QStringList{QStringLiteral("--flow NAME"), QStringLiteral("--json")};
+        QTest::newRow("reconcile") << QStringList{QStringLiteral("reconcile")}
+                                   << QStringList{QStringLiteral("--flow NAME"), QStringLiteral("--from TIME"),
+                                                  QStringLiteral("--to TIME"), QStringLiteral("--limit N"),
+                                                  QStringLiteral("--json")};
         QTest::newRow("completion") << QStringList{QStringLiteral("completion")} << QStringList{};
     }
 

@@ -299,6 +299,17 @@ void ReconcilePage::showReport(const models::ReconcileReport &report)
     m_verdicts->setText(verdicts.join(QLatin1Char('\n')));
     m_table->resizeColumnsToContents();
     setBusy(false);
+    // The first difference is listed at once: what the person came for.
+    for (int row = 0; row < report.groups.size(); ++row) {
+        for (const auto cls : {models::ReconcileClass::Missing, models::ReconcileClass::Extra}) {
+            if (report.groups[row].checked() && report.groups[row].of(cls).count > 0) {
+                const QModelIndex at = m_model->index(row, models::ReconcileTableModel::FirstClass + int(cls));
+                m_table->setCurrentIndex(at);
+                showIds(row, cls);
+                return;
+            }
+        }
+    }
 }
 
 void ReconcilePage::showIds(int row, models::ReconcileClass cls)
