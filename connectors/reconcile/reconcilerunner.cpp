@@ -9,6 +9,7 @@
 #include "connectors/trace/fieldreader.h"
 #include "connectors/trace/storetrace.h"
 #include "connectors/trace/topicwindow.h"
+#include "models/config/flowlookup.h"
 #include "models/core/untrustedtext.h"
 
 #include <QElapsedTimer>
@@ -128,11 +129,7 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
     out.to = query.to;
     const models::FlowConfig *flow = d->environment.flow(query.flow);
     if (!flow) {
-        QStringList names;
-        for (const auto &f : d->environment.flows)
-            names << f.name;
-        out.error = QStringLiteral("no flow named \"%1\" in environment %2; flows: %3")
-                        .arg(query.flow, d->environment.name, names.join(QStringLiteral(", ")));
+        out.error = models::unknownFlowError(d->environment, query.flow);
         return out;
     }
     out.sourceTopics = flow->topics;

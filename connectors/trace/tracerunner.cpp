@@ -1,6 +1,7 @@
 #include "connectors/trace/tracerunner.h"
 
 #include "connectors/postgres/pgsession.h"
+#include "models/config/flowlookup.h"
 #include "connectors/trace/replaytrace.h"
 #include "connectors/trace/storetrace.h"
 #include "models/trace/verdict.h"
@@ -42,11 +43,7 @@ models::TraceResult TraceRunner::run(const models::TraceQuery &query, const Poll
     if (!query.flow.isEmpty()) {
         const models::FlowConfig *flow = d->environment.flow(query.flow);
         if (!flow) {
-            QStringList names;
-            for (const auto &f : d->environment.flows)
-                names << f.name;
-            result.error = QStringLiteral("no flow named \"%1\" in environment %2; flows: %3")
-                               .arg(query.flow, d->environment.name, names.join(QStringLiteral(", ")));
+            result.error = models::unknownFlowError(d->environment, query.flow);
             return result;
         }
         flows.append(*flow);

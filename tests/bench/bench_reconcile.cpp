@@ -108,9 +108,7 @@ int main(int argc, char *argv[])
         {
         pqxx::connection c((*pg)->connectionString(QStringLiteral("store1")).toStdString());
         pqxx::nontransaction tx(c);
-        tx.exec0("CREATE TABLE processed_events (event_id text, entity_key text, event_type text, "
-                 "event_version int, status text NOT NULL, attempts int NOT NULL, first_seen_at timestamptz NOT NULL "
-                 "DEFAULT now(), processed_at timestamptz, result text)");
+        tx.exec0(bench::kRegistryTableSql);
         const std::string n = std::to_string(messages);
         // The window's events (every 100 000th left out: missing), then older rows, then rows no event explains.
         tx.exec0("INSERT INTO processed_events SELECT 'ID-' || i, 'order-' || (i / 5), 'order.t' || (i % 5), 1, "
