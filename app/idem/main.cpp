@@ -19,6 +19,7 @@
 #include "connectors/kafka/kafkalog.h"
 #include "connectors/monitor/livemonitor.h"
 #include "connectors/probe/connectiontoolsservice.h"
+#include "connectors/reconcile/reconcileservice.h"
 #include "connectors/trace/traceservice.h"
 #include "connectors/ops/historyservice.h"
 #include "connectors/ops/metricrecorder.h"
@@ -27,6 +28,7 @@
 #include "ui/dialogs/connectionsdialog.h"
 #include "ui/mainwindow.h"
 #include "ui/pages/alertspage.h"
+#include "ui/pages/reconcilepage.h"
 #include "ui/pages/replayspage.h"
 #include "models/core/statuscolours.h"
 #include "models/core/version.h"
@@ -91,7 +93,10 @@ int main(int argc, char *argv[])
          QStringLiteral("SECONDS"), QStringLiteral("10")},
         {QStringLiteral("trace"), QStringLiteral("Trace this event_id once the configuration is loaded (opens the Trace page)."),
          QStringLiteral("EVENT_ID")},
-        {QStringLiteral("page"), QStringLiteral("Page to open: overview, flows, connections, trace, deadletters, replays or alerts (default: the last one)."),
+        {QStringLiteral("reconcile"),
+         QStringLiteral("Reconcile this flow over the last hour once the configuration is loaded (opens the Reconcile page)."),
+         QStringLiteral("FLOW")},
+        {QStringLiteral("page"), QStringLiteral("Page to open: overview, flows, connections, trace, deadletters, replays, alerts or reconcile (default: the last one)."),
          QStringLiteral("NAME")},
         {QStringLiteral("palette"), QStringLiteral("Colours: system (the desktop's, the default), light or dark."),
          QStringLiteral("NAME"), QStringLiteral("system")},
@@ -125,7 +130,7 @@ int main(int argc, char *argv[])
 
     const QStringList pages{QStringLiteral("overview"), QStringLiteral("flows"), QStringLiteral("connections"),
                             QStringLiteral("trace"), QStringLiteral("deadletters"), QStringLiteral("replays"),
-                            QStringLiteral("alerts")};
+                            QStringLiteral("alerts"), QStringLiteral("reconcile")};
     const QString page = parser.value(QStringLiteral("page")).toLower();
     if (!page.isEmpty() && !pages.contains(page))
         return app::fail(QStringLiteral("--page must be one of %1, not \"%2\"").arg(pages.join(QStringLiteral(", ")), page), 2);
@@ -141,11 +146,19 @@ int main(int argc, char *argv[])
         if (const QString logFile = connectors::logFilePath(); !logFile.isEmpty())
             window.setLogFolder(QFileInfo(logFile).absolutePath());
     }
-    if (!page.isEmpty() && page != QLatin1String("replays") && page != QLatin1String("alerts"))
+    // The Reconcile page, after the built-in ones; its source comes with each configuration.
+    auto *reconcilePage = new ui::ReconcilePage;
+    const int reconcileIndex = window.addPage(QObject::tr("Reconcile"), reconcilePage);
+    QObject::connect(reconcilePage, &ui::ReconcilePage::traceRequested, &window, &ui::MainWindow::openTrace);
+    if (page == QLatin1String("reconcile"))
+        window.showPage(reconcileIndex);
+    else if (!page.isEmpty() && page != QLatin1String("replays") && page != QLatin1String("alerts"))
         window.showPage(int(pages.indexOf(page)));
     std::unique_ptr<connectors::LiveMonitor> monitor;
     std::unique_ptr<connectors::trace::TraceService> tracer;
+    std::unique_ptr<connectors::reconcile::ReconcileService> reconciler;
     bool traced = false;
+    bool reconciled = false;
     // The Replays page, once there is an ops database (made with the first configuration opened).
     connectors::ops::ReplayService *replays = nullptr;
     std::unique_ptr<connectors::deadletters::DeadLetterService> deadLetters;
@@ -253,6 +266,15 @@ int main(int argc, char *argv[])
         tracer = std::make_unique<connectors::trace::TraceService>(*environment, connectors::trace::TraceRunnerOptions{},
                                                                    nullptr, /*feedIndex=*/true);
         window.setTraceSource(tracer.get());
+        reconcilePage->setSource(nullptr);
+        reconciler = std::make_unique<connectors::reconcile::ReconcileService>(*environment);
+        reconcilePage->setSource(reconciler.get());
+        if (parser.isSet(QStringLiteral("reconcile")) && !reconciled) {
+            reconciled = true;
+            window.showPage(reconcileIndex);
+            reconcilePage->selectFlow(parser.value(QStringLiteral("reconcile")));
+            reconcilePage->run();
+        }
         if (parser.isSet(QStringLiteral("trace")) && !traced) {
             traced = true; // once, not again after the connections are edited
             window.openTrace(parser.value(QStringLiteral("trace")));

@@ -18,6 +18,8 @@ int deadLettersCommand(const QCommandLineParser &parser);
 int traceCommand(const QCommandLineParser &parser, const QString &eventId);
 int envelopeDetectCommand(const QCommandLineParser &parser, const QString &topic);
 int dlqListCommand(const QCommandLineParser &parser);
+// reconcile: 0 every group reconciled, 4 differences found, 1 a system could not be read.
+int reconcileCommand(const QCommandLineParser &parser);
 int dlqShowCommand(const QCommandLineParser &parser, const QString &position);
 
 // The ops database as the person --user names: the environment and the

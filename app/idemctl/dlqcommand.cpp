@@ -34,18 +34,11 @@ Result<models::DeadLetterFilter> parseFilter(const QCommandLineParser &parser)
 {
     models::DeadLetterFilter filter;
     filter.failure = parser.value(QStringLiteral("failure"));
-    const QDateTime now = QDateTime::currentDateTimeUtc();
-    for (const QString &name : {QStringLiteral("from"), QStringLiteral("to")}) {
-        if (!parser.isSet(name))
-            continue;
-        // The same times as trace takes: ISO 8601 (UTC without a zone), now, or an age.
-        auto t = models::parseTraceTime(parser.value(name), now);
-        if (!t)
-            return makeError(QStringLiteral("--%1: %2").arg(name, t.error()));
-        (name == QLatin1String("from") ? filter.from : filter.to) = t.value();
-    }
-    if (filter.from.isValid() && filter.to.isValid() && filter.from >= filter.to)
-        return makeError(QStringLiteral("--from must be before --to"));
+    const auto window = timeWindow(parser, QDateTime::currentDateTimeUtc());
+    if (!window)
+        return makeError(window.error());
+    filter.from = window->from;
+    filter.to = window->to;
     if (parser.isSet(QStringLiteral("offset-from"))) {
         const QString text = parser.value(QStringLiteral("offset-from"));
         const QStringList parts = text.split(QLatin1Char(':'));

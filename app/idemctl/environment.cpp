@@ -1,5 +1,7 @@
 #include "app/idemctl/environment.h"
 
+#include "models/trace/trace.h"
+
 #include "connectors/config/configfile.h"
 #include "connectors/kafka/lagpoller.h"
 
@@ -110,6 +112,22 @@ QList<models::LagSnapshot> pollFlows(const models::EnvironmentConfig &env, const
         }
     }
     return last;
+}
+
+Result<TimeWindow> timeWindow(const QCommandLineParser &parser, const QDateTime &now)
+{
+    TimeWindow window;
+    for (const QString &name : {QStringLiteral("from"), QStringLiteral("to")}) {
+        if (!parser.isSet(name))
+            continue;
+        auto t = models::parseTraceTime(parser.value(name), now);
+        if (!t)
+            return makeError(QStringLiteral("--%1: %2").arg(name, t.error()));
+        (name == QLatin1String("from") ? window.from : window.to) = t.value();
+    }
+    if (window.from.isValid() && window.to.isValid() && window.from >= window.to)
+        return makeError(QStringLiteral("--from must be before --to"));
+    return window;
 }
 
 } // namespace idem::ctl

@@ -7,6 +7,8 @@
 #include "models/config/config.h"
 #include "models/metrics/flowmetrics.h"
 
+#include <QDateTime>
+
 #include <chrono>
 
 class QCommandLineParser;
@@ -45,5 +47,15 @@ Result<PollRequest> pollRequest(const QCommandLineParser &parser);
 // `interval` apart, into one tracker; returns the last snapshot of each.
 QList<models::LagSnapshot> pollFlows(const models::EnvironmentConfig &env, const QString &onlyFlow,
                                      const PollOptions &options, models::MetricsTracker &tracker);
+
+// --from and --to as trace, dlq list and reconcile take them (ISO 8601, UTC
+// without a zone; now; or an age such as -30m), each invalid when not given;
+// refused when --from is not before --to.
+struct TimeWindow
+{
+    QDateTime from;
+    QDateTime to;
+};
+Result<TimeWindow> timeWindow(const QCommandLineParser &parser, const QDateTime &now);
 
 } // namespace idem::ctl

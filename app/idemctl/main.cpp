@@ -119,6 +119,23 @@ QList<ctl::CommandSpec> commandTable()
                     [](const QCommandLineParser &parser, const QStringList &args) {
                         return ctl::traceCommand(parser, args.first());
                     }},
+        CommandSpec{{QStringLiteral("reconcile")}, {},
+                    QStringLiteral("why the numbers do not match: every event of a flow's source topics in a window "
+                                   "against each group's store"),
+                    {QStringLiteral("flow"), QStringLiteral("from"), QStringLiteral("to"), QStringLiteral("limit"),
+                     QStringLiteral("json")},
+                    QStringLiteral("flow, from, to; source {topics[], messages, events, copies, unreadable,\n"
+                                   "  unreadable_reasons {}, not_read[], past_retention[], complete, note};\n"
+                                   "groups[]: group, store, checked, error, source_events, copies, counts {processed,\n"
+                                   "  dead_lettered, in_retry, pending, missing, extra, logical_duplicates}, event_ids {class:\n"
+                                   "  [...], at most --limit each, processed left out}, extra_explanation, reconciled, verdict;\n"
+                                   "complete, reconciled"),
+                    QStringLiteral("0  every group reconciled (nothing missing, nothing extra)\n"
+                                   "1  a system could not be read, or the source not entirely\n"
+                                   "2  bad usage or configuration (a window in the future, --from after --to)\n"
+                                   "4  differences found: events missing or rows extra"),
+                    QStringLiteral("idemctl reconcile --flow orders --from -1d --to now --json"),
+                    noArguments(ctl::reconcileCommand)},
         CommandSpec{{QStringLiteral("envelope"), QStringLiteral("detect")}, QStringLiteral("TOPIC"),
                     QStringLiteral("sample TOPIC and propose its envelope preset, with evidence"),
                     {QStringLiteral("cluster"), QStringLiteral("bootstrap"), QStringLiteral("samples"), QStringLiteral("json")},

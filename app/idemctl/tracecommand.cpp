@@ -28,18 +28,11 @@ int traceCommand(const QCommandLineParser &parser, const QString &eventId)
     models::TraceQuery query;
     query.eventId = eventId;
     query.flow = parser.value(QStringLiteral("flow"));
-    const QDateTime now = QDateTime::currentDateTimeUtc();
-    for (const char *name : {"from", "to"}) {
-        const QString option = QString::fromLatin1(name);
-        if (!parser.isSet(option))
-            continue;
-        auto t = models::parseTraceTime(parser.value(option), now);
-        if (!t)
-            return app::fail(QStringLiteral("--%1: %2").arg(option, t.error()), ExitUsage);
-        (option == QLatin1String("from") ? query.from : query.to) = t.value();
-    }
-    if (query.from.isValid() && query.to.isValid() && query.from >= query.to)
-        return app::fail(QStringLiteral("--from must be before --to"), ExitUsage);
+    const auto window = timeWindow(parser, QDateTime::currentDateTimeUtc());
+    if (!window)
+        return app::fail(window.error(), ExitUsage);
+    query.from = window->from;
+    query.to = window->to;
     bool ok = false;
     const qint64 budget = parser.value(QStringLiteral("budget")).toLongLong(&ok);
     if (!ok || budget < 1)

@@ -78,7 +78,9 @@ int main(int argc, char *argv[])
          QStringLiteral("N"), QStringLiteral("50")},
         {QStringLiteral("seed"), QStringLiteral("Seed of the event sequence and the fault schedule (default 1)."),
          QStringLiteral("N"), QStringLiteral("1")},
-        {QStringLiteral("faults"), QStringLiteral("Faults to inject: all (default), none, or a list of: %1.")
+        {QStringLiteral("faults"), QStringLiteral("Faults to inject: all (default: every fault but lose), none, or a list of: %1. "
+                                                      "lose (a consumer commits past an event without recording it) "
+                                                      "is on only when named, e.g. all,lose.")
                                        .arg(faultNames.join(QStringLiteral(", "))),
          QStringLiteral("LIST"), QStringLiteral("all")},
         {QStringLiteral("retry-delays"), QStringLiteral("Delays of the three retry topics in seconds (default 2,10,30)."),

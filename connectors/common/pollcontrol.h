@@ -41,6 +41,15 @@ struct PollControl
         return std::min(left, cap);
     }
 
+    // The same control with at most `budget` left (a step's own limit within a longer whole).
+    PollControl atMost(std::chrono::milliseconds budget) const
+    {
+        PollControl c = *this;
+        if (c.deadline.isForever() || c.deadline.remainingTime() > budget.count())
+            c.deadline = QDeadlineTimer(budget);
+        return c;
+    }
+
     // The time left, for a single call that cannot be sliced.
     std::chrono::milliseconds remaining(std::chrono::milliseconds ifForever = std::chrono::seconds(30)) const
     {

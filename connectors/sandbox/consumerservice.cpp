@@ -347,6 +347,7 @@ void ConsumerService::run()
     std::mt19937_64 rng(m_options.seed ^ qHash(m_spec.name));
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     const bool redelivery = m_faults.enabled(Fault::Redelivery);
+    const bool lose = m_faults.enabled(Fault::Lose);
 
     auto publish = [&](const Incoming &in, const QString &topic, int attempt, const QString &error) {
         models::RawMessage out;
@@ -566,6 +567,15 @@ void ConsumerService::run()
             pendingRetries.remove({in.eventId, in.attempt});
         }
         m_caughtUp = false;
+        if (lose && level < 0 && !in.replay && unit(rng) < 0.01) {
+            // A bug that drops the event: the offset is committed, nothing is recorded.
+            log->info("{}: losing event_id {} at {}[{}]@{}: committed past without recording it", name,
+                      s(in.eventId), s(in.topic), in.partition, in.offset);
+            ++m_counters.lost;
+            consumedNext[{in.topic, in.partition}] = in.offset + 1;
+            rd_kafka_commit_message(consumer.get(), msg.get(), 1);
+            return std::nullopt;
+        }
         const QString nextTopic = m_spec.retryTopics.value(in.attempt - 1);
         if (!handle(in, nextTopic, maxAttempts))
             return Clock::now() + 1s;

@@ -5,7 +5,14 @@ namespace idem::connectors::sandbox {
 QList<Fault> allFaults()
 {
     return {Fault::DuplicateSends, Fault::Redelivery, Fault::Poison, Fault::SchemaBump,
-            Fault::Outage, Fault::SlowConsumer, Fault::BrokerDown};
+            Fault::Outage, Fault::SlowConsumer, Fault::BrokerDown, Fault::Lose};
+}
+
+QList<Fault> defaultFaults()
+{
+    QList<Fault> faults = allFaults();
+    faults.removeAll(Fault::Lose);
+    return faults;
 }
 
 QString faultName(Fault fault)
@@ -25,6 +32,8 @@ QString faultName(Fault fault)
         return QStringLiteral("slow-consumer");
     case Fault::BrokerDown:
         return QStringLiteral("broker-down");
+    case Fault::Lose:
+        return QStringLiteral("lose");
     }
     return {};
 }
@@ -35,18 +44,21 @@ Result<QSet<Fault>> parseFaults(const QString &text)
     if (trimmed == QLatin1String("none"))
         return QSet<Fault>();
     const auto all = allFaults();
-    if (trimmed == QLatin1String("all"))
-        return QSet<Fault>(all.begin(), all.end());
+    const auto standard = defaultFaults();
     QSet<Fault> faults;
     QStringList names;
     for (Fault f : all)
         names << faultName(f);
     for (const QString &part : trimmed.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
         const QString name = part.trimmed();
+        if (name == QLatin1String("all")) {
+            faults.unite(QSet<Fault>(standard.begin(), standard.end()));
+            continue;
+        }
         const auto index = names.indexOf(name);
         if (index < 0)
             return makeError(QStringLiteral("unknown fault \"%1\"; expected none, all or a "
-                                            "comma-separated list of: %2")
+                                            "comma-separated list of: all, %2")
                                  .arg(name, names.join(QStringLiteral(", "))));
         faults.insert(all.at(index));
     }

@@ -23,6 +23,7 @@ enum class Fault {
     Outage,         // billing's downstream fails long enough to exhaust the retries
     SlowConsumer,   // shipping slows down for a while: lag builds, then drains
     BrokerDown,     // one broker is down for a few seconds
+    Lose,           // a consumer commits past an event without recording it (off unless named)
 };
 
 struct SandboxOptions
@@ -40,9 +41,12 @@ struct SandboxOptions
 
 // All faults, in the order of the --faults help text.
 QList<Fault> allFaults();
+// What "all" (the default) turns on: every fault but lose, which destroys
+// data on purpose and is on only when named ("all,lose").
+QList<Fault> defaultFaults();
 QString faultName(Fault fault);
 
-// Parses "none", "all" or a comma-separated list of fault names.
+// Parses "none", "all" or a comma-separated list of fault names ("all" may be one of them).
 Result<QSet<Fault>> parseFaults(const QString &text);
 
 // Parses a comma-separated list of exactly three delays in seconds (decimals

@@ -469,7 +469,8 @@ QJsonObject SandboxWorld::summary() const
             {QStringLiteral("processed"), processed},
             {QStringLiteral("duplicates_skipped"), d->counters.duplicatesSkipped.load()},
             {QStringLiteral("retries"), d->counters.retries.load()},
-            {QStringLiteral("dead_lettered"), d->counters.deadLettered.load()}};
+            {QStringLiteral("dead_lettered"), d->counters.deadLettered.load()},
+            {QStringLiteral("lost"), d->counters.lost.load()}};
 }
 
 } // namespace idem::connectors::sandbox

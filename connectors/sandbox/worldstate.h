@@ -22,6 +22,7 @@ struct WorldCounters
     std::atomic<qint64> duplicatesSkipped{0};  // deliveries a store had already handled
     std::atomic<qint64> retries{0};            // messages written to retry topics
     std::atomic<qint64> deadLettered{0};       // messages written to dead-letter topics
+    std::atomic<qint64> lost{0};               // events committed past without being recorded (lose fault)
     std::map<QString, std::atomic<qint64>> processed; // per service; keys fixed at start
 };
 

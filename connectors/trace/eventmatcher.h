@@ -14,6 +14,7 @@
 //
 // Not thread-safe (it keeps a parser); one matcher per scanning thread.
 
+#include "connectors/trace/fieldreader.h"
 #include "models/envelope/envelope.h"
 #include "models/envelope/presets.h"
 #include "models/envelope/rawmessage.h"
@@ -35,8 +36,6 @@ public:
 
     bool matches(const models::RawMessage &message);
 
-    struct Parser; // shared with EventIdReader
-
 private:
     enum class Answer { Absent, Yes, No };
     Answer payloadPointer(const QByteArray &payload, const std::string &pointer);
@@ -45,13 +44,13 @@ private:
     QByteArray m_id;
     QByteArrayMatcher m_finder;
     std::vector<std::string> m_pointers; // by alternative, for payload sources
-    std::unique_ptr<Parser> m_parser;
+    JsonPointerReader m_json;
 };
 
-// A record's event_id, read the way EventMatcher compares it (the first
-// source of the spec that the record has wins; headers, key and JSON pointers
-// read directly, other sources through the full decoder). For the event
-// index's tailer, which reads every record of a topic.
+// A record's event_id, read as EnvelopeFieldReader reads it (the first source
+// of the spec that the record has wins; headers, key and JSON pointers read
+// directly, other sources through the full decoder). For the event index's
+// tailer, which reads every record of a topic.
 //
 // Not thread-safe (it keeps a parser); one reader per thread.
 class EventIdReader final
@@ -66,9 +65,7 @@ public:
     QByteArray read(const models::RawMessage &message);
 
 private:
-    models::EnvelopeSpec m_spec;
-    std::vector<std::string> m_pointers; // by alternative, for payload sources
-    std::unique_ptr<EventMatcher::Parser> m_parser;
+    EnvelopeFieldReader m_reader;
 };
 
 } // namespace idem::connectors::trace

@@ -1,7 +1,6 @@
 #include "connectors/trace/topictrace.h"
 
 #include "connectors/kafka/kafkareader.h"
-#include "connectors/kafka/lagpoller.h"
 #include "connectors/ops/eventindex.h"
 #include "connectors/trace/eventmatcher.h"
 #include "models/core/untrustedtext.h"
@@ -11,6 +10,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <numeric>
 #include <set>
 #include <thread>
 
@@ -24,21 +24,8 @@ using kafka::ReadStop;
 using models::NotScannedReason;
 using models::TraceStep;
 
-enum class Role { Source, Retry, DeadLetter };
-
-struct Partition
-{
-    const models::FlowConfig *flow = nullptr;
-    Role role = Role::Source;
-    QString topic;
-    int partition = 0;
-    qint64 low = -1;
-    qint64 high = -1;
-    qint64 from = 0; // the range to read
-    qint64 to = 0;
-    qint64 olderFrom = -1; // a second range, before the event index's coverage
-    qint64 olderTo = -1;
-};
+using Role = models::TopicPartitionMarks::Role;
+using Partition = WindowPartition;
 
 NotScannedReason reasonFor(ReadStop stop)
 {
@@ -169,33 +156,6 @@ struct Scan
     }
 };
 
-// The first offset at or after `timestampMs` of each partition, several
-// readers in parallel (the mock cluster answers time lookups with -1, so each
-// is a binary search of single-record reads).
-QList<Result<qint64>> lookUpTimes(const kafka::KafkaProperties &properties, const QList<Partition> &parts,
-                                  const QList<qint64> &times, int threads, const PollControl &control)
-{
-    QList<Result<qint64>> answers(parts.size(), Result<qint64>(makeError(QStringLiteral("not looked up"))));
-    std::atomic_int next{0};
-    auto work = [&] {
-        KafkaReader reader(properties);
-        for (int i = next++; i < parts.size(); i = next++) {
-            if (times[i] < 0)
-                answers[i] = parts[i].high;
-            else
-                answers[i] = reader.offsetForTime(parts[i].topic, parts[i].partition, times[i], control);
-        }
-    };
-    std::vector<std::thread> pool;
-    const int n = std::clamp(int(parts.size()), 1, std::max(1, threads));
-    for (int t = 1; t < n; ++t)
-        pool.emplace_back(work);
-    work();
-    for (auto &t : pool)
-        t.join();
-    return answers;
-}
-
 } // namespace
 
 TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<models::FlowConfig> &flows,
@@ -203,110 +163,19 @@ TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<mo
                        const StepReport &report, const ops::IndexLookup *index)
 {
     TopicTrace out;
-    const QString groupsStep = QStringLiteral("offsets and groups on %1").arg(cluster.name);
-    const QString windowStep = QStringLiteral("time window on %1").arg(cluster.name);
     const QString sideStep = QStringLiteral("scan retry and dead-letter topics");
     const QString knownStep = QStringLiteral("read known locations");
     const QString sourceStep = QStringLiteral("scan source topics");
-    auto properties = kafka::clusterProperties(cluster);
-    if (!properties) {
-        out.error = QStringLiteral("cluster %1: %2").arg(cluster.name, properties.error());
-        report(groupsStep, TraceStep::State::Failed, out.error, -1);
+    TopicWindow window = openTopicWindow(cluster, flows, query.from, query.to, options.lookupThreads, control, report);
+    out.notScanned = window.notScanned;
+    out.groupsNote = window.groupsNote;
+    if (!window.error.isEmpty()) {
+        out.error = window.error;
         return out;
     }
-
-    // Watermarks of every partition of the flows' topics and the groups'
-    // committed offsets, in one lag poll.
-    report(groupsStep, TraceStep::State::Running, {}, -1);
-    kafka::LagReader lag(cluster, flows, std::chrono::seconds(10));
-    PollControl lagControl = control;
-    if (lagControl.deadline.isForever() || lagControl.deadline.remainingTime() > 10000)
-        lagControl.deadline = QDeadlineTimer(std::chrono::seconds(10));
-    const models::LagSnapshot snapshot = lag.poll(lagControl);
-    if (snapshot.health.state == models::HealthState::Down || snapshot.topics.isEmpty()) {
-        out.error = QStringLiteral("could not read cluster %1: %2")
-                        .arg(cluster.name, snapshot.health.detail.isEmpty() ? QStringLiteral("no topics answered") : snapshot.health.detail);
-        report(groupsStep, control.isCancelled() ? TraceStep::State::Cancelled : TraceStep::State::Failed, out.error, -1);
-        for (const models::FlowConfig &flow : flows) {
-            QStringList topics = flow.topics + flow.retryTopics;
-            if (!flow.deadLetterTopic.isEmpty())
-                topics << flow.deadLetterTopic;
-            for (const QString &t : topics)
-                out.notScanned.append({t, -1, -1, -1, control.isCancelled() ? NotScannedReason::Cancelled : NotScannedReason::Error, out.error});
-        }
-        return out;
-    }
-    if (!snapshot.problems.isEmpty())
-        out.groupsNote = snapshot.problems.join(QStringLiteral("; "));
-    report(groupsStep, TraceStep::State::Done,
-           QStringLiteral("%1 partitions, %2 committed offsets%3")
-               .arg(snapshot.topics.size())
-               .arg(snapshot.partitions.size())
-               .arg(out.groupsNote.isEmpty() ? QString() : QStringLiteral("; ") + out.groupsNote),
-           -1);
-
-    QList<Partition> parts;
-    kafka::KnownWatermarks known;
-    for (const models::TopicPartitionMarks &m : snapshot.topics) {
-        const models::FlowConfig *flow = nullptr;
-        for (const models::FlowConfig &f : flows) {
-            if (f.name == m.flow)
-                flow = &f;
-        }
-        if (!flow || m.low < 0 || m.high < 0)
-            continue;
-        bool seen = false;
-        for (const Partition &p : std::as_const(parts))
-            seen = seen || (p.topic == m.topic && p.partition == m.partition);
-        if (seen)
-            continue;
-        const Role role = m.role == models::TopicPartitionMarks::Role::Source ? Role::Source
-            : m.role == models::TopicPartitionMarks::Role::Retry             ? Role::Retry
-                                                                              : Role::DeadLetter;
-        parts.append({flow, role, m.topic, m.partition, m.low, m.high, m.low, m.high});
-        known.insert({m.topic, m.partition}, {{m.topic, m.partition}, m.low, m.high, {}});
-    }
-
-    // The window as offsets.
-    if (query.from.isValid() || query.to.isValid()) {
-        report(windowStep, TraceStep::State::Running, QStringLiteral("%1 partitions").arg(parts.size()), -1);
-        QList<qint64> fromTimes, toTimes;
-        for (int i = 0; i < parts.size(); ++i) {
-            fromTimes << (query.from.isValid() ? query.from.toMSecsSinceEpoch() : -1);
-            toTimes << (query.to.isValid() ? query.to.toMSecsSinceEpoch() : -1);
-        }
-        // Both ends in one pass: the lookups of all partitions share the pool.
-        QList<Partition> both = parts + parts;
-        const auto answers = lookUpTimes(properties.value(), both, fromTimes + toTimes, options.lookupThreads, control);
-        QStringList failures;
-        for (int i = 0; i < parts.size(); ++i) {
-            Partition &p = parts[i];
-            const auto &from = answers[i];
-            const auto &to = answers[i + parts.size()];
-            if (!from || !to) {
-                const QString why = !from ? from.error() : to.error();
-                failures << why;
-                out.notScanned.append({p.topic, p.partition, p.low, p.high,
-                                       control.isCancelled() ? NotScannedReason::Cancelled
-                                           : control.expired() ? NotScannedReason::Deadline
-                                                               : NotScannedReason::Error,
-                                       QStringLiteral("the window's offsets are unknown: %1").arg(why)});
-                p.from = p.to = -1;
-                continue;
-            }
-            p.from = query.from.isValid() ? from.value() : p.low;
-            p.to = query.to.isValid() ? to.value() : p.high;
-        }
-        report(windowStep, failures.isEmpty() ? TraceStep::State::Done : TraceStep::State::Failed,
-               failures.isEmpty() ? QStringLiteral("%1 partitions").arg(parts.size()) : failures.first(), -1);
-    }
-    // Records deleted before the window's start (or before the log's start
-    // without a window) could have been the event.
-    for (const Partition &p : std::as_const(parts)) {
-        if (p.from >= 0 && p.from == p.low && p.low > 0)
-            out.notScanned.append({p.topic, p.partition, 0, p.low, NotScannedReason::Retention,
-                                   QStringLiteral("deleted by retention")});
-    }
+    const models::LagSnapshot &snapshot = window.snapshot;
+    QList<Partition> &parts = window.parts;
+    const kafka::KnownWatermarks &known = window.known;
 
     // What the event index covers is not scanned: its locations are read below.
     if (index) {
@@ -369,7 +238,7 @@ TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<mo
     // envelope on its retry and dead-letter topics.
     std::vector<std::unique_ptr<EventMatcher>> matchers;
     std::vector<std::unique_ptr<models::EnvelopeSpec>> specs;
-    KafkaReader reader(properties.value());
+    KafkaReader reader(window.properties);
     Scan scan{reader, known, options, control, out, {}, {}, {}, {}, {}};
     scan.keep = [id = query.eventId.toUtf8()](const rd_kafka_message_t *m) {
         auto holds = [&](const void *bytes, size_t size) {

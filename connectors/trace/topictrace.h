@@ -23,10 +23,10 @@
 // for the time lookups, a few more on helper threads.
 
 #include "connectors/common/pollcontrol.h"
+#include "connectors/trace/topicwindow.h"
 #include "models/config/config.h"
 #include "models/trace/trace.h"
 
-#include <functional>
 
 namespace idem::connectors::ops {
 struct IndexLookup;
@@ -50,11 +50,6 @@ struct TopicTrace
     QString error; // the cluster could not be read at all
     QString groupsNote; // committed offsets not read: why
 };
-
-// Called from the calling thread while the trace runs: a step's state and detail.
-// `percent`: how far the step is, -1 where it cannot say.
-using StepReport = std::function<void(const QString &step, models::TraceStep::State state, const QString &detail,
-                                     int percent)>;
 
 TopicTrace traceTopics(const models::KafkaClusterConfig &cluster, const QList<models::FlowConfig> &flows,
                        const models::TraceQuery &query, const TopicTraceOptions &options, const PollControl &control,

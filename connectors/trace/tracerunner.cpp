@@ -2,6 +2,7 @@
 
 #include "connectors/ops/eventindex.h"
 #include "connectors/postgres/pgsession.h"
+#include "models/config/flowlookup.h"
 #include "connectors/trace/replaytrace.h"
 #include "connectors/trace/storetrace.h"
 #include "models/trace/verdict.h"
@@ -32,18 +33,6 @@ TraceRunner::TraceRunner(models::EnvironmentConfig environment, TraceRunnerOptio
 
 TraceRunner::~TraceRunner() = default;
 
-namespace {
-
-PollControl bounded(const PollControl &control, std::chrono::milliseconds budget)
-{
-    PollControl c = control;
-    if (c.deadline.isForever() || c.deadline.remainingTime() > budget.count())
-        c.deadline = QDeadlineTimer(budget);
-    return c;
-}
-
-} // namespace
-
 models::TraceResult TraceRunner::run(const models::TraceQuery &query, const PollControl &control, const Progress &progress)
 {
     models::TraceResult result;
@@ -56,11 +45,7 @@ models::TraceResult TraceRunner::run(const models::TraceQuery &query, const Poll
     if (!query.flow.isEmpty()) {
         const models::FlowConfig *flow = d->environment.flow(query.flow);
         if (!flow) {
-            QStringList names;
-            for (const auto &f : d->environment.flows)
-                names << f.name;
-            result.error = QStringLiteral("no flow named \"%1\" in environment %2; flows: %3")
-                               .arg(query.flow, d->environment.name, names.join(QStringLiteral(", ")));
+            result.error = models::unknownFlowError(d->environment, query.flow);
             return result;
         }
         flows.append(*flow);
@@ -146,7 +131,7 @@ models::TraceResult TraceRunner::run(const models::TraceQuery &query, const Poll
     if (d->environment.ops) {
         threads.emplace_back([&, session = d->ops.get()] {
             report(replaysStep, models::TraceStep::State::Running, {}, -1);
-            const auto found = traceReplays(*session, query.eventId, bounded(control, d->options.storeTimeout));
+            const auto found = traceReplays(*session, query.eventId, control.atMost(d->options.storeTimeout));
             {
                 std::lock_guard lock(mutex);
                 if (found) {
@@ -182,7 +167,7 @@ models::TraceResult TraceRunner::run(const models::TraceQuery &query, const Poll
                 found.record.error = QStringLiteral("no store named \"%1\" in the configuration").arg(storeName);
             } else {
                 report(step, models::TraceStep::State::Running, {}, -1);
-                found = traceStore(*s, *store, groups.first(), query.eventId, bounded(control, d->options.storeTimeout));
+                found = traceStore(*s, *store, groups.first(), query.eventId, control.atMost(d->options.storeTimeout));
             }
             const models::TraceStep::State state = found.record.checked ? models::TraceStep::State::Done
                 : control.isCancelled()                                 ? models::TraceStep::State::Cancelled
@@ -225,7 +210,7 @@ models::TraceResult TraceRunner::run(const models::TraceQuery &query, const Poll
                        found.error, -1);
             } else {
                 found = traceTopics(*cluster, clusterFlows, query, d->options.topics,
-                                    bounded(control, d->options.topicTimeout),
+                                    control.atMost(d->options.topicTimeout),
                                     [&](const QString &step, models::TraceStep::State state, const QString &detail,
                                         int percent) {
                                         report(step, state, detail, percent);

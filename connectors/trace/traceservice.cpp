@@ -5,8 +5,8 @@
 #include "connectors/ops/opslease.h"
 #include "connectors/postgres/pgsession.h"
 #include "connectors/trace/replaytrace.h"
+#include "connectors/common/progressforwarder.h"
 
-#include <QElapsedTimer>
 #include <QPointer>
 
 #include <thread>
@@ -105,25 +105,13 @@ quint64 TraceService::trace(const models::TraceQuery &query)
     // result) or on the request's (the service going away: nothing delivered).
     const quint64 request = m_worker.request<models::TraceResult>(
         [runner, query, stopFlag, self, id](const PollControl &control) {
-            QElapsedTimer throttle;
-            throttle.start();
-            qint64 last = -1000;
+            ProgressForwarder<TraceService> forward(self);
             return runner->run(query, PollControl{control.deadline, stopFlag.get()},
                                [&](const QList<models::TraceStep> &steps, qint64 scanned) {
-                                   if (throttle.elapsed() - last < 100)
-                                       return; // at most ten a second
-                                   last = throttle.elapsed();
-                                   const quint64 requestId = id->load();
-                                   QObject *target = self.data(); // null once the service is gone
-                                   if (!target)
-                                       return;
-                                   QMetaObject::invokeMethod(
-                                       target,
-                                       [self, requestId, steps, scanned] {
-                                           if (self && self->m_current == requestId)
-                                               emit self->progress(requestId, steps, scanned);
-                                       },
-                                       Qt::QueuedConnection);
+                                   forward([requestId = id->load(), steps, scanned](TraceService *service) {
+                                       if (service->m_current == requestId)
+                                           emit service->progress(requestId, steps, scanned);
+                                   });
                                });
         },
         [this, query](quint64 requestId, Result<models::TraceResult> reply) {

@@ -18,6 +18,7 @@
 #include "connectors/postgres/pgsession.h"
 #include "connectors/trace/storetrace.h"
 #include "connectors/trace/topictrace.h"
+#include "tests/bench/benchsupport.h"
 #include "tests/bench/benchtopic.h"
 
 #include <QCommandLineParser>
@@ -96,9 +97,8 @@ int benchStores(qint64 rows, int lookups)
         {
             pqxx::connection c((*pg)->connectionString(QStringLiteral("store1")).toStdString());
             pqxx::nontransaction tx(c);
-            tx.exec0("CREATE TABLE processed_events (event_id text PRIMARY KEY, entity_key text, event_type text, "
-                     "event_version int, status text NOT NULL, attempts int NOT NULL, first_seen_at timestamptz NOT NULL "
-                     "DEFAULT now(), processed_at timestamptz, result text)");
+            tx.exec0(bench::kRegistryTableSql);
+            tx.exec0("ALTER TABLE processed_events ADD PRIMARY KEY (event_id)");
             tx.exec0("CREATE TABLE processing_attempts (event_id text NOT NULL, attempt int NOT NULL, outcome text NOT NULL, "
                      "error text, at timestamptz NOT NULL DEFAULT now())");
             tx.exec0("INSERT INTO processed_events SELECT 'evt-' || i, 'order-' || (i / 5), 'order.t' || (i % 5), 1, "

@@ -12,6 +12,13 @@
 
 namespace idem::bench {
 
+// The registry table of the benchmarks' stores (the default mapping's names),
+// without its primary key: bulk loads add it afterwards, faster.
+constexpr const char *kRegistryTableSql
+    = "CREATE TABLE processed_events (event_id text, entity_key text, event_type text, event_version int, "
+      "status text NOT NULL, attempts int NOT NULL, first_seen_at timestamptz NOT NULL DEFAULT now(), "
+      "processed_at timestamptz, result text)";
+
 // VmRSS of /proc/PID/status in MiB (this process by default); -1 when unknown.
 inline double residentMiB(qint64 pid = -1)
 {

@@ -11,6 +11,7 @@
 #include "connectors/sandbox/sandboxworld.h"
 #include "connectors/trace/tracerunner.h"
 #include "connectors/trace/traceservice.h"
+#include "tests/support/stillworld.h"
 #include "tests/support/topicreader.h"
 #include "tests/support/topicwriter.h"
 
@@ -24,8 +25,6 @@
 #include <QTemporaryDir>
 #include <QUuid>
 #include <QtTest>
-
-#include <sys/stat.h>
 
 using namespace idem;
 using models::HopKind;
@@ -134,21 +133,11 @@ private:
 private slots:
     void initTestCase()
     {
-        QVERIFY(m_dir.isValid());
-        ::chmod(m_dir.path().toLocal8Bit().constData(), 0711); // as root, postgres must enter it
-        connectors::sandbox::SandboxOptions options;
-        options.directory = m_dir.path();
-        options.duration = std::chrono::seconds(14);
-        options.rate = 120;
-        options.seed = 7;
-        options.retryDelays = {std::chrono::milliseconds(200), std::chrono::milliseconds(300), std::chrono::milliseconds(500)};
-        options.faults = {connectors::sandbox::Fault::DuplicateSends, connectors::sandbox::Fault::Redelivery,
-                          connectors::sandbox::Fault::Poison, connectors::sandbox::Fault::SchemaBump};
-        m_world = std::make_unique<connectors::sandbox::SandboxWorld>(options);
-        const Status started = m_world->start();
-        QVERIFY2(started.ok(), qPrintable(started.error()));
-        QTRY_VERIFY_WITH_TIMEOUT((m_world->tick(), m_world->phase() == connectors::sandbox::SandboxWorld::Phase::Still), 150000);
-        m_world->stopServices();
+        using connectors::sandbox::Fault;
+        testsupport::startStillWorld(m_world, m_dir, std::chrono::seconds(14), 7,
+                                     {Fault::DuplicateSends, Fault::Redelivery, Fault::Poison, Fault::SchemaBump});
+        if (QTest::currentTestFailed())
+            return;
         auto config = connectors::loadConfig(m_world->configPath());
         QVERIFY2(config.ok(), qPrintable(config.error()));
         m_env = config->environments.first();

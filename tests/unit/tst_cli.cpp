@@ -169,6 +169,10 @@ private slots:
                                   << QStringList{QStringLiteral("--flow NAME"), QStringLiteral("--json")};
         QTest::newRow("alerts") << QStringList{QStringLiteral("alerts")}
                                 << QStringList{QStringLiteral("--open"), QStringLiteral("--limit N"), QStringLiteral("--json")};
+        QTest::newRow("reconcile") << QStringList{QStringLiteral("reconcile")}
+                                   << QStringList{QStringLiteral("--flow NAME"), QStringLiteral("--from TIME"),
+                                                  QStringLiteral("--to TIME"), QStringLiteral("--limit N"),
+                                                  QStringLiteral("--json")};
         QTest::newRow("completion") << QStringList{QStringLiteral("completion")} << QStringList{};
     }
 

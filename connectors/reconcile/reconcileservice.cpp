@@ -1,0 +1,75 @@
+#include "connectors/reconcile/reconcileservice.h"
+
+#include "connectors/common/progressforwarder.h"
+
+#include <QPointer>
+
+namespace idem::connectors::reconcile {
+
+ReconcileService::ReconcileService(models::EnvironmentConfig environment, ReconcileOptions options, QObject *parent)
+    : models::ReconcileSource(parent)
+    , m_environment(environment)
+    , m_runner(std::make_shared<ReconcileRunner>(std::move(environment), options))
+    , m_worker(QStringLiteral("reconcile"))
+{
+    qRegisterMetaType<models::ReconcileReport>();
+}
+
+ReconcileService::~ReconcileService()
+{
+    if (m_stop)
+        m_stop->store(true);
+    m_worker.hand(m_runner); // its sessions close on the worker thread
+    m_runner.reset();
+}
+
+QStringList ReconcileService::flows() const
+{
+    QStringList names;
+    for (const auto &f : m_environment.flows)
+        names << f.name;
+    return names;
+}
+
+void ReconcileService::stop()
+{
+    if (m_stop)
+        m_stop->store(true);
+}
+
+quint64 ReconcileService::reconcile(const models::ReconcileQuery &query)
+{
+    stop();
+    auto stopFlag = std::make_shared<std::atomic_bool>(false);
+    m_stop = stopFlag;
+    std::shared_ptr<ReconcileRunner> runner = m_runner;
+    QPointer<ReconcileService> self(this);
+    auto id = std::make_shared<std::atomic<quint64>>(0);
+    const quint64 request = m_worker.request<models::ReconcileReport>(
+        [runner, query, stopFlag, self, id](const PollControl &control) {
+            ProgressForwarder<ReconcileService> forward(self);
+            return runner->run(query, PollControl{control.deadline, stopFlag.get()}, [&](const QString &step, int percent) {
+                forward([requestId = id->load(), step, percent](ReconcileService *service) {
+                    if (service->m_current == requestId)
+                        emit service->progress(requestId, step, percent);
+                });
+            });
+        },
+        [this, query](quint64 requestId, Result<models::ReconcileReport> reply) {
+            models::ReconcileReport report;
+            if (reply) {
+                report = std::move(reply.value());
+            } else {
+                report.flow = query.flow;
+                report.from = query.from;
+                report.to = query.to;
+                report.error = reply.error();
+            }
+            emit finished(requestId, report);
+        });
+    id->store(request);
+    m_current = request;
+    return request;
+}
+
+} // namespace idem::connectors::reconcile
