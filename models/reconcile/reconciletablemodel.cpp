@@ -1,5 +1,7 @@
 #include "models/reconcile/reconciletablemodel.h"
 
+#include "models/core/statuscolours.h"
+
 #include <QBrush>
 #include <QColor>
 #include <QLocale>
@@ -60,9 +62,9 @@ QVariant ReconcileTableModel::data(const QModelIndex &index, int role) const
         return int(Qt::AlignRight | Qt::AlignVCenter);
     if (role == Qt::ForegroundRole && cls && g.checked()
         && (*cls == ReconcileClass::Missing || *cls == ReconcileClass::Extra) && g.of(*cls).count > 0)
-        return QBrush(QColor(0xc6, 0x28, 0x28));
+        return QBrush(statusColour(StatusColour::Error));
     if (role == Qt::ForegroundRole && index.column() == Verdict)
-        return g.reconciled() ? QBrush(QColor(0x2e, 0x7d, 0x32)) : QBrush(QColor(0xc6, 0x28, 0x28));
+        return QBrush(statusColour(g.reconciled() ? StatusColour::Ok : StatusColour::Error));
     if (role == Qt::UserRole && cls && g.checked())
         return g.of(*cls).count; // for sorting and tests
     return {};

@@ -4,9 +4,7 @@
 # Status colours come from models/core/statuscolours.h (light and dark
 # shades, contrast checked by tst_statuscolours); everything else from the
 # palette's roles. Comments, and models/config/ (which reads a band colour
-# from the configuration and names examples in its messages), are left out;
-# ui/dialogs/ is left out for now (its status texts are
-# still literal; see the report of the desktop conventions change).
+# from the configuration and names examples in its messages), are left out.
 # Usage: check-colours.sh [SOURCE_ROOT]
 set -uo pipefail
 root=${1:-"$(cd "$(dirname "$0")/../.." && pwd)"}
@@ -16,7 +14,6 @@ hits=$(grep -rnE "$pattern" ui models --include='*.cpp' --include='*.h' 2>/dev/n
     | grep -v '^models/core/statuscolours\.cpp:' \
     | grep -v '^models/config/' \
     | grep -vE '^[^:]+:[0-9]+: *//' \
-    | grep -v '^ui/dialogs/' \
     | grep -v 'Qt::transparent' || true)
 if [ -n "$hits" ]; then
     echo "colour literals outside models/core/statuscolours.cpp (use statusColour() or a palette role):"

@@ -1,5 +1,7 @@
 #include "ui/dialogs/connectionsdialog.h"
 
+#include "models/core/statuscolours.h"
+
 #include "models/config/connectiontools.h"
 #include "models/config/secretmasking.h"
 #include "ui/dialogs/clusterstab.h"
@@ -233,11 +235,11 @@ void ConnectionsDialog::validate()
     m_problemList->setVisible(!m_problems.isEmpty());
 
     if (m_problems.isEmpty()) {
-        m_status->setStyleSheet(QStringLiteral("color: #1b6e20;"));
+        m_status->setStyleSheet(QStringLiteral("color: ") + models::statusColourName(models::StatusColour::Ok) + QLatin1Char(';'));
         m_status->setText(m_modified ? tr("The configuration is valid and can be saved.")
                                      : tr("The configuration is valid. No changes yet."));
     } else {
-        m_status->setStyleSheet(QStringLiteral("color: #b3261e;"));
+        m_status->setStyleSheet(QStringLiteral("color: ") + models::statusColourName(models::StatusColour::Error) + QLatin1Char(';'));
         m_status->setText(tr("%n problem(s) to fix before saving; click one to see its line in "
                              "the YAML tab:",
                              nullptr, int(m_problems.size())));
@@ -313,7 +315,7 @@ bool ConnectionsDialog::reloadFromDisk()
         }
     }
     if (!loaded || index < 0) {
-        m_status->setStyleSheet(QStringLiteral("color: #b3261e;"));
+        m_status->setStyleSheet(QStringLiteral("color: ") + models::statusColourName(models::StatusColour::Error) + QLatin1Char(';'));
         m_status->setText(tr("Not reloaded: %1")
                               .arg(loaded ? tr("%1 no longer has environment %2").arg(m_config.sourcePath, m_env.name)
                                           : loaded.error()));
@@ -348,7 +350,7 @@ void ConnectionsDialog::accept()
     }
     const models::Config candidate = config();
     if (const Status saved = m_storage->save(candidate); !saved) {
-        m_status->setStyleSheet(QStringLiteral("color: #b3261e;"));
+        m_status->setStyleSheet(QStringLiteral("color: ") + models::statusColourName(models::StatusColour::Error) + QLatin1Char(';'));
         m_status->setText(tr("Not saved: %1 Your edits are still here, and Idem keeps watching the previous "
                              "configuration.")
                               .arg(saved.error()));

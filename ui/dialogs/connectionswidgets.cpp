@@ -1,5 +1,7 @@
 #include "ui/dialogs/connectionswidgets.h"
 
+#include "models/core/statuscolours.h"
+
 #include "models/config/config.h"
 #include "models/config/secretmasking.h"
 
@@ -137,7 +139,7 @@ QLabel *warning(const QString &objectName, QWidget *parent)
     auto *label = new QLabel(parent);
     label->setObjectName(objectName);
     label->setWordWrap(true);
-    label->setStyleSheet(QStringLiteral("color: #8a5300;"));
+    label->setStyleSheet(QStringLiteral("color: ") + models::statusColourName(models::StatusColour::Warning) + QLatin1Char(';'));
     label->hide();
     return label;
 }

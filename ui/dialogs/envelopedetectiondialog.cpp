@@ -1,5 +1,7 @@
 #include "ui/dialogs/envelopedetectiondialog.h"
 
+#include "models/core/statuscolours.h"
+
 #include "models/envelope/presets.h"
 
 #include <QCheckBox>
@@ -275,7 +277,7 @@ void EnvelopeDetectionDialog::finished(const models::EnvelopeDetectionReply &rep
     m_cancel->hide();
     m_reply = reply;
     if (!reply.ok()) {
-        m_status->setStyleSheet(QStringLiteral("color: #b3261e;"));
+        m_status->setStyleSheet(QStringLiteral("color: ") + models::statusColourName(models::StatusColour::Error) + QLatin1Char(';'));
         m_status->setText(tr("Could not sample %1 on cluster %2: %3")
                               .arg(reply.topic, reply.cluster, reply.error));
         updateApply();
@@ -342,8 +344,8 @@ void EnvelopeDetectionDialog::showDetection(const models::EnvelopeDetection &d)
                        .arg(p.deadLetterTopics.join(QStringLiteral(", ")).toHtmlEscaped());
         lines << tr("Dead-letter topic: %1").arg(dlq);
         for (const QString &e : p.evidence)
-            lines << QStringLiteral("<span style='color:#6b6b6b'>%1</span>")
-                         .arg(e.toHtmlEscaped());
+            lines << QStringLiteral("<span style='color:%2'>%1</span>")
+                         .arg(e.toHtmlEscaped(), models::statusColourName(models::StatusColour::Neutral));
         m_pairing->setText(lines.join(QStringLiteral("<br>")));
         m_usePairing->setEnabled(!p.retryTopics.isEmpty() || !p.deadLetterTopics.isEmpty());
     } else {

@@ -1,5 +1,7 @@
 #include "ui/dialogs/flowstab.h"
 
+#include "models/core/statuscolours.h"
+
 #include "models/config/renames.h"
 #include "models/envelope/envelopedetector.h"
 #include "ui/dialogs/connectionswidgets.h"
@@ -354,7 +356,7 @@ void FlowsTab::readThresholds()
         bool ok = false;
         const double value = QLocale::c().toDouble(text, &ok);
         // A number still being typed ("0.") keeps the last complete one.
-        edit->setStyleSheet(text.isEmpty() || ok ? QString() : QStringLiteral("color: #b3261e;"));
+        edit->setStyleSheet(text.isEmpty() || ok ? QString() : QString(QStringLiteral("color: ") + models::statusColourName(models::StatusColour::Error) + QLatin1Char(';')));
         if (text.isEmpty())
             thresholds.remove(it.key());
         else if (ok)

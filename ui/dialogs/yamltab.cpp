@@ -1,5 +1,7 @@
 #include "ui/dialogs/yamltab.h"
 
+#include "models/core/statuscolours.h"
+
 #include "ui/dialogs/connectionswidgets.h"
 
 #include <QFontDatabase>
@@ -44,7 +46,10 @@ void YamlTab::showPreview(const QByteArray &preview, const QStringList &problems
         if (line > 0) {
             QTextEdit::ExtraSelection mark;
             mark.cursor = QTextCursor(m_yaml->document()->findBlockByNumber(line - 1));
-            mark.format.setBackground(QColor(255, 220, 215));
+            // The error shade, faint, on either palette.
+            QColor shade = models::statusColour(models::StatusColour::Error, m_yaml->palette());
+            shade.setAlpha(56);
+            mark.format.setBackground(shade);
             mark.format.setProperty(QTextFormat::FullWidthSelection, true);
             mark.format.setToolTip(problem);
             marks.append(mark);
