@@ -607,7 +607,8 @@ void MainWindow::applyAlerts(const QList<models::AlertRecord> &alerts)
     }
     const QColor colour = HealthLight::colorOf(worst == QLatin1String("critical") ? HealthLight::State::Down
                                                : worst.isEmpty()                  ? HealthLight::State::Ok
-                                                                                  : HealthLight::State::Degraded);
+                                                                                  : HealthLight::State::Degraded,
+                                                 palette());
     QPixmap pixmap(32, 32);
     pixmap.fill(Qt::transparent);
     {

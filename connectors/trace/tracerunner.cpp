@@ -115,7 +115,7 @@ models::TraceResult TraceRunner::run(const models::TraceQuery &query, const Poll
             if (!f.deadLetterTopic.isEmpty())
                 topics << f.deadLetterTopic;
         }
-        auto found = ops::lookUpEvent(*d->ops, query.eventId, topics, bounded(control, d->options.storeTimeout));
+        auto found = ops::lookUpEvent(*d->ops, query.eventId, topics, control.atMost(d->options.storeTimeout));
         if (found) {
             index = std::move(found.value());
             report(indexStep, models::TraceStep::State::Done,

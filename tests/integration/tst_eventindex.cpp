@@ -5,6 +5,7 @@
 // duplicate and no gap; trace finds an event through the index outside its
 // scan window; idemctl index status reports the coverage.
 
+#include "tests/support/opsdatabase.h"
 #include "connectors/kafka/mockkafka.h"
 #include "connectors/ops/eventindex.h"
 #include "connectors/ops/migrations.h"
@@ -40,10 +41,7 @@ private:
     std::unique_ptr<kafka::MockKafka> m_kafka;
     int m_produced = 0;
 
-    QString as(const QString &person) const
-    {
-        return QStringLiteral("host=127.0.0.1 port=%1 dbname=idem_ops user=%2 password=pw-%2").arg(m_pg->port()).arg(person);
-    }
+    QString as(const QString &person) const { return testsupport::opsConnectionAs(*m_pg, person); }
     QString owner() const { return m_pg->connectionString(QStringLiteral("idem_ops")); }
 
     models::EnvironmentConfig environment(const QString &person) const
@@ -150,21 +148,9 @@ private slots:
         QVERIFY2(kafka.ok(), qPrintable(kafka.error()));
         m_kafka = std::move(kafka.value());
         QVERIFY(m_kafka->createTopics({{QStringLiteral("orders.events"), 3}, {QStringLiteral("orders.dlq"), 1}}).ok());
-        auto started = LocalPostgres::start();
-        QVERIFY2(started.ok(), qPrintable(started.error()));
-        m_pg = std::move(started.value());
-        pqxx::connection c(m_pg->connectionString().toStdString());
-        pqxx::nontransaction tx(c);
-        tx.exec0("CREATE DATABASE idem_ops");
-        for (const char *role : {"idem_viewer", "idem_operator", "idem_approver"})
-            tx.exec0(std::string("CREATE ROLE ") + role + " NOLOGIN");
-        for (const auto &[person, role] : QList<QPair<QString, QString>>{
-                 {"alice", "idem_operator"}, {"bob", "idem_approver"}, {"carol", "idem_viewer"}})
-            tx.exec0("CREATE ROLE " + person.toStdString() + " LOGIN PASSWORD 'pw-" + person.toStdString() + "' IN ROLE "
-                     + role.toStdString());
-        postgres::PgSession session(owner(), {QStringLiteral("ops"), false, 0});
-        auto migrated = ops::applyMigrations(session, PollControl::within(60s));
-        QVERIFY2(migrated.ok(), qPrintable(migrated.error()));
+        auto database = testsupport::startOpsDatabase({{"alice", "idem_operator"}, {"bob", "idem_approver"}, {"carol", "idem_viewer"}});
+        QVERIFY2(database.ok(), qPrintable(database.error()));
+        m_pg = std::move(database.value());
     }
 
     void twoTailersRaceAndExactlyOneWrites()

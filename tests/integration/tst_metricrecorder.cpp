@@ -8,6 +8,7 @@
 // acknowledgement records the person and their Idem role, refused without a
 // comment and append-only.
 
+#include "tests/support/opsdatabase.h"
 #include "connectors/ops/metrichistory.h"
 #include "connectors/ops/metricrecorder.h"
 #include "connectors/ops/migrations.h"
@@ -50,10 +51,7 @@ class TestMetricRecorder : public QObject
 private:
     std::unique_ptr<LocalPostgres> m_pg;
 
-    QString as(const QString &person) const
-    {
-        return QStringLiteral("host=127.0.0.1 port=%1 dbname=idem_ops user=%2 password=pw-%2").arg(m_pg->port()).arg(person);
-    }
+    QString as(const QString &person) const { return testsupport::opsConnectionAs(*m_pg, person); }
     QString owner() const { return m_pg->connectionString(QStringLiteral("idem_ops")); }
 
     models::EnvironmentConfig environment(const QString &person) const
@@ -111,21 +109,9 @@ private:
 private slots:
     void initTestCase()
     {
-        auto started = LocalPostgres::start();
-        QVERIFY2(started.ok(), qPrintable(started.error()));
-        m_pg = std::move(started.value());
-        pqxx::connection c(m_pg->connectionString().toStdString());
-        pqxx::nontransaction tx(c);
-        tx.exec0("CREATE DATABASE idem_ops");
-        for (const char *role : {"idem_viewer", "idem_operator", "idem_approver"})
-            tx.exec0(std::string("CREATE ROLE ") + role + " NOLOGIN");
-        for (const auto &[person, role] : QList<QPair<QString, QString>>{
-                 {"alice", "idem_operator"}, {"bob", "idem_approver"}, {"carol", "idem_viewer"}})
-            tx.exec0("CREATE ROLE " + person.toStdString() + " LOGIN PASSWORD 'pw-" + person.toStdString() + "' IN ROLE "
-                     + role.toStdString());
-        postgres::PgSession session(owner(), {QStringLiteral("ops"), false, 0});
-        auto migrated = ops::applyMigrations(session, PollControl::within(60s));
-        QVERIFY2(migrated.ok(), qPrintable(migrated.error()));
+        auto database = testsupport::startOpsDatabase({{"alice", "idem_operator"}, {"bob", "idem_approver"}, {"carol", "idem_viewer"}});
+        QVERIFY2(database.ok(), qPrintable(database.error()));
+        m_pg = std::move(database.value());
     }
 
     void oneWritesAndTheOtherTakesOverWithoutGap()

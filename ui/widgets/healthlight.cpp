@@ -27,19 +27,19 @@ void HealthLight::setState(State state, const QString &detail, const QDateTime &
     update();
 }
 
-QColor HealthLight::colorOf(State state)
+QColor HealthLight::colorOf(State state, const QPalette &palette)
 {
     switch (state) {
     case State::Ok:
-        return models::statusColour(models::StatusColour::Ok, palette());
+        return models::statusColour(models::StatusColour::Ok, palette);
     case State::Degraded:
-        return models::statusColour(models::StatusColour::Warning, palette());
+        return models::statusColour(models::StatusColour::Warning, palette);
     case State::Down:
-        return models::statusColour(models::StatusColour::Error, palette());
+        return models::statusColour(models::StatusColour::Error, palette);
     case State::Unknown:
         break;
     }
-    return models::statusColour(models::StatusColour::Neutral, palette());
+    return models::statusColour(models::StatusColour::Neutral, palette);
 }
 
 QSize HealthLight::sizeHint() const

@@ -22,9 +22,10 @@ public:
     void setState(State state, const QString &detail = {}, const QDateTime &since = {});
     State state() const { return m_state; }
     QString name() const { return m_name; }
-    QColor color() const { return colorOf(m_state); }
+    QColor color() const { return colorOf(m_state, palette()); }
     // The status colours, in one place (the health lights, the tray icon).
-    static QColor colorOf(State state);
+    // The state's status colour on `palette` (the tray icon uses the application's).
+    static QColor colorOf(State state, const QPalette &palette);
 
     QSize sizeHint() const override;
 
