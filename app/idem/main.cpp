@@ -148,7 +148,7 @@ int main(int argc, char *argv[])
     }
     // The Reconcile page, after the built-in ones; its source comes with each configuration.
     auto *reconcilePage = new ui::ReconcilePage;
-    const int reconcileIndex = window.addPage(QObject::tr("Reconcile"), reconcilePage);
+    const int reconcileIndex = window.addPage(QObject::tr("Reconcile"), reconcilePage, QStringLiteral("reconcile"));
     QObject::connect(reconcilePage, &ui::ReconcilePage::traceRequested, &window, &ui::MainWindow::openTrace);
     if (page == QLatin1String("reconcile"))
         window.showPage(reconcileIndex);
@@ -305,7 +305,7 @@ int main(int argc, char *argv[])
             alertsPage = new ui::AlertsPage;
             QObject::connect(alertsPage, &ui::AlertsPage::alertsUpdated, &window, &ui::MainWindow::applyAlerts);
             QObject::connect(alertsPage, &ui::AlertsPage::chartsRequested, &window, &ui::MainWindow::openChartsAt);
-            const int index = window.addPage(QObject::tr("Alerts"), alertsPage);
+            const int index = window.addPage(QObject::tr("Alerts"), alertsPage, QStringLiteral("alerts"));
             if (page == QLatin1String("alerts"))
                 window.showPage(index);
         }

@@ -50,6 +50,23 @@ void drawGlyph(QPainter &p, const QString &name)
         p.drawPath(arc);
         p.drawLine(QPointF(16, 5), QPointF(16.5, 9.5));
         p.drawLine(QPointF(16, 5), QPointF(11.5, 5.5));
+    } else if (name == QLatin1String("reconcile")) {
+        // Two columns weighed against each other: a balance.
+        p.drawLine(QPointF(12, 4), QPointF(12, 20));
+        p.drawLine(QPointF(4, 8), QPointF(20, 8));
+        p.drawLine(QPointF(8, 20), QPointF(16, 20));
+        p.drawArc(QRectF(2, 9, 8, 6), 180 * 16, 180 * 16);
+        p.drawArc(QRectF(14, 9, 8, 6), 180 * 16, 180 * 16);
+    } else if (name == QLatin1String("alerts")) {
+        // A bell.
+        QPainterPath bell;
+        bell.moveTo(5, 17);
+        bell.cubicTo(7, 15, 6.5, 5, 12, 5);
+        bell.cubicTo(17.5, 5, 17, 15, 19, 17);
+        bell.closeSubpath();
+        p.drawPath(bell);
+        p.drawLine(QPointF(12, 3), QPointF(12, 5));
+        p.drawArc(QRectF(10, 17, 4, 4), 180 * 16, 180 * 16);
     } else {
         p.drawEllipse(QPointF(12, 12), 7, 7);
     }
@@ -75,7 +92,8 @@ ModeBar::ModeBar(QWidget *parent)
 QStringList ModeBar::modeIconNames()
 {
     return {QStringLiteral("overview"), QStringLiteral("flows"), QStringLiteral("connections"),
-            QStringLiteral("trace"), QStringLiteral("deadletters"), QStringLiteral("replays"), QStringLiteral("page")};
+            QStringLiteral("trace"), QStringLiteral("deadletters"), QStringLiteral("replays"), QStringLiteral("reconcile"),
+            QStringLiteral("alerts"), QStringLiteral("page")};
 }
 
 QIcon ModeBar::modeIcon(const QString &name, const QColor &colour, int size)
