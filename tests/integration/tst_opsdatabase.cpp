@@ -6,6 +6,7 @@
 // refuses UPDATE, DELETE and TRUNCATE for every role, its owner included, and
 // its chain check names the row a superuser edited; every change is notified.
 
+#include "tests/support/opsdatabase.h"
 #include "connectors/ops/migrations.h"
 #include "connectors/ops/replayservice.h"
 #include "connectors/ops/replaystore.h"
@@ -43,15 +44,7 @@ private:
     // Raw SQL as `person`; the server's error text, empty when it ran.
     QString raw(const QString &person, const std::string &sql)
     {
-        try {
-            pqxx::connection c((person.isEmpty() ? owner() : as(person)).toStdString());
-            pqxx::work tx(c);
-            tx.exec(sql);
-            tx.commit();
-            return {};
-        } catch (const std::exception &e) {
-            return QString::fromUtf8(e.what());
-        }
+        return testsupport::execSql(person.isEmpty() ? owner() : as(person), sql);
     }
 
     static QList<models::ReplayItemSpec> items(int n, int firstOffset = 0)

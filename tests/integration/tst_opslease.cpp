@@ -32,15 +32,7 @@ private:
 
     QString raw(const QString &person, const std::string &sql)
     {
-        try {
-            pqxx::connection c((person.isEmpty() ? owner() : as(person)).toStdString());
-            pqxx::work tx(c);
-            tx.exec(sql);
-            tx.commit();
-            return {};
-        } catch (const std::exception &e) {
-            return QString::fromUtf8(e.what());
-        }
+        return testsupport::execSql(person.isEmpty() ? owner() : as(person), sql);
     }
 
     int rows()

@@ -53,4 +53,19 @@ inline QString opsConnectionAs(const connectors::LocalPostgres &pg, const QStrin
     return QStringLiteral("host=127.0.0.1 port=%1 dbname=idem_ops user=%2 password=pw-%2").arg(pg.port()).arg(person);
 }
 
+// Runs `sql` in one transaction on `connection`: empty when it ran, else the
+// server's error text (how the database refuses is what tests check).
+inline QString execSql(const QString &connection, const std::string &sql)
+{
+    try {
+        pqxx::connection c(connection.toStdString());
+        pqxx::work tx(c);
+        tx.exec(sql);
+        tx.commit();
+        return {};
+    } catch (const std::exception &e) {
+        return QString::fromUtf8(e.what());
+    }
+}
+
 } // namespace idem::testsupport
