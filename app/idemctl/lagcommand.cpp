@@ -7,7 +7,6 @@
 #include "models/reports/lagreport.h"
 
 #include <QCommandLineParser>
-#include <QJsonDocument>
 
 #include <cstdio>
 
@@ -28,7 +27,7 @@ int lagCommand(const QCommandLineParser &parser)
     for (const auto &[cluster, reason] : report.unreachable)
         app::fail(QStringLiteral("cluster %1: %2").arg(cluster, reason));
     if (parser.isSet(QStringLiteral("json")))
-        std::printf("%s\n", QJsonDocument(models::toJson(report)).toJson(QJsonDocument::Compact).constData());
+        std::printf("%s\n", models::toJsonBytes(report).constData());
     else
         std::fputs(models::toText(report).toUtf8().constData(), stdout);
     return report.unreachable.isEmpty() ? 0 : 1;

@@ -214,40 +214,52 @@ Result<QList<PartitionWatermarks>> KafkaReader::watermarks(const QList<TopicPart
     // librdkafka matches each answer to its request by a linear search of
     // the list, so a list of n partitions costs n² string compares: asked in
     // chunks, 30 000 partitions take milliseconds, not seconds.
-    constexpr qsizetype kChunk = 500;
+    // Each chunk's request waits a round trip: up to 8 are in flight at once.
+    constexpr qsizetype kChunk = 250;
+    constexpr int kInFlight = 8;
+    using List = std::shared_ptr<rd_kafka_topic_partition_list_t>;
+    std::vector<List> lists; // per chunk, earliest then latest
     for (qsizetype from = 0; from < partitions.size(); from += kChunk) {
         const qsizetype to = std::min(partitions.size(), from + kChunk);
         for (const bool latest : {false, true}) {
-            auto list = std::shared_ptr<rd_kafka_topic_partition_list_t>(
-                rd_kafka_topic_partition_list_new(int(to - from)), rd_kafka_topic_partition_list_destroy);
+            List list(rd_kafka_topic_partition_list_new(int(to - from)), rd_kafka_topic_partition_list_destroy);
             for (qsizetype i = from; i < to; ++i) {
                 const auto &tp = partitions[i];
                 rd_kafka_topic_partition_list_add(list.get(), tp.topic.toUtf8().constData(), tp.partition)->offset =
                     latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
             }
-            std::shared_ptr<rd_kafka_t> rk = m_consumer;
-            auto err = callWithin<rd_kafka_resp_err_t>(control, [rk, list](int timeoutMs) {
-                return rd_kafka_offsets_for_times(rk.get(), list.get(), timeoutMs);
-            });
-            if (!err)
-                return makeError(stoppedError(control, QStringLiteral("reading watermarks")));
-            if (*err)
-                return makeError(QStringLiteral("cannot read watermarks: %1").arg(QString::fromUtf8(rd_kafka_err2str(*err))));
-            // The answer keeps the order asked, but duplicates collapse: look each
-            // up, by hash.
-            QHash<QPair<QString, int>, const rd_kafka_topic_partition_t *> answered;
-            answered.reserve(list->cnt);
-            for (int i = 0; i < list->cnt; ++i)
-                answered.insert({QString::fromUtf8(list->elems[i].topic), int(list->elems[i].partition)}, &list->elems[i]);
-            for (qsizetype i = from; i < to; ++i) {
-                auto &w = out[i];
-                const rd_kafka_topic_partition_t *el = answered.value({w.partition.topic, w.partition.partition});
-                if (!el || el->err) {
-                    w.error = el ? QString::fromUtf8(rd_kafka_err2str(el->err)) : QStringLiteral("no answer");
-                    continue;
-                }
-                (latest ? w.high : w.low) = el->offset;
+            lists.push_back(std::move(list));
+        }
+    }
+    std::shared_ptr<rd_kafka_t> rk = m_consumer;
+    const auto errors = callEachWithin<rd_kafka_resp_err_t>(control, int(lists.size()), kInFlight,
+                                                            [rk, lists](int index, int timeoutMs) {
+                                                                return rd_kafka_offsets_for_times(
+                                                                    rk.get(), lists[size_t(index)].get(), timeoutMs);
+                                                            });
+    if (!errors)
+        return makeError(stoppedError(control, QStringLiteral("reading watermarks")));
+    for (size_t chunk = 0; chunk < lists.size(); ++chunk) {
+        if (const rd_kafka_resp_err_t err = (*errors)[chunk])
+            return makeError(QStringLiteral("cannot read watermarks: %1").arg(QString::fromUtf8(rd_kafka_err2str(err))));
+        const bool latest = chunk % 2 == 1;
+        const qsizetype from = qsizetype(chunk / 2) * kChunk;
+        const qsizetype to = std::min(partitions.size(), from + kChunk);
+        const rd_kafka_topic_partition_list_t *list = lists[chunk].get();
+        // The answer keeps the order asked, but duplicates collapse: look each
+        // up, by hash.
+        QHash<QPair<QString, int>, const rd_kafka_topic_partition_t *> answered;
+        answered.reserve(list->cnt);
+        for (int i = 0; i < list->cnt; ++i)
+            answered.insert({QString::fromUtf8(list->elems[i].topic), int(list->elems[i].partition)}, &list->elems[i]);
+        for (qsizetype i = from; i < to; ++i) {
+            auto &w = out[i];
+            const rd_kafka_topic_partition_t *el = answered.value({w.partition.topic, w.partition.partition});
+            if (!el || el->err) {
+                w.error = el ? QString::fromUtf8(rd_kafka_err2str(el->err)) : QStringLiteral("no answer");
+                continue;
             }
+            (latest ? w.high : w.low) = el->offset;
         }
     }
     return out;

@@ -122,6 +122,7 @@ models::LagSnapshot LagReader::poll(const PollControl &control)
                       QStringLiteral("cannot read the cluster's metadata: %1").arg(QString::fromUtf8(rd_kafka_err2str(metadata->err))));
     const int brokers = metadata->brokers;
     partitionCount = metadata->partitions;
+    const qint64 metadataMs = timer.elapsed();
 
     // Watermarks, once per topic partition, read below in two batched
     // requests per leader (earliest and latest offsets).
@@ -235,6 +236,7 @@ models::LagSnapshot LagReader::poll(const PollControl &control)
     requestGroups(known);
 
     readWatermarks(); // while the groups' answers are on their way
+    const qint64 watermarksMs = timer.elapsed();
 
     QHash<QString, QHash<QPair<QString, int>, qint64>> committed;
     QList<models::FlowGroup> discovered;
@@ -454,7 +456,12 @@ models::LagSnapshot LagReader::poll(const PollControl &control)
             }
         }
     }
+    const qint64 offsetsMs = timer.elapsed();
     readLagTimes(snapshot, control);
+    logger("kafka")->debug("cluster {}: poll of {} partitions: metadata by {} ms, watermarks by {} ms, committed offsets by {} ms, "
+                           "lag times by {} ms",
+                           m_cluster.name.toStdString(), snapshot.partitions.size(), metadataMs, watermarksMs, offsetsMs,
+                           timer.elapsed());
     const QString detail = QStringLiteral("%1 brokers, %2 partitions read in %3 ms")
                                .arg(brokers)
                                .arg(snapshot.partitions.size())

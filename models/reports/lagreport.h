@@ -64,6 +64,8 @@ struct LagReport
 // (the tracker that saw every poll).
 LagReport buildLagReport(const QList<LagSnapshot> &snapshots, const MetricsTracker::Figures &figures);
 
+// idemctl lag --json: compact JSON, written directly.
+QByteArray toJsonBytes(const LagReport &report);
 QJsonObject toJson(const LagReport &report);
 QString toText(const LagReport &report);
 

@@ -2,13 +2,17 @@
 // they agree; text from outside Idem cannot steer the terminal or the
 // formatting.
 
+#include "models/core/jsonwriter.h"
 #include "models/reports/envelopereport.h"
 #include "models/reports/healthreport.h"
 #include "models/reports/lagreport.h"
 #include "models/reports/reporttext.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QTest>
+
+#include <limits>
 
 using namespace idem::models;
 
@@ -76,6 +80,11 @@ private slots:
         QVERIFY(json[QStringLiteral("flows")][0][QStringLiteral("groups")][1][QStringLiteral("partitions")][0]
                     [QStringLiteral("committed")].isNull());
 
+        // The bytes written directly are QJsonDocument's own: parsed and
+        // written again by it, they come out the same.
+        const QByteArray bytes = toJsonBytes(report);
+        QCOMPARE(QJsonDocument::fromJson(bytes).toJson(QJsonDocument::Compact), bytes);
+
         const QStringList lines = toText(report).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
         QCOMPARE(lines.first().simplified(), QStringLiteral("FLOW GROUP TOPIC PART COMMITTED HIGH LAG LAG S STATUS"));
         const QString total = lines.filter(QStringLiteral("billing      (total)")).value(0).simplified();
@@ -83,6 +92,49 @@ private slots:
         QVERIFY(lines.contains(QStringLiteral("note: cluster main: group discovery not answered")));
         const QString unread = lines.filter(QStringLiteral("shipping")).value(0).simplified();
         QCOMPARE(unread, QStringLiteral("orders shipping orders.events 0 - 100 100 ? UNKNOWN"));
+    }
+
+    void jsonWriterWritesAsQJsonDocument()
+    {
+        // Every character a name or a note may hold, and numbers of every shape.
+        QString every;
+        for (char16_t c = 0; c < 0x80; ++c)
+            every += QChar(c);
+        const QStringList texts{every, QStringLiteral("caf\u00e9 \u65e5\u672c \U0001F600"), QString(), QStringLiteral("\u2028\u00a0\u007f")};
+        const QList<double> numbers{0.0, -0.5, 0.1, 1.0 / 3.0, 12.5, 1e21, 1e-7, 123456789.125, -2e300};
+        const QList<qint64> integers{0, -1, 42, std::numeric_limits<qint64>::max(), std::numeric_limits<qint64>::min() + 1};
+        JsonWriter w;
+        QJsonArray expected;
+        w.beginArray();
+        for (const QString &t : texts) {
+            w.value(t);
+            expected.append(t);
+        }
+        for (const double d : numbers) {
+            w.value(d);
+            expected.append(d);
+        }
+        for (const qint64 i : integers) {
+            w.value(i);
+            expected.append(i);
+        }
+        w.value(true);
+        w.null();
+        w.value(std::optional<double>());
+        w.beginObject();
+        w.key("a");
+        w.beginArray();
+        w.endArray();
+        w.key("b");
+        w.beginObject();
+        w.endObject();
+        w.endObject();
+        w.endArray();
+        expected.append(true);
+        expected.append(QJsonValue());
+        expected.append(QJsonValue());
+        expected.append(QJsonObject{{QStringLiteral("a"), QJsonArray()}, {QStringLiteral("b"), QJsonObject()}});
+        QCOMPARE(w.bytes(), QJsonDocument(expected).toJson(QJsonDocument::Compact));
     }
 
     void untrustedTextIsPrintedAsItself()
