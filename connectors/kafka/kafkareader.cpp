@@ -2,6 +2,7 @@
 
 #include "connectors/kafka/blockingcall.h"
 
+#include <QSet>
 #include <QStringList>
 
 #include <limits>
@@ -214,6 +215,27 @@ Result<QList<PartitionWatermarks>> KafkaReader::watermarks(const QList<TopicPart
     // librdkafka matches each answer to its request by a linear search of
     // the list, so a list of n partitions costs n² string compares: asked in
     // chunks, 30 000 partitions take milliseconds, not seconds.
+    // offsets_for_times asks the cluster for the leaders of topics its
+    // client has not seen, once per request: for watermarks of many topics
+    // the whole cluster's metadata is read once, in one request, instead
+    // (1 000 flows: 0.6 s instead of 1.3 s for the first watermarks). Kept
+    // well within metadata.max.age.ms (15 min), after which the cache forgets.
+    QSet<QString> topics;
+    for (const auto &tp : partitions)
+        topics.insert(tp.topic);
+    constexpr qsizetype kManyTopics = 50;
+    if (topics.size() > kManyTopics && m_metadataFresh.hasExpired()) {
+        std::shared_ptr<rd_kafka_t> rk = m_consumer;
+        const auto read = callWithin<rd_kafka_resp_err_t>(control, [rk](int timeoutMs) {
+            const rd_kafka_metadata_t *metadata = nullptr;
+            const rd_kafka_resp_err_t err = rd_kafka_metadata(rk.get(), 1, nullptr, &metadata, timeoutMs);
+            if (metadata)
+                rd_kafka_metadata_destroy(metadata);
+            return err;
+        });
+        if (read && !*read)
+            m_metadataFresh.setRemainingTime(std::chrono::minutes(5));
+    }
     // Each chunk's request waits a round trip: up to 8 are in flight at once.
     constexpr qsizetype kChunk = 250;
     constexpr int kInFlight = 8;

@@ -14,6 +14,7 @@
 #include "models/core/result.h"
 #include "models/envelope/rawmessage.h"
 
+#include <QDeadlineTimer>
 #include <QHash>
 #include <QList>
 #include <QMap>
@@ -182,6 +183,7 @@ private:
     std::shared_ptr<rd_kafka_t> m_consumer; // shared with helper threads still waiting on the cluster
     std::shared_ptr<ClientErrors> m_errors; // lives as long as the client
     QHash<const void *, QString> m_topicNames; // rd_kafka_topic_t -> name
+    QDeadlineTimer m_metadataFresh; // the client's metadata cache holds every topic until then
 };
 
 // The record as Idem's models see it. The message keeps ownership of its data.
