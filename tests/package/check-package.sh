@@ -34,7 +34,8 @@ for path in ./usr/bin/idem ./usr/bin/idemctl ./usr/bin/idem-sandbox \
             ./usr/share/metainfo/io.idem.Idem.metainfo.xml \
             ./usr/share/man/man1/idem.1 ./usr/share/man/man1/idemctl.1 ./usr/share/man/man1/idem-sandbox.1 \
             ./usr/share/doc/idem/idem.example.yaml \
-            ./usr/share/bash-completion/completions/idemctl; do
+            ./usr/share/bash-completion/completions/idemctl \
+            ./usr/lib/systemd/system/idemctl-watch.service; do
     grep -qx "$path" <<<"$contents" || grep -qx "$path.gz" <<<"$contents" || fail "the package lacks $path"
 done
 
@@ -46,4 +47,12 @@ help=$("$scratch/root/usr/bin/idem-sandbox" --help)
 grep -q -- "--stop-with-parent" <<<"$help" || fail "idem-sandbox --help lacks --stop-with-parent: $help"
 man=$(MANWIDTH=80 man -l "$scratch/root/usr/share/man/man1/idemctl.1" 2>/dev/null || zcat -f "$scratch/root/usr/share/man/man1/idemctl.1"*)
 grep -q "idemctl" <<<"$man" || fail "idemctl's man page is empty"
+# The recorder's unit starts the packaged idemctl with options it knows.
+unit="$scratch/root/usr/lib/systemd/system/idemctl-watch.service"
+exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
+[ "${exec_start%% *}" = /usr/bin/idemctl ] || fail "idemctl-watch.service starts \"$exec_start\", not /usr/bin/idemctl"
+watch_help=$("$scratch/root/usr/bin/idemctl" watch --help)
+for option in --config --interval; do
+    grep -q -- "$option" <<<"$watch_help$("$scratch/root/usr/bin/idemctl" --help)" || fail "idemctl watch knows no $option"
+done
 echo "check-package: ok"
