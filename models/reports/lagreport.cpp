@@ -21,9 +21,11 @@ QString GroupLagRow::membership() const
 
 LagReport buildLagReport(const QList<LagSnapshot> &snapshots, const MetricsTracker::Figures &figures)
 {
-    QMap<std::tuple<QString, QString, QString, int>, LagStatus> partitionStatus;
+    using PartitionKey = QPair<QPair<QString, QString>, QPair<QString, int>>; // (flow, group), (topic, partition)
+    QHash<PartitionKey, LagStatus> partitionStatus;
+    partitionStatus.reserve(figures.partitions.size());
     for (const auto &p : figures.partitions)
-        partitionStatus.insert({p.partition.flow, p.partition.group, p.partition.topic, p.partition.partition}, p.status);
+        partitionStatus.insert({{p.partition.flow, p.partition.group}, {p.partition.topic, p.partition.partition}}, p.status);
     QHash<QPair<QString, QString>, LagStatus> groupStatus;
     for (const auto &g : figures.groups)
         groupStatus.insert({g.flow, g.group}, g.status);
@@ -71,7 +73,7 @@ LagReport buildLagReport(const QList<LagSnapshot> &snapshots, const MetricsTrack
             row.lagShare = lagShare(row.lag, groupLag.value({p.flow, p.group}));
             if (p.lagMs >= 0)
                 row.lagSeconds = p.lagMs / 1000.0;
-            row.status = partitionStatus.value({p.flow, p.group, p.topic, p.partition});
+            row.status = partitionStatus.value({{p.flow, p.group}, {p.topic, p.partition}});
             group.lag += row.lag;
             group.partitions.append(row);
         }
