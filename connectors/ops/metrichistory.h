@@ -27,21 +27,31 @@ namespace idem::connectors::ops {
 
 // --- Writing (the recorder lease's holder, inside OpsLease::write) ---
 
-// Inserts the points (non-finite values skipped) in multi-row statements of
-// bound values. Returns the rows written.
-int insertPoints(pqxx::transaction_base &tx, const QList<models::MetricPoint> &points);
-// Creates the day partitions around now (and back to `oldestMs` when > 0,
-// within the retention) and drops those past `keepDays`. Returns the number dropped.
-int maintainPartitions(pqxx::transaction_base &tx, int keepDays, qint64 oldestMs = 0);
-// Fires what the verdicts say is active and not open yet, raises the worst
-// value of open ones, and resolves the open ones judged inactive. Returns
-// the number of alerts fired and resolved.
 struct AlertChanges
 {
     int fired = 0;
     int resolved = 0;
 };
-AlertChanges recordVerdicts(pqxx::transaction_base &tx, const QList<models::AlertVerdict> &verdicts);
+// A poll's write in one statement (idem.record_poll, 0005_history_poll_writes.sql):
+// checks that the session holds the recorder lease, inserts the points
+// (non-finite values skipped) with their minutes' extremes and, given
+// verdicts, fires what they say is active and not open yet, raises the worst
+// value of open ones and resolves the open ones judged inactive. `held`
+// false: nothing was written.
+struct PollWrite
+{
+    bool held = false;
+    int written = 0;
+    AlertChanges alerts;
+};
+PollWrite recordPoll(pqxx::transaction_base &tx, const QList<models::MetricPoint> &points,
+                     const QList<models::AlertVerdict> *verdicts);
+// Inserts the points as recordPoll does; throws when the session does not
+// hold the lease. Returns the rows written.
+int insertPoints(pqxx::transaction_base &tx, const QList<models::MetricPoint> &points);
+// Creates the day partitions around now (and back to `oldestMs` when > 0,
+// within the retention) and drops those past `keepDays`. Returns the number dropped.
+int maintainPartitions(pqxx::transaction_base &tx, int keepDays, qint64 oldestMs = 0);
 // The mean of each series at this hour of the day (± 30 min) over the last
 // `days` days before today, for the rising rules' baselines.
 QHash<QString, double> sameHourBaselines(pqxx::transaction_base &tx, const QStringList &series, qint64 nowMs,
