@@ -23,42 +23,17 @@ std::string number(double v)
     return QString::number(v, 'g', 17).toStdString();
 }
 
-// A PostgreSQL array literal ("{"a\\"b",1,NULL}"), bound as one parameter.
-class ArrayLiteral
+// An array literal of numbers (or booleans: t, f; empty: NULL), bound as one parameter.
+std::string arrayLiteral(const std::vector<std::string> &values)
 {
-public:
-    void text(const QString &value)
-    {
-        separate();
-        m_out += '"';
-        for (const char c : value.toStdString()) {
-            if (c == '"' || c == '\\')
-                m_out += '\\';
-            m_out += c;
-        }
-        m_out += '"';
+    std::string out = "{";
+    for (size_t i = 0; i < values.size(); ++i) {
+        if (i)
+            out += ',';
+        out += values[i].empty() ? std::string("NULL") : values[i];
     }
-    void number(const std::string &value)
-    {
-        separate();
-        m_out += value;
-    }
-    void null()
-    {
-        separate();
-        m_out += "NULL";
-    }
-    const std::string &done()
-    {
-        m_out += '}';
-        return m_out;
-    }
-
-private:
-    void separate() { m_out += m_out.size() > 1 ? "," : ""; }
-
-    std::string m_out = "{";
-};
+    return out + '}';
+}
 
 } // namespace
 
@@ -66,40 +41,41 @@ PollWrite recordPoll(pqxx::transaction_base &tx, const QList<models::MetricPoint
                      const QList<models::AlertVerdict> *verdicts)
 {
     // One statement, every value bound: PostgreSQL arrays, in their text form.
-    ArrayLiteral series, at, value;
+    QStringList series;
+    std::vector<std::string> at, value;
     for (const models::MetricPoint &p : points) {
         if (!std::isfinite(p.v))
             continue;
-        series.text(p.series);
-        at.number(std::to_string(p.t));
-        value.number(number(p.v));
+        series << p.series;
+        at.push_back(std::to_string(p.t));
+        value.push_back(number(p.v));
     }
-    PollWrite out;
     pqxx::row row;
     if (!verdicts) {
         row = tx.exec_params1("SELECT held, written, fired, resolved FROM idem.record_poll($1::text[], $2::bigint[], "
                               "$3::float8[])",
-                              series.done(), at.done(), value.done());
+                              postgres::textArrayLiteral(series), arrayLiteral(at), arrayLiteral(value));
     } else {
-        ArrayLiteral rule, flow, subject, severity, active, worst, text;
+        QStringList rule, flow, subject, severity, text;
+        std::vector<std::string> active, worst;
         for (const models::AlertVerdict &v : *verdicts) {
-            rule.text(v.rule);
-            flow.text(v.flow);
-            subject.text(v.subject);
-            severity.text(v.severity);
-            active.number(v.active ? "t" : "f");
-            if (std::isfinite(v.value))
-                worst.number(number(v.value));
-            else
-                worst.null();
-            text.text(v.text.left(1000));
+            rule << v.rule;
+            flow << v.flow;
+            subject << v.subject;
+            severity << v.severity;
+            text << v.text.left(1000);
+            active.push_back(v.active ? "t" : "f");
+            worst.push_back(std::isfinite(v.value) ? number(v.value) : std::string()); // NULL: not finite
         }
         row = tx.exec_params1("SELECT held, written, fired, resolved FROM idem.record_poll($1::text[], $2::bigint[], "
                               "$3::float8[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[], "
                               "$9::float8[], $10::text[])",
-                              series.done(), at.done(), value.done(), rule.done(), flow.done(), subject.done(),
-                              severity.done(), active.done(), worst.done(), text.done());
+                              postgres::textArrayLiteral(series), arrayLiteral(at), arrayLiteral(value),
+                              postgres::textArrayLiteral(rule), postgres::textArrayLiteral(flow),
+                              postgres::textArrayLiteral(subject), postgres::textArrayLiteral(severity),
+                              arrayLiteral(active), arrayLiteral(worst), postgres::textArrayLiteral(text));
     }
+    PollWrite out;
     out.held = row[0].as<bool>();
     out.written = row[1].as<int>();
     out.alerts.fired = row[2].as<int>();

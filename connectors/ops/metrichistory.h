@@ -59,12 +59,15 @@ QHash<QString, double> sameHourBaselines(pqxx::transaction_base &tx, const QStri
 
 // --- Reading (any console) ---
 
-// The history of the last `spanMs` before `nowMs`, downsampled in SQL as
+// The history of the last `spanMs` before `nowMs`, downsampled as
 // `resolution` thins: as it came for the newest tier, then min/max per
-// bucket of each older tier's width, at least a minute (read from
+// bucket of each older tier's width, at least a minute (from
 // idem.metric_minute), so a day of a series costs less than the console
-// keeps of it in memory. At most `maxRows` rows are read (the newest
-// series' tail may then be missing; `truncated` says so).
+// keeps of it in memory. One statement: a row per tier and series, the
+// points in PostgreSQL's binary forms (exact). At most `maxRows` points of
+// the newest tier or buckets of the others are kept, in the order tier,
+// series, time (the newest series' tail may then be missing; `truncated`
+// says so).
 struct LoadedHistory
 {
     QHash<QString, QList<models::TimePoint>> series; // each in time order
