@@ -197,16 +197,9 @@ struct RawRow
 
 } // namespace
 
-Result<LoadedHistory> loadRecentHistory(postgres::PgSession &session, const PollControl &control, qint64 nowMs,
-                                        qint64 spanMs, const models::SeriesResolution &resolution, qint64 maxRows)
+QList<HistorySegment> historySegments(qint64 nowMs, qint64 spanMs, const models::SeriesResolution &resolution)
 {
-    LoadedHistory loaded;
-    // Segments from the oldest to the newest: [from, to) with the bucket width of each tier (0: as it came).
-    struct Segment
-    {
-        qint64 from, to, width;
-    };
-    QList<Segment> segments;
+    QList<HistorySegment> segments;
     qint64 to = nowMs + 1;
     qint64 width = 0;
     for (const auto &tier : resolution.tiers) {
@@ -218,6 +211,14 @@ Result<LoadedHistory> loadRecentHistory(postgres::PgSession &session, const Poll
     }
     if (nowMs - spanMs < to)
         segments.prepend({nowMs - spanMs, to, width});
+    return segments;
+}
+
+Result<LoadedHistory> loadRecentHistory(postgres::PgSession &session, const PollControl &control, qint64 nowMs,
+                                        qint64 spanMs, const models::SeriesResolution &resolution, qint64 maxRows)
+{
+    LoadedHistory loaded;
+    const QList<HistorySegment> segments = historySegments(nowMs, spanMs, resolution);
     if (segments.isEmpty())
         return loaded;
 
@@ -229,7 +230,7 @@ Result<LoadedHistory> loadRecentHistory(postgres::PgSession &session, const Poll
     std::vector<std::string> params;
     std::string sql = "SELECT seg, series, n, encode(b, 'hex') FROM (";
     for (qsizetype k = 0; k < segments.size(); ++k) {
-        const Segment &s = segments[k];
+        const HistorySegment &s = segments[k];
         params.push_back(std::to_string(s.from));
         params.push_back(std::to_string(s.to));
         const std::string from = "to_timestamp($" + std::to_string(params.size() - 1) + "::bigint / 1000.0)";
@@ -258,7 +259,7 @@ Result<LoadedHistory> loadRecentHistory(postgres::PgSession &session, const Poll
         std::vector<MinuteRow> minutes;
         std::vector<RawRow> raw;
         for (qsizetype k = 0; k < segments.size(); ++k) {
-            const Segment &s = segments[k];
+            const HistorySegment &s = segments[k];
             qint64 left = maxRows - loaded.rows;
             if (left <= 0) {
                 loaded.truncated = true;

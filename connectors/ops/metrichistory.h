@@ -1,9 +1,9 @@
 #pragma once
 
-// The ops database's metric history and alerts (resources/sql/0004_metric_history.sql):
-// what the recorder writes (inside OpsLease::write's transaction) and what
-// every console reads. Blocking; call from a worker thread. Every value is
-// bound as a parameter.
+// The ops database's metric history and alerts (resources/sql/
+// 0004_metric_history.sql, 0005_history_poll_writes.sql): what the recorder
+// writes (inside OpsLease's write transaction) and what every console reads.
+// Blocking; call from a worker thread. Every value is bound as a parameter.
 
 #include "connectors/common/pollcontrol.h"
 #include "models/alerts/alert.h"
@@ -58,6 +58,16 @@ QHash<QString, double> sameHourBaselines(pqxx::transaction_base &tx, const QStri
                                          int days = 7);
 
 // --- Reading (any console) ---
+
+// The spans of the last `spanMs` before `nowMs` that `resolution`'s tiers
+// keep alike, from the oldest: [from, to) and the tier's bucket width (0: as it came).
+struct HistorySegment
+{
+    qint64 from = 0;
+    qint64 to = 0;
+    qint64 width = 0;
+};
+QList<HistorySegment> historySegments(qint64 nowMs, qint64 spanMs, const models::SeriesResolution &resolution);
 
 // The history of the last `spanMs` before `nowMs`, downsampled as
 // `resolution` thins: as it came for the newest tier, then min/max per

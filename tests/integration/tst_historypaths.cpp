@@ -133,26 +133,11 @@ Result<LoadedHistory> loadRecentHistory(postgres::PgSession &session, const Poll
                                         qint64 spanMs, const models::SeriesResolution &resolution, qint64 maxRows)
 {
     LoadedHistory loaded;
-    // Segments from the oldest to the newest: [from, to) with the bucket width of each tier (0: as it came).
-    struct Segment
-    {
-        qint64 from, to, width;
-    };
-    QList<Segment> segments;
-    qint64 to = nowMs + 1;
-    qint64 width = 0;
-    for (const auto &tier : resolution.tiers) {
-        const qint64 from = std::max(nowMs - tier.olderThanMs, nowMs - spanMs);
-        if (from < to)
-            segments.prepend({from, to, width});
-        to = std::min(to, from);
-        width = tier.bucketMs;
-    }
-    if (nowMs - spanMs < to)
-        segments.prepend({nowMs - spanMs, to, width});
+    // (The spans, unchanged, from the shared helper.)
+    const QList<HistorySegment> segments = historySegments(nowMs, spanMs, resolution);
     Status ran = session.run(control, [&](pqxx::transaction_base &tx) {
         loaded = {};
-        for (const Segment &s : segments) {
+        for (const HistorySegment &s : segments) {
             const qint64 left = maxRows - loaded.rows;
             if (left <= 0) {
                 loaded.truncated = true;
@@ -358,27 +343,14 @@ private slots:
     void initTestCase()
     {
         // A database as 0004 left it.
-        auto started = LocalPostgres::start();
-        QVERIFY2(started.ok(), qPrintable(started.error()));
-        m_pg = std::move(started.value());
-        {
-            pqxx::connection c(m_pg->connectionString().toStdString());
-            pqxx::nontransaction tx(c);
-            tx.exec0("CREATE DATABASE idem_ops");
-        }
-        QCOMPARE(testsupport::execSql(m_pg->connectionString(QStringLiteral("idem_ops")),
-                                      "CREATE ROLE idem_viewer NOLOGIN; CREATE ROLE idem_operator NOLOGIN; "
-                                      "CREATE ROLE idem_approver NOLOGIN; "
-                                      "CREATE ROLE alice LOGIN PASSWORD 'pw-alice' IN ROLE idem_operator"),
-                 QString());
         QList<ops::Migration> upTo4;
         for (const auto &m : ops::shippedMigrations())
             if (m.version <= 4)
                 upTo4 << m;
         QCOMPARE(upTo4.size(), 4);
-        postgres::PgSession session(owner(), {QStringLiteral("ops"), false, 0});
-        auto migrated = ops::applyMigrations(session, PollControl::within(60s), upTo4);
-        QVERIFY2(migrated.ok(), qPrintable(migrated.error()));
+        auto database = testsupport::startOpsDatabase({{QStringLiteral("alice"), QStringLiteral("idem_operator")}}, upTo4);
+        QVERIFY2(database.ok(), qPrintable(database.error()));
+        m_pg = std::move(database.value());
         m_now = QDateTime::currentMSecsSinceEpoch();
     }
 
@@ -491,6 +463,17 @@ private slots:
         QVERIFY(!refused.held);
         QCOMPARE(refused.written, 0);
         QVERIFY_THROWS_EXCEPTION(std::exception, ops::insertPoints(tx, pollPoints(QStringLiteral("x-"), kOddNames, m_now, 0)));
+        tx.abort();
+        // Through the lease, the loss is reported as write() reports it, and held() turns false.
+        ops::OpsLease lease(alice(), ops::LeaseDuty::Recorder, QStringLiteral("not holding"));
+        const Status lost = lease.writeSelfChecked(PollControl::within(10s), [&](pqxx::transaction_base &t) {
+            return ops::recordPoll(t, pollPoints(QStringLiteral("x-"), kOddNames, m_now, 0), nullptr).held;
+        });
+        QVERIFY(!lost.ok());
+        QVERIFY2(lost.error().contains(QStringLiteral("no longer holds the recorder lease: nothing written")),
+                 qPrintable(lost.error()));
+        QVERIFY(!lease.held());
+        QCOMPARE(points(QStringLiteral("x-")).size(), 0);
     }
 
     void theDayLoadsAsItsStatementsLoadedIt_data()
