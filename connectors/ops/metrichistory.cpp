@@ -7,7 +7,10 @@
 
 #include <QSet>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -20,63 +23,72 @@ std::string number(double v)
     return QString::number(v, 'g', 17).toStdString();
 }
 
-std::string placeholders(int rows, int columns, const std::string &casts = {})
+// An array literal of numbers (or booleans: t, f; empty: NULL), bound as one parameter.
+std::string arrayLiteral(const std::vector<std::string> &values)
 {
-    // "($1, $2, $3), ($4, $5, $6)"; casts: "::text,::bigint,::float8" per column, or empty.
-    QStringList castList = QString::fromStdString(casts).split(QLatin1Char(','));
-    std::string out;
-    out.reserve(size_t(rows * columns * 12));
-    int n = 1;
-    for (int r = 0; r < rows; ++r) {
-        out += r ? ", (" : "(";
-        for (int c = 0; c < columns; ++c, ++n) {
-            if (c)
-                out += ", ";
-            out += '$' + std::to_string(n);
-            if (!casts.empty())
-                out += castList.value(c).toStdString();
-        }
-        out += ')';
+    std::string out = "{";
+    for (size_t i = 0; i < values.size(); ++i) {
+        if (i)
+            out += ',';
+        out += values[i].empty() ? std::string("NULL") : values[i];
     }
-    return out;
+    return out + '}';
 }
 
 } // namespace
 
-int insertPoints(pqxx::transaction_base &tx, const QList<models::MetricPoint> &points)
+PollWrite recordPoll(pqxx::transaction_base &tx, const QList<models::MetricPoint> &points,
+                     const QList<models::AlertVerdict> *verdicts)
 {
-    constexpr int kRowsPerStatement = 2000; // 6 000 parameters, well within the protocol's 65 535
-    std::vector<std::string> params;
-    params.reserve(size_t(std::min<qsizetype>(points.size(), kRowsPerStatement) * 3));
-    int rows = 0;
-    int written = 0;
-    const auto flush = [&] {
-        if (rows == 0)
-            return;
-        // The points, and each series' minimum and maximum of their minutes, in one statement.
-        tx.exec_params("WITH p (s, t, v) AS (VALUES " + placeholders(rows, 3, "::text,::bigint,::float8") + "), "
-                       "points AS (INSERT INTO idem.metric_point (series, at, value) "
-                       "SELECT s, to_timestamp(t / 1000.0), v FROM p) "
-                       "INSERT INTO idem.metric_minute (series, minute, lo, hi) "
-                       "SELECT s, date_trunc('minute', to_timestamp(t / 1000.0)), min(v), max(v) FROM p GROUP BY 1, 2 "
-                       "ON CONFLICT (series, minute) DO UPDATE SET lo = least(metric_minute.lo, EXCLUDED.lo), "
-                       "hi = greatest(metric_minute.hi, EXCLUDED.hi)",
-                       pqxx::prepare::make_dynamic_params(params));
-        written += rows;
-        rows = 0;
-        params.clear();
-    };
+    // One statement, every value bound: PostgreSQL arrays, in their text form.
+    QStringList series;
+    std::vector<std::string> at, value;
     for (const models::MetricPoint &p : points) {
         if (!std::isfinite(p.v))
             continue;
-        params.push_back(p.series.toStdString());
-        params.push_back(std::to_string(p.t));
-        params.push_back(number(p.v));
-        if (++rows == kRowsPerStatement)
-            flush();
+        series << p.series;
+        at.push_back(std::to_string(p.t));
+        value.push_back(number(p.v));
     }
-    flush();
-    return written;
+    pqxx::row row;
+    if (!verdicts) {
+        row = tx.exec_params1("SELECT held, written, fired, resolved FROM idem.record_poll($1::text[], $2::bigint[], "
+                              "$3::float8[])",
+                              postgres::textArrayLiteral(series), arrayLiteral(at), arrayLiteral(value));
+    } else {
+        QStringList rule, flow, subject, severity, text;
+        std::vector<std::string> active, worst;
+        for (const models::AlertVerdict &v : *verdicts) {
+            rule << v.rule;
+            flow << v.flow;
+            subject << v.subject;
+            severity << v.severity;
+            text << v.text.left(1000);
+            active.push_back(v.active ? "t" : "f");
+            worst.push_back(std::isfinite(v.value) ? number(v.value) : std::string()); // NULL: not finite
+        }
+        row = tx.exec_params1("SELECT held, written, fired, resolved FROM idem.record_poll($1::text[], $2::bigint[], "
+                              "$3::float8[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[], "
+                              "$9::float8[], $10::text[])",
+                              postgres::textArrayLiteral(series), arrayLiteral(at), arrayLiteral(value),
+                              postgres::textArrayLiteral(rule), postgres::textArrayLiteral(flow),
+                              postgres::textArrayLiteral(subject), postgres::textArrayLiteral(severity),
+                              arrayLiteral(active), arrayLiteral(worst), postgres::textArrayLiteral(text));
+    }
+    PollWrite out;
+    out.held = row[0].as<bool>();
+    out.written = row[1].as<int>();
+    out.alerts.fired = row[2].as<int>();
+    out.alerts.resolved = row[3].as<int>();
+    return out;
+}
+
+int insertPoints(pqxx::transaction_base &tx, const QList<models::MetricPoint> &points)
+{
+    const PollWrite wrote = recordPoll(tx, points, nullptr);
+    if (!wrote.held)
+        throw std::runtime_error("this session does not hold the recorder lease: no point written");
+    return wrote.written;
 }
 
 int maintainPartitions(pqxx::transaction_base &tx, int keepDays, qint64 oldestMs)
@@ -86,46 +98,6 @@ int maintainPartitions(pqxx::transaction_base &tx, int keepDays, qint64 oldestMs
                                oldestMs)[0]
             .as<int>();
     return tx.exec_params1("SELECT idem.metric_partitions($1)", keepDays)[0].as<int>();
-}
-
-AlertChanges recordVerdicts(pqxx::transaction_base &tx, const QList<models::AlertVerdict> &verdicts)
-{
-    AlertChanges changes;
-    QHash<QString, std::pair<qint64, double>> open; // key -> (id, worst)
-    for (const auto &row : tx.exec("SELECT id, rule, flow, subject, coalesce(worst, 'NaN') FROM idem.alert "
-                                   "WHERE resolved_at IS NULL")) {
-        const QString key = postgres::textOf(row[1]) + QLatin1Char('|') + postgres::textOf(row[2]) + QLatin1Char('|')
-                            + postgres::textOf(row[3]);
-        open.insert(key, {row[0].as<qint64>(), row[4].as<double>()});
-    }
-    std::vector<std::string> resolve;
-    for (const models::AlertVerdict &v : verdicts) {
-        const auto it = open.constFind(v.key());
-        if (v.active && it == open.cend()) {
-            tx.exec_params("INSERT INTO idem.alert (rule, flow, subject, severity, fired_at, worst, text) "
-                           "VALUES ($1, $2, $3, $4, clock_timestamp(), $5::float8, $6) "
-                           "ON CONFLICT (rule, flow, subject) WHERE resolved_at IS NULL DO NOTHING",
-                           v.rule.toStdString(), v.flow.toStdString(), v.subject.toStdString(),
-                           v.severity.toStdString(), number(std::isfinite(v.value) ? v.value : 0),
-                           v.text.left(1000).toStdString());
-            ++changes.fired;
-        } else if (v.active && std::isfinite(v.value) && !(v.value <= it->second)) {
-            tx.exec_params("UPDATE idem.alert SET worst = $2::float8, text = $3 WHERE id = $1", it->first,
-                           number(v.value), v.text.left(1000).toStdString());
-        } else if (!v.active && it != open.cend()) {
-            resolve.push_back(std::to_string(it->first));
-        }
-    }
-    if (!resolve.empty()) {
-        std::string list;
-        for (size_t i = 0; i < resolve.size(); ++i)
-            list += (i ? ", $" : "$") + std::to_string(i + 1) + "::bigint";
-        const auto r = tx.exec_params("UPDATE idem.alert SET resolved_at = clock_timestamp() WHERE resolved_at IS NULL "
-                                      "AND id IN (" + list + ")",
-                                      pqxx::prepare::make_dynamic_params(resolve));
-        changes.resolved = int(r.affected_rows());
-    }
-    return changes;
 }
 
 QHash<QString, double> sameHourBaselines(pqxx::transaction_base &tx, const QStringList &series, qint64 nowMs, int days)
@@ -154,16 +126,80 @@ QHash<QString, double> sameHourBaselines(pqxx::transaction_base &tx, const QStri
     return baselines;
 }
 
-Result<LoadedHistory> loadRecentHistory(postgres::PgSession &session, const PollControl &control, qint64 nowMs,
-                                        qint64 spanMs, const models::SeriesResolution &resolution, qint64 maxRows)
+namespace {
+
+// Reading what idem.metric_point and idem.metric_minute hold as PostgreSQL's
+// binary forms (timestamptz_send, float8send), concatenated per series and
+// sent as hex: exact, and one row a series instead of one a point.
+
+constexpr qint64 kPgEpochUs = 946684800000000; // 2000-01-01 in µs since 1970
+
+int hexDigit(char c)
 {
-    LoadedHistory loaded;
-    // Segments from the oldest to the newest: [from, to) with the bucket width of each tier (0: as it came).
-    struct Segment
-    {
-        qint64 from, to, width;
-    };
-    QList<Segment> segments;
+    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+// 16 hex digits, big-endian.
+quint64 word(const char *hex)
+{
+    quint64 w = 0;
+    for (int i = 0; i < 16; ++i)
+        w = (w << 4) | quint64(hexDigit(hex[i]));
+    return w;
+}
+
+qint64 microsOf(const char *hex)
+{
+    return qint64(word(hex)) + kPgEpochUs;
+}
+
+double doubleOf(const char *hex)
+{
+    const quint64 w = word(hex);
+    double d;
+    std::memcpy(&d, &w, sizeof d);
+    return d;
+}
+
+// ms since the epoch as (extract(epoch FROM t) * 1000)::bigint gives them: rounded half away from zero.
+qint64 msOf(qint64 us)
+{
+    return us >= 0 ? (us + 500) / 1000 : -((-us + 500) / 1000);
+}
+
+qint64 floorDiv(qint64 a, qint64 b)
+{
+    const qint64 q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+// float8's order in PostgreSQL: NaN equals NaN and sorts above every number.
+int pgCompare(double a, double b)
+{
+    if (std::isnan(a))
+        return std::isnan(b) ? 0 : 1;
+    if (std::isnan(b))
+        return -1;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+struct MinuteRow
+{
+    qint64 us;
+    double lo, hi;
+};
+
+struct RawRow
+{
+    qint64 us;
+    double v;
+};
+
+} // namespace
+
+QList<HistorySegment> historySegments(qint64 nowMs, qint64 spanMs, const models::SeriesResolution &resolution)
+{
+    QList<HistorySegment> segments;
     qint64 to = nowMs + 1;
     qint64 width = 0;
     for (const auto &tier : resolution.tiers) {
@@ -175,57 +211,121 @@ Result<LoadedHistory> loadRecentHistory(postgres::PgSession &session, const Poll
     }
     if (nowMs - spanMs < to)
         segments.prepend({nowMs - spanMs, to, width});
+    return segments;
+}
+
+Result<LoadedHistory> loadRecentHistory(postgres::PgSession &session, const PollControl &control, qint64 nowMs,
+                                        qint64 spanMs, const models::SeriesResolution &resolution, qint64 maxRows)
+{
+    LoadedHistory loaded;
+    const QList<HistorySegment> segments = historySegments(nowMs, spanMs, resolution);
+    if (segments.isEmpty())
+        return loaded;
+
+    // One statement for every segment: a row per segment and series, in that
+    // order (the order the row limit cuts in). The segments as they came read
+    // each series' index range (series, at), the series being those with
+    // minutes in the segment (every point's minute is written with it); the
+    // others read the minutes' extremes, bucketed below.
+    std::vector<std::string> params;
+    std::string sql = "SELECT seg, series, n, encode(b, 'hex') FROM (";
+    for (qsizetype k = 0; k < segments.size(); ++k) {
+        const HistorySegment &s = segments[k];
+        params.push_back(std::to_string(s.from));
+        params.push_back(std::to_string(s.to));
+        const std::string from = "to_timestamp($" + std::to_string(params.size() - 1) + "::bigint / 1000.0)";
+        const std::string until = "to_timestamp($" + std::to_string(params.size()) + "::bigint / 1000.0)";
+        if (k)
+            sql += " UNION ALL ";
+        if (s.width <= 0)
+            sql += "SELECT " + std::to_string(k) + " AS seg, s.series, p.n, p.b FROM (SELECT DISTINCT series FROM "
+                   "idem.metric_minute WHERE minute >= date_trunc('minute', " + from + ") AND minute < " + until +
+                   ") s CROSS JOIN LATERAL (SELECT count(*) AS n, string_agg(timestamptz_send(at) || "
+                   "float8send(value), ''::bytea) AS b FROM idem.metric_point WHERE series = s.series AND at >= " +
+                   from + " AND at < " + until + ") p WHERE p.n > 0";
+        else
+            sql += "SELECT " + std::to_string(k) + " AS seg, series, count(*) AS n, string_agg(timestamptz_send(minute) "
+                   "|| float8send(lo) || float8send(hi), ''::bytea) AS b FROM idem.metric_minute WHERE minute >= " +
+                   from + " AND minute < " + until + " GROUP BY series";
+    }
+    sql += ") u ORDER BY seg, series";
+
     Status ran = session.run(control, [&](pqxx::transaction_base &tx) {
         loaded = {};
-        for (const Segment &s : segments) {
-            const qint64 left = maxRows - loaded.rows;
+        // A short query compiled by the JIT costs more than it saves; the sort holds the day in memory.
+        tx.exec0("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'");
+        const pqxx::result rows = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+        pqxx::result::size_type next = 0;
+        std::vector<MinuteRow> minutes;
+        std::vector<RawRow> raw;
+        for (qsizetype k = 0; k < segments.size(); ++k) {
+            const HistorySegment &s = segments[k];
+            qint64 left = maxRows - loaded.rows;
             if (left <= 0) {
                 loaded.truncated = true;
                 break;
             }
-            pqxx::result rows;
-            if (s.width <= 0) {
-                rows = tx.exec_params(
-                    "SELECT series, (extract(epoch FROM at) * 1000)::bigint, value, value FROM idem.metric_point "
-                    "WHERE at >= to_timestamp($1::bigint / 1000.0) AND at < to_timestamp($2::bigint / 1000.0) "
-                    "ORDER BY series, at LIMIT $3",
-                    s.from, s.to, left + 1);
-            } else {
-                // From the minutes' extremes (buckets of at least a minute: a 10 s tier is
-                // loaded a minute at a time, then kept as its own points arrive): min at
-                // the bucket's first minute, max at its last.
-                rows = tx.exec_params(
-                    "SELECT series, (extract(epoch FROM min(minute)) * 1000)::bigint, min(lo), max(hi), "
-                    "(extract(epoch FROM max(minute)) * 1000)::bigint + 59999 FROM idem.metric_minute "
-                    "WHERE minute >= to_timestamp($1::bigint / 1000.0) AND minute < to_timestamp($2::bigint / 1000.0) "
-                    "GROUP BY series, floor(extract(epoch FROM minute) * 1000 / $3::bigint) "
-                    "ORDER BY series, 2 LIMIT $4",
-                    s.from, s.to, std::max<qint64>(s.width, 60000), left + 1);
-            }
-            if (qint64(rows.size()) > left)
-                loaded.truncated = true;
-            QString lastName;
-            QList<models::TimePoint> *list = nullptr;
-            qint64 n = 0;
-            for (const auto &row : rows) {
-                if (n++ >= left)
-                    break;
-                const char *name = row[0].c_str();
-                if (!list || lastName != QLatin1String(name)) {
-                    lastName = QString::fromUtf8(name);
-                    list = &loaded.series[lastName];
+            qint64 taken = 0;
+            for (; next < rows.size() && rows[next][0].as<qsizetype>() == k; ++next) {
+                const auto &row = rows[next];
+                const qint64 n = row[2].as<qint64>();
+                const char *hex = row[3].c_str();
+                QList<models::TimePoint> *list = nullptr;
+                const auto take = [&](qint64 t, double v) {
+                    if (!list)
+                        list = &loaded.series[QString::fromUtf8(row[1].c_str())];
+                    list->append({t, v});
+                };
+                if (s.width <= 0) {
+                    raw.resize(size_t(n));
+                    for (qint64 i = 0; i < n; ++i)
+                        raw[size_t(i)] = {microsOf(hex + 32 * i), doubleOf(hex + 32 * i + 16)};
+                    // In the index's order already; the sort is what the order is checked by.
+                    if (!std::is_sorted(raw.begin(), raw.end(), [](auto &x, auto &y) { return x.us < y.us; }))
+                        std::stable_sort(raw.begin(), raw.end(), [](auto &x, auto &y) { return x.us < y.us; });
+                    for (const RawRow &r : raw) {
+                        if (taken >= left) {
+                            loaded.truncated = true;
+                            break;
+                        }
+                        take(msOf(r.us), r.v);
+                        ++taken;
+                    }
+                } else {
+                    minutes.resize(size_t(n));
+                    for (qint64 i = 0; i < n; ++i)
+                        minutes[size_t(i)] = {microsOf(hex + 48 * i), doubleOf(hex + 48 * i + 16),
+                                              doubleOf(hex + 48 * i + 32)};
+                    if (!std::is_sorted(minutes.begin(), minutes.end(), [](auto &x, auto &y) { return x.us < y.us; }))
+                        std::stable_sort(minutes.begin(), minutes.end(),
+                                         [](auto &x, auto &y) { return x.us < y.us; });
+                    // Buckets of at least a minute (a 10 s tier is loaded a minute at a time, then kept
+                    // as its own points arrive), numbered as floor(epoch ms / width): min at the bucket's
+                    // first minute, max at its last.
+                    const qint64 bucketUs = std::max<qint64>(s.width, 60000) * 1000;
+                    for (size_t i = 0; i < minutes.size();) {
+                        const qint64 key = floorDiv(minutes[i].us, bucketUs);
+                        double lo = minutes[i].lo, hi = minutes[i].hi;
+                        size_t j = i + 1;
+                        for (; j < minutes.size() && floorDiv(minutes[j].us, bucketUs) == key; ++j) {
+                            lo = pgCompare(lo, minutes[j].lo) < 0 ? lo : minutes[j].lo;
+                            hi = pgCompare(hi, minutes[j].hi) > 0 ? hi : minutes[j].hi;
+                        }
+                        if (taken >= left) {
+                            loaded.truncated = true;
+                            break;
+                        }
+                        const qint64 t = msOf(minutes[i].us);
+                        const qint64 t2 = std::min(msOf(minutes[j - 1].us) + 59999, s.to - 1);
+                        take(t, lo);
+                        if (t2 > t)
+                            list->append({t2, hi});
+                        ++taken;
+                        i = j;
+                    }
                 }
-                const qint64 t = row[1].as<qint64>();
-                const double lo = row[2].as<double>();
-                const double hi = row[3].as<double>();
-                list->append({t, lo});
-                if (s.width > 0) {
-                    const qint64 t2 = std::min(row[4].as<qint64>(), s.to - 1);
-                    if (t2 > t)
-                        list->append({t2, hi});
-                }
             }
-            loaded.rows += std::min<qint64>(n, left);
+            loaded.rows += taken;
         }
     });
     if (!ran.ok())

@@ -78,14 +78,24 @@ RecordOutcome HistoryRecorder::write(const QList<models::MetricPoint> &points, q
     QHash<QString, double> read;
     QElapsedTimer timer;
     timer.start();
-    Status ran = m_lease->write(control, [&](pqxx::transaction_base &tx) {
-        if (maintain)
-            maintainPartitions(tx, m_keepDays);
-        outcome.written = insertPoints(tx, points);
+    // A poll is one statement (idem.record_poll checks the lease itself), but
+    // for the partitions' upkeep and the hourly baselines, after a check of
+    // the lease (the partitions' function refuses a session without it).
+    Status ran = m_lease->writeSelfChecked(control, [&](pqxx::transaction_base &tx) {
+        if (maintain || baselines) {
+            if (!tx.exec("SELECT idem.holds_lease('recorder')")[0][0].as<bool>())
+                return false;
+            if (maintain)
+                maintainPartitions(tx, m_keepDays);
+        }
+        const PollWrite wrote = recordPoll(tx, points, evaluate ? &verdicts : nullptr);
+        if (!wrote.held)
+            return false;
+        outcome.written = wrote.written;
+        outcome.alerts = wrote.alerts;
         if (baselines)
             read = sameHourBaselines(tx, m_alerts.risingSeries(), nowMs);
-        if (evaluate)
-            outcome.alerts = recordVerdicts(tx, verdicts);
+        return true;
     });
     outcome.writeUs = timer.nsecsElapsed() / 1000;
     if (!ran.ok()) {

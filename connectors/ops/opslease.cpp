@@ -69,15 +69,20 @@ Result<bool> OpsLease::acquireOrRenew(const PollControl &control)
 
 Status OpsLease::write(const PollControl &control, const std::function<void(pqxx::transaction_base &)> &work)
 {
-    bool lost = false;
     const std::string duty = leaseDutyName(m_duty).toStdString();
-    Status ran = m_session->run(control, [&](pqxx::transaction_base &tx) {
-        if (!tx.exec_params1("SELECT idem.holds_lease($1)", duty)[0].as<bool>()) {
-            lost = true;
-            return; // nothing written
-        }
+    return writeSelfChecked(control, [&](pqxx::transaction_base &tx) {
+        if (!tx.exec_params1("SELECT idem.holds_lease($1)", duty)[0].as<bool>())
+            return false; // nothing written
         work(tx);
+        return true;
     });
+}
+
+Status OpsLease::writeSelfChecked(const PollControl &control,
+                                  const std::function<bool(pqxx::transaction_base &)> &work)
+{
+    bool lost = false;
+    Status ran = m_session->run(control, [&](pqxx::transaction_base &tx) { lost = !work(tx); });
     if (lost) {
         m_held = false;
         return makeError(QStringLiteral("this session no longer holds the %1 lease: nothing written; "

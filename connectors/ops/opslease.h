@@ -79,6 +79,11 @@ public:
     // Runs `work` in one transaction, after checking in that transaction that
     // this connection holds the lease. Refused, and held() false, when not.
     Status write(const PollControl &control, const std::function<void(pqxx::transaction_base &)> &work);
+    // As write(), for work whose first statement makes the same check itself
+    // (a duty's database function, e.g. idem.record_poll): `work` returns
+    // false when this connection does not hold the lease, having written
+    // nothing. Saves write()'s round trip for the check.
+    Status writeSelfChecked(const PollControl &control, const std::function<bool(pqxx::transaction_base &)> &work);
 
     // Gives the duty up (another contender takes it on its next try).
     Status release(const PollControl &control);

@@ -19,8 +19,11 @@
 
 namespace idem::testsupport {
 
-// `people`: name and the Idem role it belongs to (empty: none).
-inline Result<std::unique_ptr<connectors::LocalPostgres>> startOpsDatabase(const QList<QPair<QString, QString>> &people)
+// `people`: name and the Idem role it belongs to (empty: none). `migrations`:
+// those to apply (an older schema, to test an upgrade).
+inline Result<std::unique_ptr<connectors::LocalPostgres>>
+startOpsDatabase(const QList<QPair<QString, QString>> &people,
+                 const QList<connectors::ops::Migration> &migrations = connectors::ops::shippedMigrations())
 {
     using namespace std::chrono_literals;
     auto started = connectors::LocalPostgres::start();
@@ -41,7 +44,7 @@ inline Result<std::unique_ptr<connectors::LocalPostgres>> startOpsDatabase(const
     }
     connectors::postgres::PgSession session(pg->connectionString(QStringLiteral("idem_ops")),
                                             {QStringLiteral("ops"), false, 0});
-    auto migrated = connectors::ops::applyMigrations(session, connectors::PollControl::within(60s));
+    auto migrated = connectors::ops::applyMigrations(session, connectors::PollControl::within(60s), migrations);
     if (!migrated.ok())
         return makeError(migrated.error());
     return pg;
