@@ -41,7 +41,7 @@ inline QStringList corpusNeedles()
             QStringLiteral("ception: "), QStringLiteral("6f72"), QStringLiteral("framed-1"), QStringLiteral("wrapped"),
             QStringLiteral("ce-"), QStringLiteral("subj"), QStringLiteral("item 7"), QStringLiteral("DataException"),
             QStringLiteral("line1"), QStringLiteral("\u00e9t\u00e9"), QStringLiteral("12345678901234567"),
-            QStringLiteral("1.5"), QStringLiteral("true"), QStringLiteral("\""), QStringLiteral("…")};
+            QStringLiteral("1.5"), QStringLiteral("true"), QStringLiteral("order-77"), QStringLiteral("\""), QStringLiteral("…")};
 }
 
 inline QList<models::RawMessage> deadLetterCorpus(const QString &topic, int partitions, int randomCount,
@@ -131,6 +131,8 @@ inline QList<models::RawMessage> deadLetterCorpus(const QString &topic, int part
     // Debezium's outbox; a number JSON shows with an exponent.
     add({{"id", "dbz-1"}, {"eventType", "OrderCreated"}}, "{\"n\":1}", QByteArray("order-9"));
     add({}, "{\"event_id\":1e21}");
+    // An escape in a field read from the payload while event_id comes from a header.
+    add({{"event_id", "ev-30"}}, "{\"entity_key\":\"ord\\u0065r-77\"}", QByteArray("k"));
 
     // Random records of the same pieces.
     const QList<QByteArray> names{"event_id", "entity_key", "error", "error_class", "attempt", "consumer_group",
@@ -151,7 +153,8 @@ inline QList<models::RawMessage> deadLetterCorpus(const QString &topic, int part
         std::nullopt, QByteArray("{\"specversion\":\"1.0\",\"id\":\"ce-9\",\"data\":{\"entity_key\":\"k\"}}"),
         QByteArray("\x00\x00\x00\x00\x01{\"event_id\":\"framed-1\"}", 26), QByteArray("\xff\xfe\xfd", 3),
         QByteArray("{\"event_id\":\"ev-99999\",\"n\":123456789012345678}"), QByteArray("[1,2,3]"),
-        QByteArray("{\"event_id\":\"\xc3\xa9t\xc3\xa9\"}"), QByteArray("{\"event_version\":[1]}")};
+        QByteArray("{\"event_id\":\"\xc3\xa9t\xc3\xa9\"}"), QByteArray("{\"event_version\":[1]}"),
+        QByteArray("{\"entity_key\":\"ord\\u0065r-77\"}")};
     const QList<std::optional<QByteArray>> keys{QByteArray("order-42"), std::nullopt, QByteArray(),
                                                QByteArray("\x00\x01\xff", 3), QByteArray("or")};
     QRandomGenerator random(20261201);

@@ -34,6 +34,11 @@ QList<NamedSpec> specs()
         {QStringLiteral("idem"), {{QStringLiteral("entity_key"), QStringLiteral("key as hex")}}},
         {QStringLiteral("idem"), {{QStringLiteral("error"), QStringLiteral("header:error | header:original_offset as int")}}},
         {QStringLiteral("idem"), {{QStringLiteral("event_id"), QStringLiteral("payload:/event_id | header:event_id last")}}},
+        // Every payload field has a header or key to fall back on: records
+        // with escapes can decode cleanly.
+        {QStringLiteral("custom"),
+         {{QStringLiteral("event_id"), QStringLiteral("header:event_id")},
+          {QStringLiteral("entity_key"), QStringLiteral("payload:/entity_key | key")}}},
         {QStringLiteral("custom"),
          {{QStringLiteral("event_id"), QStringLiteral("data:/entity_key | payload:/0 | key")},
           {QStringLiteral("error"), QStringLiteral("payload:/event_version")}}},
@@ -137,7 +142,7 @@ private slots:
         const QString counts = QStringLiteral("%1 looked at, %2 skipped, %3 matched").arg(looked).arg(skipped).arg(matched);
         qInfo("%s", qPrintable(counts));
         QVERIFY2(skipped > looked / 50, qPrintable(counts));
-        for (const QString &needle : {QStringLiteral("ev-999"), QStringLiteral("a/b"), QStringLiteral("100000"),
+        for (const QString &needle : {QStringLiteral("ev-999"), QStringLiteral("a/b"), QStringLiteral("order-77"), QStringLiteral("100000"),
                                       QStringLiteral("680000"), QStringLiteral("e+21"), QStringLiteral("700"), QStringLiteral("decode problem"),
                                       QStringLiteral("decimal"), QStringLiteral("0xff"), QStringLiteral("stop"),
                                       QStringLiteral("k-line"), QStringLiteral("exception: disk"),
@@ -155,6 +160,7 @@ private slots:
         QTest::newRow("exponent") << QStringLiteral("100000") << 7;
         QTest::newRow("big number") << QStringLiteral("680000") << 8;
         QTest::newRow("exponent shown") << QStringLiteral("e+21") << 41;
+        QTest::newRow("escape beside a header") << QStringLiteral("order-77") << 42;
         QTest::newRow("class: error") << QStringLiteral("exception: disk") << 1;
         QTest::newRow("join only") << QStringLiteral("ception: ") << 1;
         QTest::newRow("problem text") << QStringLiteral("decode problem") << 17;
