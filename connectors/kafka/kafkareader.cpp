@@ -426,6 +426,8 @@ void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const Q
     }
     qsizetype open = wants.size();
     QHash<QPair<const void *, int>, Want *> byHandle; // pointers into wants, which no longer grows
+    QPair<const void *, int> lastHandle{nullptr, -1};
+    Want *lastWant = nullptr;
     qint64 expected = 0;
     for (const Want &w : std::as_const(wants))
         expected += firstOnly ? 1 : w.end - outcomes[w.index].readFrom;
@@ -455,8 +457,11 @@ void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const Q
             KafkaMessage m(batch[size_t(b)]); // released at the end of this step, before any destroy
             if (!m->rkt || open == 0 || budget == 0)
                 continue;
-            // Looked up by handle first: names are hashed once a partition.
-            Want *want = byHandle.value({m->rkt, m->partition}, nullptr);
+            // The partition of the record before, else looked up by handle:
+            // names are hashed once a partition.
+            Want *want = m->rkt == lastHandle.first && m->partition == lastHandle.second
+                ? lastWant
+                : byHandle.value({m->rkt, m->partition}, nullptr);
             if (!want) {
                 auto nameIt = topicNames.find(m->rkt);
                 if (nameIt == topicNames.end())
@@ -467,6 +472,8 @@ void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const Q
                 want = &*found;
                 byHandle.insert({m->rkt, m->partition}, want);
             }
+            lastHandle = {m->rkt, m->partition};
+            lastWant = want;
             if (!want->open)
                 continue;
             Want *const it = want;

@@ -1,5 +1,7 @@
 #include "models/deadletters/deadletterprefilter.h"
 
+#include "models/envelope/envelopetext_p.h" // isAscii
+
 #include <QVarLengthArray>
 
 #include <cstring>
@@ -28,23 +30,6 @@ bool onlyOf(const QByteArray &text, const char *alphabet)
             return false;
     }
     return true;
-}
-
-bool hasHighByte(QByteArrayView bytes)
-{
-    const char *p = bytes.data();
-    qsizetype n = bytes.size();
-    for (; n >= 8; p += 8, n -= 8) {
-        quint64 word;
-        std::memcpy(&word, p, 8);
-        if (word & 0x8080808080808080ull)
-            return true;
-    }
-    for (; n > 0; ++p, --n) {
-        if (static_cast<unsigned char>(*p) & 0x80)
-            return true;
-    }
-    return false;
 }
 
 // Whether `bytes` hold `needle` (lowercase ASCII), ASCII letters compared
@@ -190,7 +175,7 @@ bool DeadLetterPrefilter::excludes(const RawMessage &message) const
     if (payload)
         sources.append(*message.value);
     for (QByteArrayView bytes : sources) {
-        if (hasHighByte(bytes) || containsFolded(bytes, m_needle))
+        if (!envelope_detail::isAscii(bytes) || containsFolded(bytes, m_needle))
             return false;
     }
     if (payload) {

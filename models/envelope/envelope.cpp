@@ -1009,17 +1009,27 @@ DecodedEnvelope decodeFields(const RawMessage &message, const EnvelopeSpec &spec
 
 namespace {
 
-// What readInto() makes of `bytes` found for `field`: text in its own format
-// is read when it is UTF-8, as toText() decides (no string built); other
-// values are read as readInto() reads them.
-Outcome readsFrom(EnvelopeField field, const QByteArray &bytes, ValueFormat format, DecodedEnvelope &scratch)
+// What readInto() makes of `bytes` found for `field` of `type`, without
+// building the value where that is cheap to tell: text in its own format is
+// read when it is UTF-8 (as toText() decides), a number when bytesToInteger()
+// reads it in range (as readInto() decides); other values are read.
+Outcome readsFrom(EnvelopeField field, EnvelopeValueType type, const QByteArray &bytes, ValueFormat format,
+                  std::optional<DecodedEnvelope> &scratch)
 {
-    if (envelopeFieldType(field) == EnvelopeValueType::Text && (format == ValueFormat::Auto || format == ValueFormat::Text))
-        return firstInvalidUtf8(bytes) ? Outcome::Bad : Outcome::Found;
+    if (type == EnvelopeValueType::Text && (format == ValueFormat::Auto || format == ValueFormat::Text))
+        return isAscii(bytes) || !firstInvalidUtf8(bytes) ? Outcome::Found : Outcome::Bad;
+    if (type == EnvelopeValueType::Integer) {
+        const Converted<qint64> c = bytesToInteger(bytes, format, Where());
+        if (!c.value)
+            return c.failure;
+        return outOfRange(field, *c.value) ? Outcome::Bad : Outcome::Found;
+    }
     Lookup l;
     l.outcome = Outcome::Found;
     l.bytes = QByteArray::fromRawData(bytes.constData(), bytes.size()); // the message outlives it
-    return readInto(scratch, field, l, format).first;
+    if (!scratch)
+        scratch.emplace();
+    return readInto(*scratch, field, l, format).first;
 }
 
 // Member names a pointer must find: its tokens that cannot index an array,
@@ -1045,6 +1055,7 @@ CleanDecodeProbe::CleanDecodeProbe(const EnvelopeSpec &spec)
             continue;
         Field f;
         f.field = field;
+        f.type = envelopeFieldType(field);
         for (const FieldSource &source : fieldSpec.alternatives) {
             Alternative a;
             a.source = source;
@@ -1104,7 +1115,7 @@ bool CleanDecodeProbe::certainlyClean(const RawMessage &message) const
     for (const RawHeader &h : message.headers)
         lengths |= lengthBit(h.name.size());
     LazyPayload never{message, std::nullopt}; // header, key and timestamp lookups do not parse
-    DecodedEnvelope scratch;
+    std::optional<DecodedEnvelope> scratch; // what readInto() needs to write to
     // The same test decodeWith() makes: a field has a problem when no
     // alternative reads and one was unreadable, or it is event_id.
     for (const Field &f : m_fields) {
@@ -1130,10 +1141,19 @@ bool CleanDecodeProbe::certainlyClean(const RawMessage &message) const
                 if (picked.kind == HeaderPicked::Differ)
                     outcome = Outcome::Bad;
                 else if (picked.kind == HeaderPicked::Found)
-                    outcome = readsFrom(f.field, *picked.value, a.source.format, scratch);
+                    outcome = readsFrom(f.field, f.type, *picked.value, a.source.format, scratch);
+            } else if (a.source.kind == FieldSourceKind::Key) {
+                // As lookup() finds the key: absent when null or empty.
+                if (message.key && !message.key->isEmpty())
+                    outcome = readsFrom(f.field, f.type, *message.key, a.source.format, scratch);
+            } else if (a.source.kind == FieldSourceKind::Timestamp) {
+                // lookup() finds a timestamp when there is one; toTime() reads any.
+                outcome = message.timestampMs >= 0 ? Outcome::Found : Outcome::Absent;
             } else {
                 const Lookup l = lookup(message, never, a.source, false);
-                outcome = l.outcome == Outcome::Found ? readInto(scratch, f.field, l, a.source.format).first : l.outcome;
+                if (l.outcome == Outcome::Found && !scratch)
+                    scratch.emplace();
+                outcome = l.outcome == Outcome::Found ? readInto(*scratch, f.field, l, a.source.format).first : l.outcome;
             }
             if (outcome == Outcome::Found) {
                 read = true;

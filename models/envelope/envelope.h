@@ -127,6 +127,7 @@ private:
     struct Field
     {
         EnvelopeField field = EnvelopeField::EventId;
+        EnvelopeValueType type = EnvelopeValueType::Text;
         QList<Alternative> alternatives;
     };
     QList<Field> m_fields; // the fields the spec reads
