@@ -1,6 +1,7 @@
 #include "connectors/deadletters/deadletterreader.h"
 
 #include "connectors/kafka/kafkareader.h"
+#include "models/deadletters/deadletterprefilter.h"
 #include "models/envelope/envelope.h"
 
 #include <algorithm>
@@ -220,20 +221,32 @@ models::DeadLetterScan DeadLetterReader::scan(const models::DeadLetterFilter &fi
         if (r.readTo < r.to)
             ranges.append({scan.topic, r.partition, r.readTo, r.to});
     }
+    // A filtered run looks at each record where librdkafka holds it (only
+    // the position of a match is kept): the time, partition and offset
+    // first, then what the bytes prove (the prefilter), and only then the
+    // decoding; the row itself is never built.
+    const models::DeadLetterPrefilter prefilter(filter, m_spec);
+    const bool usePrefilter = m_prefilter && prefilter.active();
+    models::RawMessage view;
     const auto sink = [&](const rd_kafka_message_t *record, const QString &topic) {
-        models::RawMessage m = kafka::toRawMessage(record);
-        m.topic = topic;
         ++scan.read;
         if (!unfiltered) {
-            // What needs no decoding first; the row itself is never built.
-            if (filter.mayMatch(m) && filter.matches(m, models::decodeFields(m, m_spec))) {
+            kafka::viewPosition(record, topic, view);
+            if (!filter.mayMatch(view))
+                return;
+            kafka::viewBytes(record, view);
+            if (usePrefilter && prefilter.excludes(view))
+                return;
+            if (filter.matches(view, models::decodeFields(view, m_spec))) {
                 ++scan.matched;
                 if (scan.matches.size() < models::DeadLetterScan::MaxMatches)
-                    scan.matches.append({m.partition, m.offset, m.timestampMs});
+                    scan.matches.append({view.partition, view.offset, view.timestampMs});
             }
             return;
         }
         // Every dead letter matches: counted into the failure groups, not kept.
+        models::RawMessage m = kafka::toRawMessage(record);
+        m.topic = topic;
         scan.failures.add(m, models::decodeFields(m, m_spec));
         ++scan.matched;
     };

@@ -61,12 +61,17 @@ public:
     models::DeadLetterRow decode(const models::RawMessage &message) const;
     const models::EnvelopeSpec &spec() const { return m_spec; }
     void setProgressEvery(qint64 records) { m_progressEvery = std::max<qint64>(1, records); }
+    // Whether filter runs skip, undecoded, the records whose bytes prove them
+    // no match (DeadLetterPrefilter; on by default). Off: every record is
+    // decoded, the answer is the same.
+    void setPrefilter(bool on) { m_prefilter = on; }
 
 private:
     models::FlowConfig m_flow;
     models::EnvelopeSpec m_spec;
     QString m_envelopeProblem;
     qint64 m_progressEvery = 20000;
+    bool m_prefilter = true;
     std::unique_ptr<kafka::KafkaReader> m_reader; // pages and records: small fetches
     std::unique_ptr<kafka::KafkaReader> m_scanReader; // filter runs: the reader's deep prefetch
 };

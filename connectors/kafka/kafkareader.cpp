@@ -5,6 +5,7 @@
 #include <QSet>
 #include <QStringList>
 
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -79,6 +80,52 @@ QString ReadResult::describeGaps() const
 
 namespace {
 
+// Partition, offset and timestamp.
+void convertPosition(const rd_kafka_message_t *message, models::RawMessage &raw)
+{
+    raw.partition = message->partition;
+    raw.offset = message->offset;
+    rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+    raw.timestampMs = rd_kafka_message_timestamp(message, &type);
+    raw.timestampType = type == RD_KAFKA_TIMESTAMP_CREATE_TIME       ? models::TimestampType::CreateTime
+        : type == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? models::TimestampType::LogAppendTime
+                                                     : models::TimestampType::NotAvailable;
+}
+
+// Key, value and headers, copied or (`copy` false) pointing into the message.
+void convertBytes(const rd_kafka_message_t *message, models::RawMessage &raw, bool copy)
+{
+    const auto bytes = [copy](const void *data, size_t size) {
+        return copy ? QByteArray(static_cast<const char *>(data), qsizetype(size))
+                    : QByteArray::fromRawData(static_cast<const char *>(data), qsizetype(size));
+    };
+    raw.key.reset();
+    raw.value.reset();
+    if (message->key)
+        raw.key = bytes(message->key, message->key_len);
+    if (message->payload)
+        raw.value = bytes(message->payload, message->len);
+    qsizetype count = 0; // headers set; a reused message's others are overwritten or dropped
+    rd_kafka_headers_t *headers = nullptr;
+    // The message keeps ownership of its headers.
+    if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const char *name = nullptr;
+        const void *value = nullptr;
+        size_t size = 0;
+        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == 0; ++i, ++count) {
+            if (count == raw.headers.size())
+                raw.headers.emplace_back();
+            models::RawHeader &header = raw.headers[count];
+            header.name = bytes(name, std::strlen(name));
+            if (value)
+                header.value = bytes(value, size);
+            else
+                header.value.reset();
+        }
+    }
+    raw.headers.resize(count);
+}
+
 // `topic`: the message's topic name where the caller has it already.
 models::RawMessage convert(const rd_kafka_message_t *message, const QString *topic)
 {
@@ -87,31 +134,8 @@ models::RawMessage convert(const rd_kafka_message_t *message, const QString *top
         raw.topic = *topic;
     else if (message->rkt)
         raw.topic = QString::fromUtf8(rd_kafka_topic_name(message->rkt));
-    raw.partition = message->partition;
-    raw.offset = message->offset;
-    rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
-    raw.timestampMs = rd_kafka_message_timestamp(message, &type);
-    raw.timestampType = type == RD_KAFKA_TIMESTAMP_CREATE_TIME       ? models::TimestampType::CreateTime
-        : type == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? models::TimestampType::LogAppendTime
-                                                     : models::TimestampType::NotAvailable;
-    if (message->key)
-        raw.key = QByteArray(static_cast<const char *>(message->key), qsizetype(message->key_len));
-    if (message->payload)
-        raw.value = QByteArray(static_cast<const char *>(message->payload), qsizetype(message->len));
-    rd_kafka_headers_t *headers = nullptr;
-    // The message keeps ownership of its headers.
-    if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const char *name = nullptr;
-        const void *value = nullptr;
-        size_t size = 0;
-        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == 0; ++i) {
-            models::RawHeader header;
-            header.name = QByteArray(name);
-            if (value)
-                header.value = QByteArray(static_cast<const char *>(value), qsizetype(size));
-            raw.headers.append(header);
-        }
-    }
+    convertPosition(message, raw);
+    convertBytes(message, raw, true);
     return raw;
 }
 
@@ -120,6 +144,17 @@ models::RawMessage convert(const rd_kafka_message_t *message, const QString *top
 models::RawMessage toRawMessage(const rd_kafka_message_t *message)
 {
     return convert(message, nullptr);
+}
+
+void viewPosition(const rd_kafka_message_t *message, const QString &topic, models::RawMessage &into)
+{
+    into.topic = topic;
+    convertPosition(message, into);
+}
+
+void viewBytes(const rd_kafka_message_t *message, models::RawMessage &into)
+{
+    convertBytes(message, into, false);
 }
 
 KafkaReader::KafkaReader(KafkaProperties properties, KafkaProperties overrides)
@@ -425,6 +460,8 @@ void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const Q
     }
     qsizetype open = wants.size();
     QHash<QPair<const void *, int>, Want *> byHandle; // pointers into wants, which no longer grows
+    QPair<const void *, int> lastHandle{nullptr, -1};
+    Want *lastWant = nullptr;
     qint64 expected = 0;
     for (const Want &w : std::as_const(wants))
         expected += firstOnly ? 1 : w.end - outcomes[w.index].readFrom;
@@ -454,8 +491,11 @@ void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const Q
             KafkaMessage m(batch[size_t(b)]); // released at the end of this step, before any destroy
             if (!m->rkt || open == 0 || budget == 0)
                 continue;
-            // Looked up by handle first: names are hashed once a partition.
-            Want *want = byHandle.value({m->rkt, m->partition}, nullptr);
+            // The partition of the record before, else looked up by handle:
+            // names are hashed once a partition.
+            Want *want = m->rkt == lastHandle.first && m->partition == lastHandle.second
+                ? lastWant
+                : byHandle.value({m->rkt, m->partition}, nullptr);
             if (!want) {
                 auto nameIt = topicNames.find(m->rkt);
                 if (nameIt == topicNames.end())
@@ -466,6 +506,8 @@ void readRound(rd_kafka_t *rk, QHash<const void *, QString> &topicNames, const Q
                 want = &*found;
                 byHandle.insert({m->rkt, m->partition}, want);
             }
+            lastHandle = {m->rkt, m->partition};
+            lastWant = want;
             if (!want->open)
                 continue;
             Want *const it = want;

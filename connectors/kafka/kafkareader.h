@@ -189,4 +189,12 @@ private:
 // The record as Idem's models see it. The message keeps ownership of its data.
 models::RawMessage toRawMessage(const rd_kafka_message_t *message);
 
+// The same without copying, for a sink that looks at every record and keeps
+// few: `into` is reused from record to record (its header list keeps its
+// capacity). viewPosition() sets topic, partition, offset and timestamp;
+// viewBytes() key, value and headers, pointing into librdkafka's buffers:
+// valid only while the record is (the sink's call), never to be kept.
+void viewPosition(const rd_kafka_message_t *message, const QString &topic, models::RawMessage &into);
+void viewBytes(const rd_kafka_message_t *message, models::RawMessage &into);
+
 } // namespace idem::connectors::kafka

@@ -124,19 +124,30 @@ std::optional<QJsonValue> parseJson(QByteArrayView bytes, QString *why)
     return std::nullopt;
 }
 
-Payload classify(const RawMessage &m)
+// What the content-type headers say of CloudEvents.
+struct CeClaims
 {
-    Payload p;
-    bool claimsCe = false;
-    bool claimsCeBatch = false;
+    bool structured = false; // application/cloudevents+json
+    bool batch = false; // application/cloudevents-batch+json
+};
+
+CeClaims ceClaims(const RawMessage &m)
+{
+    CeClaims claims;
     for (const RawHeader &h : m.headers) {
         if (!h.value || !startsWithIgnoringCase(h.name, "content-type") || h.name.size() != 12)
             continue;
         const QByteArrayView type = trimmedView(*h.value);
-        claimsCe = claimsCe || startsWithIgnoringCase(type, "application/cloudevents+json");
-        claimsCeBatch
-            = claimsCeBatch || startsWithIgnoringCase(type, "application/cloudevents-batch+json");
+        claims.structured = claims.structured || startsWithIgnoringCase(type, "application/cloudevents+json");
+        claims.batch = claims.batch || startsWithIgnoringCase(type, "application/cloudevents-batch+json");
     }
+    return claims;
+}
+
+Payload classify(const RawMessage &m)
+{
+    Payload p;
+    const auto [claimsCe, claimsCeBatch] = ceClaims(m);
 
     if (!m.value) {
         p.kind = PayloadKind::Tombstone;
@@ -264,38 +275,80 @@ struct Lookup
     }
 };
 
-Lookup lookupHeader(const RawMessage &m, const QByteArray &name, HeaderPick pick, bool explain)
+// The copy of a header that `pick` chooses.
+struct HeaderPicked
 {
-    const Where where{Where::Header, name, nullptr};
+    enum Kind { NoHeader, Differ, NoValue, Empty, Found };
+    Kind kind = NoHeader;
+    int count = 0; // copies of the header
+    const QByteArray *value = nullptr; // Found: not empty
+};
+
+HeaderPicked pickHeader(const RawMessage &m, const QByteArray &name, HeaderPick pick)
+{
     const std::optional<QByteArray> *chosen = nullptr;
-    int count = 0;
+    HeaderPicked picked;
     bool differ = false;
     for (const RawHeader &h : m.headers) {
-        if (h.name != name)
+        // Lengths first: most names differ in length, and this runs for
+        // every field of every record a filter looks at.
+        if (h.name.size() != name.size() || h.name != name)
             continue;
-        ++count;
+        ++picked.count;
         if (pick == HeaderPick::Last || !chosen)
             chosen = &h.value;
         else if (pick == HeaderPick::Only && *chosen != h.value)
             differ = true;
     }
     if (!chosen)
+        picked.kind = HeaderPicked::NoHeader;
+    else if (differ)
+        picked.kind = HeaderPicked::Differ;
+    else if (!chosen->has_value())
+        picked.kind = HeaderPicked::NoValue;
+    else if ((*chosen)->isEmpty())
+        picked.kind = HeaderPicked::Empty;
+    else {
+        picked.kind = HeaderPicked::Found;
+        picked.value = &**chosen;
+    }
+    return picked;
+}
+
+Lookup lookupHeader(const RawMessage &m, const QByteArray &name, HeaderPick pick, bool explain)
+{
+    const HeaderPicked picked = pickHeader(m, name, pick);
+    const auto where = [&] { return Where{Where::Header, name, nullptr}; };
+    switch (picked.kind) {
+    case HeaderPicked::NoHeader:
         return Lookup::absent(explain ? QString(EnvelopeText::tr("no header %1").arg(QString::fromUtf8(name))) : QString());
-    if (differ) {
+    case HeaderPicked::Differ:
         return Lookup::bad(explain ? QString(EnvelopeText::tr("%1 appears %2 times with different values; add "
                                             "first or last to the spec to choose")
-                               .arg(where.text())
-                               .arg(count)) : QString());
+                               .arg(where().text())
+                               .arg(picked.count)) : QString());
+    case HeaderPicked::NoValue:
+        return Lookup::absent(explain ? QString(EnvelopeText::tr("%1 has no value").arg(where().text())) : QString());
+    case HeaderPicked::Empty:
+        return Lookup::absent(explain ? QString(EnvelopeText::tr("%1 is empty").arg(where().text())) : QString());
+    case HeaderPicked::Found:
+        break;
     }
-    if (!chosen->has_value())
-        return Lookup::absent(explain ? QString(EnvelopeText::tr("%1 has no value").arg(where.text())) : QString());
-    if ((*chosen)->isEmpty())
-        return Lookup::absent(explain ? QString(EnvelopeText::tr("%1 is empty").arg(where.text())) : QString());
     Lookup found;
     found.outcome = Outcome::Found;
-    found.bytes = **chosen;
-    found.where = where;
+    found.bytes = *picked.value;
+    found.where = where();
     return found;
+}
+
+// A JSON pointer token that can index an array; any other token can only
+// name an object's member.
+bool isArrayIndex(const QString &token)
+{
+    bool index = !token.isEmpty() && token.size() <= 9 && (token.size() == 1 || token[0] != QLatin1Char('0'));
+    for (QChar c : token)
+        index = index && c >= QLatin1Char('0') && c <= QLatin1Char('9');
+    return index;
 }
 
 // `where` names the value in messages ("/id in the payload") and what the
@@ -315,11 +368,7 @@ Lookup lookupPointer(const QJsonValue &root, const QStringList &tokens, const Wh
             v = it.value();
         } else if (v.isArray()) {
             const QJsonArray a = v.toArray();
-            bool isIndex = !token.isEmpty() && token.size() <= 9
-                && (token.size() == 1 || token[0] != QLatin1Char('0'));
-            for (QChar c : token)
-                isIndex = isIndex && c >= QLatin1Char('0') && c <= QLatin1Char('9');
-            if (!isIndex || token.toInt() >= a.size())
+            if (!isArrayIndex(token) || token.toInt() >= a.size())
                 return noSuch();
             v = a.at(token.toInt());
         } else {
@@ -956,6 +1005,166 @@ DecodedEnvelope decode(const RawMessage &message, const EnvelopeSpec &spec)
 DecodedEnvelope decodeFields(const RawMessage &message, const EnvelopeSpec &spec)
 {
     return decodeWith(message, spec, false);
+}
+
+namespace {
+
+// What readInto() makes of `bytes` found for `field` of `type`, without
+// building the value where that is cheap to tell: text in its own format is
+// read when it is UTF-8 (as toText() decides), a number when bytesToInteger()
+// reads it in range (as readInto() decides); other values are read.
+Outcome readsFrom(EnvelopeField field, EnvelopeValueType type, const QByteArray &bytes, ValueFormat format,
+                  std::optional<DecodedEnvelope> &scratch)
+{
+    if (type == EnvelopeValueType::Text && (format == ValueFormat::Auto || format == ValueFormat::Text))
+        return isAscii(bytes) || !firstInvalidUtf8(bytes) ? Outcome::Found : Outcome::Bad;
+    if (type == EnvelopeValueType::Integer) {
+        const Converted<qint64> c = bytesToInteger(bytes, format, Where());
+        if (!c.value)
+            return c.failure;
+        return outOfRange(field, *c.value) ? Outcome::Bad : Outcome::Found;
+    }
+    Lookup l;
+    l.outcome = Outcome::Found;
+    l.bytes = QByteArray::fromRawData(bytes.constData(), bytes.size()); // the message outlives it
+    if (!scratch)
+        scratch.emplace();
+    return readInto(*scratch, field, l, format).first;
+}
+
+// Member names a pointer must find: its tokens that cannot index an array,
+// each as it would stand in JSON, quotes included.
+QList<QByteArray> memberNamesOf(const QStringList &pointer)
+{
+    QList<QByteArray> names;
+    for (const QString &token : pointer) {
+        if (!isArrayIndex(token))
+            names << QByteArray('"' + token.toUtf8() + '"');
+    }
+    return names;
+}
+
+} // namespace
+
+CleanDecodeProbe::CleanDecodeProbe(const EnvelopeSpec &spec)
+{
+    for (int i = 0; i < EnvelopeFieldCount; ++i) {
+        const auto field = EnvelopeField(i);
+        const FieldSpec &fieldSpec = spec.field(field);
+        if (fieldSpec.isNone())
+            continue;
+        Field f;
+        f.field = field;
+        f.type = envelopeFieldType(field);
+        for (const FieldSource &source : fieldSpec.alternatives) {
+            Alternative a;
+            a.source = source;
+            switch (source.kind) {
+            case FieldSourceKind::Payload:
+            case FieldSourceKind::Data:
+                a.kind = Alternative::Pointer;
+                a.members = memberNamesOf(source.pointer);
+                break;
+            case FieldSourceKind::CloudEvent:
+                // Binary mode: the header lookup() reads when the event is not structured.
+                a.kind = Alternative::CloudEvent;
+                a.source.kind = FieldSourceKind::Header;
+                a.source.name = QByteArrayLiteral("ce_") + source.name;
+                break;
+            default:
+                break;
+            }
+            f.alternatives << a;
+        }
+        m_fields << f;
+    }
+}
+
+bool CleanDecodeProbe::certainlyClean(const RawMessage &message) const
+{
+    const QByteArrayView payload = message.value ? QByteArrayView(*message.value) : QByteArrayView();
+    // Without a backslash every member name stands in the payload as it is.
+    const bool verbatim = !payload.contains('\\');
+    // A pointer into the payload certainly finds nothing: no payload to parse,
+    // or a member name it needs is not there.
+    const auto pointerAbsent = [&](const Alternative &a) {
+        if (payload.isEmpty())
+            return true;
+        if (!verbatim)
+            return false;
+        for (const QByteArray &name : a.members) {
+            if (!payload.contains(name))
+                return true;
+        }
+        return false;
+    };
+    // Not a structured CloudEvent: no content-type says so, no specversion member.
+    std::optional<bool> binaryCe;
+    const auto ceBinary = [&] {
+        if (!binaryCe) {
+            const CeClaims claims = ceClaims(message);
+            binaryCe = !claims.structured && !claims.batch
+                && (payload.isEmpty() || (verbatim && !payload.contains("\"specversion\"")));
+        }
+        return *binaryCe;
+    };
+    // The lengths of the record's header names (63: that long or longer): a
+    // name of another length has no header.
+    quint64 lengths = 0;
+    const auto lengthBit = [](qsizetype size) { return quint64(1) << std::min<qsizetype>(size, 63); };
+    for (const RawHeader &h : message.headers)
+        lengths |= lengthBit(h.name.size());
+    LazyPayload never{message, std::nullopt}; // header, key and timestamp lookups do not parse
+    std::optional<DecodedEnvelope> scratch; // what readInto() needs to write to
+    // The same test decodeWith() makes: a field has a problem when no
+    // alternative reads and one was unreadable, or it is event_id.
+    for (const Field &f : m_fields) {
+        bool read = false;
+        bool unreadable = false;
+        bool unknown = false;
+        for (const Alternative &a : f.alternatives) {
+            if (a.kind == Alternative::Pointer) {
+                unknown = unknown || !pointerAbsent(a);
+                continue;
+            }
+            if (a.kind == Alternative::CloudEvent && !ceBinary()) {
+                unknown = true;
+                continue;
+            }
+            Outcome outcome = Outcome::Absent;
+            if (a.source.kind == FieldSourceKind::Header) {
+                if (!(lengths & lengthBit(a.source.name.size())))
+                    continue; // absent
+                // lookupHeader()'s choice, and the value read without
+                // building the lookup's texts.
+                const HeaderPicked picked = pickHeader(message, a.source.name, a.source.pick);
+                if (picked.kind == HeaderPicked::Differ)
+                    outcome = Outcome::Bad;
+                else if (picked.kind == HeaderPicked::Found)
+                    outcome = readsFrom(f.field, f.type, *picked.value, a.source.format, scratch);
+            } else if (a.source.kind == FieldSourceKind::Key) {
+                // As lookup() finds the key: absent when null or empty.
+                if (message.key && !message.key->isEmpty())
+                    outcome = readsFrom(f.field, f.type, *message.key, a.source.format, scratch);
+            } else if (a.source.kind == FieldSourceKind::Timestamp) {
+                // lookup() finds a timestamp when there is one; toTime() reads any.
+                outcome = message.timestampMs >= 0 ? Outcome::Found : Outcome::Absent;
+            } else {
+                const Lookup l = lookup(message, never, a.source, false);
+                if (l.outcome == Outcome::Found && !scratch)
+                    scratch.emplace();
+                outcome = l.outcome == Outcome::Found ? readInto(*scratch, f.field, l, a.source.format).first : l.outcome;
+            }
+            if (outcome == Outcome::Found) {
+                read = true;
+                break;
+            }
+            unreadable = unreadable || outcome == Outcome::Bad;
+        }
+        if (!read && (unknown || unreadable || f.field == EnvelopeField::EventId))
+            return false;
+    }
+    return true;
 }
 
 namespace envelope_detail {

@@ -100,4 +100,37 @@ DecodedEnvelope decode(const RawMessage &message, const EnvelopeSpec &spec);
 // matter: dead-letter rows, filters, failure groups.
 DecodedEnvelope decodeFields(const RawMessage &message, const EnvelopeSpec &spec);
 
+// Tells, without parsing payloads, that decoding a message through a spec
+// reports no problem: for filters that skip what they can prove does not
+// match, where a problem's text is part of what they match. Headers, the key
+// and the timestamp are read as decode() reads them; a payload source counts
+// as certainly absent only when there is no payload or a member name its
+// pointer needs does not occur in it (and no backslash could spell one);
+// a CloudEvents attribute is a ce_ header only when no content-type claims a
+// structured event and the payload holds no "specversion".
+class CleanDecodeProbe
+{
+public:
+    explicit CleanDecodeProbe(const EnvelopeSpec &spec);
+    // true: decodeFields(message, spec).problems is certainly empty; false:
+    // it cannot tell without decoding.
+    bool certainlyClean(const RawMessage &message) const;
+
+private:
+    struct Alternative
+    {
+        enum Kind { Direct, Pointer, CloudEvent };
+        Kind kind = Direct;
+        FieldSource source; // CloudEvent: the ce_ header of binary mode
+        QList<QByteArray> members; // Pointer: "name" of each member it needs
+    };
+    struct Field
+    {
+        EnvelopeField field = EnvelopeField::EventId;
+        EnvelopeValueType type = EnvelopeValueType::Text;
+        QList<Alternative> alternatives;
+    };
+    QList<Field> m_fields; // the fields the spec reads
+};
+
 } // namespace idem::models

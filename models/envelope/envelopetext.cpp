@@ -1,5 +1,6 @@
 #include "models/envelope/envelopetext_p.h"
 
+#include <cstring>
 #include <limits>
 
 namespace idem::models::envelope_detail {
@@ -10,6 +11,15 @@ std::optional<qsizetype> firstInvalidUtf8(QByteArrayView bytes)
     const qsizetype n = bytes.size();
     qsizetype i = 0;
     while (i < n) {
+        // ASCII eight bytes at a time.
+        if (n - i >= 8) {
+            quint64 word;
+            std::memcpy(&word, p + i, 8);
+            if (!(word & 0x8080808080808080ull)) {
+                i += 8;
+                continue;
+            }
+        }
         const unsigned char c = p[i];
         if (c < 0x80) {
             ++i;

@@ -8,6 +8,7 @@
 #include <QByteArrayView>
 #include <QCoreApplication>
 #include <QString>
+#include <cstring>
 #include <optional>
 
 namespace idem::models::envelope_detail {
@@ -16,6 +17,24 @@ struct EnvelopeText
 {
     Q_DECLARE_TR_FUNCTIONS(Envelope)
 };
+
+// No byte above 0x7f (then also well-formed UTF-8).
+inline bool isAscii(QByteArrayView bytes)
+{
+    const char *p = bytes.data();
+    qsizetype n = bytes.size();
+    for (; n >= 8; p += 8, n -= 8) {
+        quint64 word;
+        std::memcpy(&word, p, 8);
+        if (word & 0x8080808080808080ull)
+            return false;
+    }
+    for (; n > 0; ++p, --n) {
+        if (static_cast<unsigned char>(*p) & 0x80)
+            return false;
+    }
+    return true;
+}
 
 // The offset of the first byte that does not belong to well-formed UTF-8
 // (no overlong forms, no surrogates, nothing above U+10FFFF), or nullopt.

@@ -8,15 +8,20 @@
 // the matches and reports the ranges it read, and what it did not read when
 // cancelled; already-processed comes from the store ("unknown: store … down"
 // when it is down); undecodable dead letters show their decode problem; the
-// page opens a record and hands over the selection.
+// page opens a record and hands over the selection. A text filter's shortcut
+// (records skipped undecoded) gives exactly what decoding every record gives,
+// on those topics and on one of records built to defeat it.
 
 #include "connectors/config/configfile.h"
 #include "connectors/deadletters/deadletterreader.h"
 #include "connectors/deadletters/deadletterservice.h"
 #include "connectors/deadletters/processedlookup.h"
+#include "connectors/kafka/kafkareader.h"
 #include "connectors/kafka/mockkafka.h"
 #include "connectors/postgres/localpostgres.h"
 #include "models/deadletters/deadlettertablemodel.h"
+#include "models/envelope/envelope.h"
+#include "tests/support/deadlettercorpus.h"
 #include "tests/support/topicreader.h"
 #include "tests/support/topicwriter.h"
 #include "ui/pages/deadletterspage.h"
@@ -223,6 +228,10 @@ private slots:
             m_records.insert(convention, testsupport::readTopic(m_kafka->bootstrapServers(), convention + QStringLiteral(".dlq")));
             QCOMPARE(m_records[convention].size(), qsizetype(m_n));
         }
+        // Records built to defeat a text filter's shortcut (tests/support/deadlettercorpus.h).
+        QVERIFY(m_kafka->createTopic(QStringLiteral("corpus.dlq"), 3).ok());
+        testsupport::produce(m_kafka->bootstrapServers(),
+                             testsupport::deadLetterCorpus(QStringLiteral("corpus.dlq"), 3, 2000, kBaseTime));
         auto pg = connectors::LocalPostgres::start();
         QVERIFY2(pg.ok(), qPrintable(pg.error()));
         m_pg = std::move(pg.value());
@@ -383,6 +392,121 @@ private slots:
         model.data(model.index(0, 0));
         QTRY_VERIFY_WITH_TIMEOUT(model.rowAt(0).has_value(), 20000);
         QCOMPARE(model.rowAt(0)->eventId, eventId(QStringLiteral("idem"), expected.first()));
+    }
+
+    void textFilterShortcutGivesWhatDecodingEveryRecordGives()
+    {
+        const auto control = [] { return connectors::PollControl::within(std::chrono::seconds(60)); };
+        const auto positions = [](const models::DeadLetterScan &scan) {
+            QSet<QPair<int, qint64>> out;
+            for (const auto &m : scan.matches)
+                out.insert({m.partition, m.offset});
+            return out;
+        };
+        // Both ways over the same topic: the same matches, the same ranges read.
+        const auto bothWays = [&](const models::EnvironmentConfig &env, const QString &flow,
+                                  const models::DeadLetterFilter &filter) {
+            auto reader = connectors::deadletters::DeadLetterReader::forFlow(env, flow);
+            if (!reader)
+                qFatal("%s", qPrintable(reader.error()));
+            const models::DeadLetterScan skipping = (*reader)->scan(filter, control());
+            (*reader)->setPrefilter(false);
+            const models::DeadLetterScan decoding = (*reader)->scan(filter, control());
+            const QString what = flow + QStringLiteral(", ") + filter.describe();
+            if (!skipping.complete() || !decoding.complete())
+                qWarning("%s: %s / %s", qPrintable(what), qPrintable(skipping.summary()), qPrintable(decoding.summary()));
+            if (skipping.matches != decoding.matches || skipping.matched != decoding.matched
+                || skipping.read != decoding.read || skipping.ranges != decoding.ranges)
+                qWarning("%s: %lld matched skipping, %lld decoding", qPrintable(what), skipping.matched, decoding.matched);
+            return std::pair(skipping, decoding);
+        };
+
+        // The three conventions' topics: counts known from how they were written.
+        struct Case
+        {
+            QString flow;
+            QString text;
+            std::function<bool(int)> expected;
+        };
+        const QList<Case> cases{
+            {QStringLiteral("idem"), QStringLiteral("Decode Problem"), [](int i) { return i % 1000 == 999; }},
+            // Undecodable ones (i % 1000 == 999) show no event_id.
+            {QStringLiteral("idem"), QStringLiteral("ev-idem-4999"),
+             [](int i) { return QString::number(i).startsWith(QLatin1String("4999")) && i % 1000 != 999; }},
+            {QStringLiteral("spring"), QStringLiteral("item 4999"),
+             [](int i) { return QString::number(i).startsWith(QLatin1String("4999")); }},
+            {QStringLiteral("connect"), QStringLiteral("DataException: Converting failed for n=42"),
+             [](int i) { return QString::number(i).startsWith(QLatin1String("42")); }},
+        };
+        for (const Case &c : cases) {
+            models::DeadLetterFilter filter;
+            filter.text = c.text;
+            const auto [skipping, decoding] = bothWays(environment(), c.flow, filter);
+            QVERIFY2(skipping.complete(), qPrintable(skipping.summary()));
+            QCOMPARE(skipping.read, qint64(m_n));
+            QCOMPARE(skipping.matches, decoding.matches);
+            QCOMPARE(skipping.ranges, decoding.ranges);
+            qint64 expected = 0;
+            for (int i = 0; i < m_n; ++i)
+                expected += c.expected(i) ? 1 : 0;
+            QVERIFY(expected > 0);
+            QCOMPARE(skipping.matched, expected);
+        }
+
+        // The corpus, read through each convention: the matches are those of
+        // every record copied out of the topic and decoded, as filter runs
+        // did before the shortcut.
+        models::EnvironmentConfig env = environment();
+        const QStringList presets{QStringLiteral("idem"), QStringLiteral("spring"), QStringLiteral("connect"),
+                                  QStringLiteral("cloudevents")};
+        for (const QString &preset : presets) {
+            models::FlowConfig f;
+            f.name = QStringLiteral("corpus-") + preset;
+            f.cluster = QStringLiteral("main");
+            f.deadLetterTopic = QStringLiteral("corpus.dlq");
+            f.deadLetterEnvelope.preset = preset;
+            env.flows.append(f);
+        }
+        connectors::kafka::KafkaReader copier({{QStringLiteral("bootstrap.servers"), m_kafka->bootstrapServers()}});
+        QList<connectors::kafka::OffsetRange> ranges;
+        const auto marks = testsupport::watermarks(m_kafka->bootstrapServers(), QStringLiteral("corpus.dlq"));
+        for (int p = 0; p < marks.size(); ++p)
+            ranges.append({QStringLiteral("corpus.dlq"), p, marks[p].low, marks[p].high});
+        const connectors::kafka::ReadResult copied = copier.read(ranges, 0, control());
+        QVERIFY2(copied.complete(), qPrintable(copied.describeGaps()));
+        QVERIFY(copied.messages.size() > 2000);
+        QStringList needles = testsupport::corpusNeedles();
+        needles << QStringLiteral("could not read event_id") << QStringLiteral("tombstone");
+        qint64 matchedInAll = 0;
+        for (const QString &preset : presets) {
+            const models::EnvelopeSpec spec = models::makeEnvelopeSpec(preset).value();
+            QList<models::DecodedEnvelope> decoded;
+            for (const models::RawMessage &m : copied.messages)
+                decoded << models::decodeFields(m, spec);
+            for (const QString &needle : std::as_const(needles)) {
+                models::DeadLetterFilter filter;
+                filter.text = needle;
+                if (needle == QLatin1String("customer"))
+                    filter.consumerGroup = QStringLiteral("billing"); // beside a group
+                if (needle == QLatin1String("0"))
+                    filter.from = QDateTime::fromMSecsSinceEpoch(kBaseTime + 5000, Qt::UTC); // beside a time
+                const auto [skipping, decoding] = bothWays(env, QStringLiteral("corpus-") + preset, filter);
+                const QString what = preset + QStringLiteral(": ") + filter.describe();
+                QVERIFY2(skipping.complete(), qPrintable(what));
+                QVERIFY2(skipping.matches == decoding.matches, qPrintable(what));
+                QVERIFY2(skipping.ranges == decoding.ranges, qPrintable(what));
+                QSet<QPair<int, qint64>> expected;
+                for (qsizetype i = 0; i < copied.messages.size(); ++i) {
+                    if (filter.matches(copied.messages[i], decoded[i]))
+                        expected.insert({copied.messages[i].partition, copied.messages[i].offset});
+                }
+                QVERIFY2(positions(skipping) == expected,
+                         qPrintable(QStringLiteral("%1: %2 matched, %3 expected").arg(what).arg(skipping.matched).arg(expected.size())));
+                QCOMPARE(skipping.matched, qint64(expected.size()));
+                matchedInAll += skipping.matched;
+            }
+        }
+        QVERIFY(matchedInAll > 1000);
     }
 
     void sortingByTimeOrdersTheRowsLoaded()
