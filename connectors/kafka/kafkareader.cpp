@@ -4,6 +4,7 @@
 
 #include <QStringList>
 
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -79,8 +80,13 @@ QString ReadResult::describeGaps() const
 namespace {
 
 // `topic`: the message's topic name where the caller has it already.
-models::RawMessage convert(const rd_kafka_message_t *message, const QString *topic)
+// `copy`: false leaves key, value and headers in librdkafka's buffers.
+models::RawMessage convert(const rd_kafka_message_t *message, const QString *topic, bool copy = true)
 {
+    auto bytes = [copy](const void *data, size_t size) {
+        return copy ? QByteArray(static_cast<const char *>(data), qsizetype(size))
+                    : QByteArray::fromRawData(static_cast<const char *>(data), qsizetype(size));
+    };
     models::RawMessage raw;
     if (topic)
         raw.topic = *topic;
@@ -94,9 +100,9 @@ models::RawMessage convert(const rd_kafka_message_t *message, const QString *top
         : type == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? models::TimestampType::LogAppendTime
                                                      : models::TimestampType::NotAvailable;
     if (message->key)
-        raw.key = QByteArray(static_cast<const char *>(message->key), qsizetype(message->key_len));
+        raw.key = bytes(message->key, message->key_len);
     if (message->payload)
-        raw.value = QByteArray(static_cast<const char *>(message->payload), qsizetype(message->len));
+        raw.value = bytes(message->payload, message->len);
     rd_kafka_headers_t *headers = nullptr;
     // The message keeps ownership of its headers.
     if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -105,9 +111,9 @@ models::RawMessage convert(const rd_kafka_message_t *message, const QString *top
         size_t size = 0;
         for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == 0; ++i) {
             models::RawHeader header;
-            header.name = QByteArray(name);
+            header.name = bytes(name, std::strlen(name));
             if (value)
-                header.value = QByteArray(static_cast<const char *>(value), qsizetype(size));
+                header.value = bytes(value, size);
             raw.headers.append(header);
         }
     }
@@ -115,6 +121,11 @@ models::RawMessage convert(const rd_kafka_message_t *message, const QString *top
 }
 
 } // namespace
+
+models::RawMessage viewRawMessage(const rd_kafka_message_t *message, const QString &topic)
+{
+    return convert(message, &topic, false);
+}
 
 models::RawMessage toRawMessage(const rd_kafka_message_t *message)
 {
