@@ -48,9 +48,6 @@ ReconcileRunner::~ReconcileRunner() = default;
 
 namespace {
 
-// The window's first-seen slices (see run()).
-constexpr qint32 kSlices = 4096;
-
 QString count(qint64 n)
 {
     return QLocale::c().toString(n).replace(QLatin1Char(','), QChar(0x202F));
@@ -313,7 +310,8 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
     // in every query, so both sides agree whatever its arithmetic.
     const qint64 fromMs = query.from.toMSecsSinceEpoch();
     const qint64 toMs = query.to.toMSecsSinceEpoch();
-    const qint64 sliceMs = std::max<qint64>(1, (toMs - fromMs + kSlices - 1) / kSlices);
+    const qint32 sliceCount = std::max(1, d->options.slices);
+    const qint64 sliceMs = std::max<qint64>(1, (toMs - fromMs + sliceCount - 1) / sliceCount);
     const std::string sliceOrigin = QString::number(double(fromMs) / 1000.0, 'g', 17).toStdString();
     const std::string sliceWidth = QString::number(double(sliceMs) / 1000.0, 'g', 17).toStdString();
     for (auto it = storeGroups.cbegin(); it != storeGroups.cend(); ++it)
@@ -359,7 +357,7 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
                     "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 "
                     "AND attnum > 0 AND NOT attisdropped)",
                     registry, store->registry.column(QStringLiteral("first_seen_at")).toStdString());
-                sliced = !r.empty() && r[0][0].as<bool>(false);
+                sliced = d->options.slices > 0 && !r.empty() && r[0][0].as<bool>(false);
             });
             // The batch's ids as a bound array, joined by position: each row says which id it is.
             const std::string byIds = "SELECT i.ord, r." + col("status") + ", r." + col("entity_key") + ", r."
@@ -369,7 +367,7 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
                 + " FROM unnest($" + (sliced ? "5" : "1") + "::text[]) WITH ORDINALITY AS i(id, ord) JOIN " + registry
                 + " r ON r." + col("event_id") + " = i.id";
             std::vector<qint32> slices; // by event index: the slice of its row first seen in the window, -1: none
-            std::vector<qint64> found(size_t(kSlices) + 1, 0); // rows found a slice (the last: out of range)
+            std::vector<qint64> found(size_t(sliceCount) + 1, 0); // rows found a slice (the last: out of range)
             qsizetype at = 0, batches = 0;
             while (status) {
                 std::shared_ptr<const IdBatch> batch;
@@ -401,7 +399,7 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
                         if (sliced && !row[4].is_null()) {
                             const qint32 k = numberOf<qint32>(row[4], -1);
                             slices[size_t(i)] = k;
-                            ++found[k >= 0 && k < kSlices ? size_t(k) : size_t(kSlices)];
+                            ++found[k >= 0 && k < sliceCount ? size_t(k) : size_t(sliceCount)];
                         }
                     }
                 });
@@ -431,7 +429,7 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
                 + ", r." + col("event_type");
             Status extra = Status::success();
             QList<qint32> searched; // the slices to search, each with more rows than found
-            if (sliced && found[size_t(kSlices)] == 0) {
+            if (sliced && found[size_t(sliceCount)] == 0) {
                 extra = s->run(storeControl, [&](pqxx::transaction_base &tx) {
                     tx.exec0(settings);
                     const pqxx::result r = tx.exec_params("SELECT " + slice + ", count(*) FROM " + registry + " r WHERE "
@@ -441,7 +439,7 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
                     for (const auto &row : r) {
                         const qint32 k = numberOf<qint32>(row[0], -1);
                         const qint64 n = numberOf<qint64>(row[1], 0);
-                        if (k < 0 || k >= kSlices) {
+                        if (k < 0 || k >= sliceCount) {
                             searched = {-1}; // a slice the window does not have: search it all
                             break;
                         }
@@ -513,13 +511,14 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
             if (!extra)
                 answer->extraError = extra.error();
             log->debug("store {}: read after {} ms ({} of {} slices searched for extra rows)", name.toStdString(),
-                       clock.elapsed(), searched.size(), kSlices);
+                       clock.elapsed(), searched.size(), sliceCount);
             report(QStringLiteral("%1: done").arg(step), 100);
         });
     }
 
     // 2. The source: distinct event_ids, copies, unreadable messages.
-    kafka::KafkaReader reader(window.properties);
+    kafka::KafkaReader reader(window.properties,
+                              {{QStringLiteral("queued.max.messages.kbytes"), QString::number(std::max(1024, d->options.prefetchKiB))}});
     trace::EnvelopeFieldReader fields(sourceSpec.value(), true); // entity keys come from the stores' rows
     const qsizetype batchSize = std::max(1, d->options.batch);
     qsizetype published = 0;

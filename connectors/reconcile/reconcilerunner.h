@@ -44,6 +44,13 @@ struct ReconcileOptions
     std::chrono::milliseconds storeTimeout{120'000}; // each store, all of its queries
     std::chrono::milliseconds topicTimeout{300'000}; // the cluster: lag poll, window, reads
     int idCap = 10'000; // event_ids kept a class and group
+    // The window's first-seen slices: only slices where a store has more rows
+    // than were found for the window's event_ids are searched for extra rows.
+    // 0: the whole window is searched at once, against every event_id.
+    int slices = 4096;
+    // What the reader prefetches (librdkafka's queued.max.messages.kbytes):
+    // records wait there for the reconcile, not in it.
+    int prefetchKiB = 16384;
 };
 
 class ReconcileRunner final
