@@ -116,6 +116,7 @@ struct IdBatch
     qsizetype end = 0; // event indices [end - order.size(), end)
     std::vector<qsizetype> order; // the array's k-th element is event order[k]
     std::string array; // in byte order: neighbouring probes share the B-tree's pages
+    std::string first, last; // the smallest and largest id, byte for byte
 };
 
 std::shared_ptr<const IdBatch> makeBatch(const models::EventIdSet &ids, qsizetype from, qsizetype to)
@@ -139,6 +140,11 @@ std::shared_ptr<const IdBatch> makeBatch(const models::EventIdSet &ids, qsizetyp
         appendArrayElement(batch->array, ids.at(batch->order[k]));
     }
     batch->array += '}';
+    if (!batch->order.empty()) {
+        const QByteArrayView first = ids.at(batch->order.front()), last = ids.at(batch->order.back());
+        batch->first.assign(first.data(), size_t(first.size()));
+        batch->last.assign(last.data(), size_t(last.size()));
+    }
     return batch;
 }
 
@@ -351,13 +357,24 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
                 : "SET LOCAL enable_seqscan = off";
             // Whether the registry has its first-seen column: the slices need it (without it, the extra
             // rows cannot be read, as the query that reads them says).
-            bool sliced = false;
+            // Whether its event_ids compare byte for byte (the C collation),
+            // so that a batch's smallest and largest id bound it in the index.
+            bool sliced = false, bytewise = false;
             Status status = s->run(storeControl, [&](pqxx::transaction_base &tx) {
+                const std::string providerIsLibc
+                    = s->serverVersion() >= 150000 ? " AND d.datlocprovider = 'c'" : std::string();
                 const pqxx::result r = tx.exec_params(
                     "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 "
-                    "AND attnum > 0 AND NOT attisdropped)",
-                    registry, store->registry.column(QStringLiteral("first_seen_at")).toStdString());
+                    "AND attnum > 0 AND NOT attisdropped), "
+                    "(SELECT CASE WHEN c.collname IN ('C', 'POSIX') THEN true WHEN c.collname = 'default' THEN "
+                    "(SELECT d.datcollate IN ('C', 'POSIX')" + providerIsLibc + " FROM pg_database d "
+                    "WHERE d.datname = current_database()) ELSE false END FROM pg_attribute a JOIN pg_collation c "
+                    "ON c.oid = a.attcollation WHERE a.attrelid = to_regclass($1) AND a.attname = $3 "
+                    "AND a.attnum > 0 AND NOT a.attisdropped)",
+                    registry, store->registry.column(QStringLiteral("first_seen_at")).toStdString(),
+                    store->registry.column(QStringLiteral("event_id")).toStdString());
                 sliced = d->options.slices > 0 && !r.empty() && r[0][0].as<bool>(false);
+                bytewise = d->options.idRanges && !r.empty() && r[0][1].as<bool>(false);
             });
             // The batch's ids as a bound array, joined by position: each row says which id it is.
             const std::string byIds = "SELECT i.ord, r." + col("status") + ", r." + col("entity_key") + ", r."
@@ -366,6 +383,31 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
                                               : std::string())
                 + " FROM unnest($" + (sliced ? "5" : "1") + "::text[]) WITH ORDINALITY AS i(id, ord) JOIN " + registry
                 + " r ON r." + col("event_id") + " = i.id";
+            // A batch whose ids are most of the index entries between its
+            // smallest and largest (ids that grow with time, as the window's
+            // do) is read as that range of the index, joined with the batch
+            // by a hash: a few pages, where a probe an id descends the B-tree
+            // each time. Whether it is is counted first (at most 3 entries an
+            // id, from the index alone); batches that are not make the next
+            // few probe at once.
+            const std::string sliceColumn = sliced ? ", CASE WHEN " + firstSeen + " >= $1::timestamptz AND "
+                    + firstSeen + " < $2::timestamptz THEN " + slice + " END AS slice"
+                                                   : std::string();
+            const std::string idsParam = sliced ? "$5" : "$1", loParam = sliced ? "$6" : "$2",
+                              hiParam = sliced ? "$7" : "$3";
+            const std::string inRange = "r." + col("event_id") + " >= " + loParam + "::text AND r." + col("event_id")
+                + " <= " + hiParam + "::text";
+            const std::string rangeCount = "SELECT count(*) FROM (SELECT 1 FROM " + registry + " r WHERE r."
+                + col("event_id") + " >= $1::text AND r." + col("event_id") + " <= $2::text LIMIT $3) s";
+            const std::string materialized = s->serverVersion() >= 120000 ? "MATERIALIZED " : "";
+            const std::string byRange = "WITH r AS " + materialized + "(SELECT r." + col("event_id") + " AS id, r." + col("status")
+                + " AS status, r." + col("entity_key") + " AS entity_key, r." + col("event_type") + " AS event_type"
+                + sliceColumn + " FROM " + registry + " r WHERE " + inRange
+                + ") SELECT i.ord, r.status, r.entity_key, r.event_type" + (sliced ? ", r.slice" : "")
+                + " FROM unnest(" + idsParam + "::text[]) WITH ORDINALITY AS i(id, ord) JOIN r ON r.id = i.id";
+            int probeOnly = 0; // batches left to probe without counting
+            int sparseRun = 0;
+            qsizetype rangedBatches = 0;
             std::vector<qint32> slices; // by event index: the slice of its row first seen in the window, -1: none
             std::vector<qint64> found(size_t(sliceCount) + 1, 0); // rows found a slice (the last: out of range)
             qsizetype at = 0, batches = 0;
@@ -386,8 +428,27 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
                     slices.resize(size_t(batch->end), -1);
                 status = s->run(storeControl, [&](pqxx::transaction_base &tx) {
                     tx.exec0(settings);
-                    const pqxx::result r = sliced ? tx.exec_params(byIds, fromText, toText, sliceOrigin, sliceWidth, batch->array)
-                                                  : tx.exec_params(byIds, batch->array);
+                    bool ranged = false;
+                    if (bytewise && probeOnly == 0 && !batch->order.empty()) {
+                        const qint64 cap = 3 * qint64(batch->order.size()) + 1;
+                        const pqxx::result n = tx.exec_params(rangeCount, batch->first, batch->last, cap);
+                        ranged = !n.empty() && numberOf<qint64>(n[0][0], cap) < cap;
+                        sparseRun = ranged ? 0 : std::min(sparseRun * 2 + 1, 64);
+                        probeOnly = sparseRun;
+                    } else if (probeOnly > 0) {
+                        --probeOnly;
+                    }
+                    pqxx::result r;
+                    if (ranged) {
+                        ++rangedBatches;
+                        tx.exec0("SET LOCAL enable_nestloop = off; SET LOCAL enable_mergejoin = off");
+                        r = sliced ? tx.exec_params(byRange, fromText, toText, sliceOrigin, sliceWidth, batch->array,
+                                                    batch->first, batch->last)
+                                   : tx.exec_params(byRange, batch->array, batch->first, batch->last);
+                    } else {
+                        r = sliced ? tx.exec_params(byIds, fromText, toText, sliceOrigin, sliceWidth, batch->array)
+                                   : tx.exec_params(byIds, batch->array);
+                    }
                     const qint64 size = qint64(batch->order.size());
                     for (const auto &row : r) {
                         const qint64 ord = numberOf<qint64>(row[0], 0);
@@ -412,7 +473,8 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
                 answer->entities.clear();
                 return;
             }
-            log->debug("store {}: {} event_ids asked after {} ms", name.toStdString(), at, clock.elapsed());
+            log->debug("store {}: {} event_ids asked after {} ms ({} of {} batches as id ranges)", name.toStdString(), at,
+                       clock.elapsed(), rangedBatches, batches);
             {
                 std::unique_lock lock(feed.mutex);
                 feed.changed.wait(lock, [&] { return feed.done; });

@@ -48,6 +48,10 @@ struct ReconcileOptions
     // than were found for the window's event_ids are searched for extra rows.
     // 0: the whole window is searched at once, against every event_id.
     int slices = 4096;
+    // Batches whose event_ids fill most of their range of a store's index
+    // (where ids compare byte for byte) are read as that range; false: every
+    // id is looked up on its own.
+    bool idRanges = true;
     // What the reader prefetches (librdkafka's queued.max.messages.kbytes):
     // records wait there for the reconcile, not in it.
     int prefetchKiB = 16384;

@@ -4,6 +4,10 @@
 
 #include <QPointer>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 namespace idem::connectors::reconcile {
 
 ReconcileService::ReconcileService(models::EnvironmentConfig environment, ReconcileOptions options, QObject *parent)
@@ -48,12 +52,20 @@ quint64 ReconcileService::reconcile(const models::ReconcileQuery &query)
     const quint64 request = m_worker.request<models::ReconcileReport>(
         [runner, query, stopFlag, self, id](const PollControl &control) {
             ProgressForwarder<ReconcileService> forward(self);
-            return runner->run(query, PollControl{control.deadline, stopFlag.get()}, [&](const QString &step, int percent) {
+            models::ReconcileReport report = runner->run(query, PollControl{control.deadline, stopFlag.get()},
+                                                         [&](const QString &step, int percent) {
                 forward([requestId = id->load(), step, percent](ReconcileService *service) {
                     if (service->m_current == requestId)
                         emit service->progress(requestId, step, percent);
                 });
             });
+#ifdef __GLIBC__
+            // The run's hundreds of MB were freed into glibc's arenas, which
+            // keep them (large blocks come from the arenas once one has been
+            // freed): give them back, the console does not need them until the next run.
+            malloc_trim(0);
+#endif
+            return report;
         },
         [this, query](quint64 requestId, Result<models::ReconcileReport> reply) {
             models::ReconcileReport report;
