@@ -297,7 +297,9 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
     {
         std::mutex mutex;
         std::condition_variable changed;
-        std::vector<std::shared_ptr<const IdBatch>> batches;
+        std::vector<std::shared_ptr<const IdBatch>> batches; // let go once every store has taken it
+        std::vector<int> taken; // by batch: how many stores have
+        int stores = 0; // store threads
         bool done = false; // every event_id is in a batch, and source.ids no longer changes
     } feed;
     QMap<QString, QStringList> storeGroups;
@@ -320,8 +322,11 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
     const qint64 sliceMs = std::max<qint64>(1, (toMs - fromMs + sliceCount - 1) / sliceCount);
     const std::string sliceOrigin = QString::number(double(fromMs) / 1000.0, 'g', 17).toStdString();
     const std::string sliceWidth = QString::number(double(sliceMs) / 1000.0, 'g', 17).toStdString();
-    for (auto it = storeGroups.cbegin(); it != storeGroups.cend(); ++it)
+    for (auto it = storeGroups.cbegin(); it != storeGroups.cend(); ++it) {
         answers[it.key()] = {};
+        if (d->environment.store(it.key()))
+            ++feed.stores;
+    }
     for (auto it = storeGroups.cbegin(); it != storeGroups.cend(); ++it) {
         const QString name = it.key();
         const models::StoreConfig *store = d->environment.store(name);
@@ -355,10 +360,11 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
             const std::string settings = s->serverVersion() >= 110000 || s->serverVersion() == 0
                 ? "SET LOCAL enable_seqscan = off; SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0"
                 : "SET LOCAL enable_seqscan = off";
-            // Whether the registry has its first-seen column: the slices need it (without it, the extra
-            // rows cannot be read, as the query that reads them says).
-            // Whether its event_ids compare byte for byte (the C collation),
-            // so that a batch's smallest and largest id bound it in the index.
+            // Whether the registry has its first-seen column (the slices need
+            // it; without it the extra rows cannot be read, as the query that
+            // reads them will say), and whether its event_ids compare byte for
+            // byte (the C collation: a batch's smallest and largest id then
+            // bound it in the index).
             bool sliced = false, bytewise = false;
             Status status = s->run(storeControl, [&](pqxx::transaction_base &tx) {
                 const std::string providerIsLibc
@@ -416,8 +422,11 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
                 {
                     std::unique_lock lock(feed.mutex);
                     feed.changed.wait(lock, [&] { return feed.done || size_t(batches) < feed.batches.size(); });
-                    if (size_t(batches) < feed.batches.size())
+                    if (size_t(batches) < feed.batches.size()) {
                         batch = feed.batches[size_t(batches)];
+                        if (++feed.taken[size_t(batches)] >= feed.stores)
+                            feed.batches[size_t(batches)].reset();
+                    }
                 }
                 if (!batch)
                     break;
@@ -594,8 +603,10 @@ models::ReconcileReport ReconcileRunner::run(const models::ReconcileQuery &query
         if (made.empty() && !done)
             return;
         std::lock_guard lock(feed.mutex);
-        for (auto &b : made)
+        for (auto &b : made) {
             feed.batches.push_back(std::move(b));
+            feed.taken.push_back(0);
+        }
         feed.done = done;
         feed.changed.notify_all();
     };
