@@ -127,7 +127,8 @@ void convertBytes(const rd_kafka_message_t *message, models::RawMessage &raw, bo
 }
 
 // `topic`: the message's topic name where the caller has it already.
-models::RawMessage convert(const rd_kafka_message_t *message, const QString *topic)
+// `copy`: false leaves key, value and headers in librdkafka's buffers.
+models::RawMessage convert(const rd_kafka_message_t *message, const QString *topic, bool copy = true)
 {
     models::RawMessage raw;
     if (topic)
@@ -135,11 +136,16 @@ models::RawMessage convert(const rd_kafka_message_t *message, const QString *top
     else if (message->rkt)
         raw.topic = QString::fromUtf8(rd_kafka_topic_name(message->rkt));
     convertPosition(message, raw);
-    convertBytes(message, raw, true);
+    convertBytes(message, raw, copy);
     return raw;
 }
 
 } // namespace
+
+models::RawMessage viewRawMessage(const rd_kafka_message_t *message, const QString &topic)
+{
+    return convert(message, &topic, false);
+}
 
 models::RawMessage toRawMessage(const rd_kafka_message_t *message)
 {

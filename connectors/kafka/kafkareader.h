@@ -188,6 +188,9 @@ private:
 
 // The record as Idem's models see it. The message keeps ownership of its data.
 models::RawMessage toRawMessage(const rd_kafka_message_t *message);
+// The same without copying its key, value and headers: they stay in
+// librdkafka's buffers, valid only while `message` is (a RecordSink's call).
+models::RawMessage viewRawMessage(const rd_kafka_message_t *message, const QString &topic);
 
 // The same without copying, for a sink that looks at every record and keeps
 // few: `into` is reused from record to record (its header list keeps its

@@ -99,7 +99,7 @@ EventIdReader::~EventIdReader() = default;
 
 QByteArray EventIdReader::read(const models::RawMessage &message)
 {
-    return m_reader.read(message).eventId.toUtf8();
+    return m_reader.readEventId(message);
 }
 
 } // namespace idem::connectors::trace

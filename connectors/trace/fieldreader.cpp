@@ -16,6 +16,13 @@ constexpr models::EnvelopeField kFields[3] = {models::EnvelopeField::EventId, mo
 
 } // namespace
 
+QByteArray utf8AsQStringWouldHaveIt(const QByteArray &bytes)
+{
+    if (!bytes.startsWith("\xef\xbb\xbf") && simdjson::validate_utf8(bytes.constData(), size_t(bytes.size())))
+        return bytes;
+    return QString::fromUtf8(bytes).toUtf8();
+}
+
 SourceAnswer headerSource(const models::RawMessage &message, const models::FieldSource &source, QByteArray *value)
 {
     if (!plain(source))
@@ -140,6 +147,18 @@ SourceAnswer EnvelopeFieldReader::field(const models::RawMessage &message, model
         return answer == SourceAnswer::Value ? SourceAnswer::Value : SourceAnswer::Undecided;
     }
     return SourceAnswer::Absent; // no alternative is in the record
+}
+
+QByteArray EnvelopeFieldReader::readEventId(const models::RawMessage &message, QString *problem)
+{
+    QByteArray value;
+    if (field(message, models::EnvelopeField::EventId, &value) == SourceAnswer::Value) {
+        return utf8AsQStringWouldHaveIt(value);
+    }
+    Fields f = read(message);
+    if (problem)
+        *problem = f.problem;
+    return f.eventId.toUtf8();
 }
 
 EnvelopeFieldReader::Fields EnvelopeFieldReader::read(const models::RawMessage &message)

@@ -31,6 +31,11 @@ enum class SourceAnswer {
     Undecided, // only the full decoder can tell (not plain JSON, a format, disagreeing headers)
 };
 
+// The bytes QString::fromUtf8(bytes).toUtf8() gives, without the QString
+// where it changes nothing: `bytes` themselves when they are valid UTF-8 and
+// do not begin with a byte order mark (which fromUtf8 drops).
+QByteArray utf8AsQStringWouldHaveIt(const QByteArray &bytes);
+
 // A header source's value (`*value` set on Value).
 SourceAnswer headerSource(const models::RawMessage &message, const models::FieldSource &source, QByteArray *value);
 
@@ -70,6 +75,11 @@ public:
         QString problem; // the decoder's words where the event_id cannot be read
     };
     Fields read(const models::RawMessage &message);
+    // The event_id alone as UTF-8 bytes: read(message).eventId.toUtf8(),
+    // without a QString where it is read directly (then the bytes may point
+    // into the message's: copy what is kept). Empty: unreadable, the
+    // decoder's words in *problem.
+    QByteArray readEventId(const models::RawMessage &message, QString *problem = nullptr);
 
 private:
     // Value or Absent read fast; Undecided where the decoder must look.

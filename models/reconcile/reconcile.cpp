@@ -2,7 +2,7 @@
 
 #include "models/core/untrustedtext.h"
 
-#include <QCryptographicHash>
+#include <QHashFunctions>
 #include <QJsonArray>
 #include <QLocale>
 #include <QTimeZone>
@@ -127,19 +127,32 @@ RowState rowStateOf(const QString &logicalStatus)
     return RowState::Processed; // processed, duplicate_skipped and words the mapping does not name: a row
 }
 
-quint64 entityHash(const QString &entityKey, const QString &eventType)
+quint64 entityHashUtf8(QByteArrayView entityKey, QByteArrayView eventType)
 {
     if (entityKey.isEmpty() || eventType.isEmpty())
         return 0;
-    QCryptographicHash h(QCryptographicHash::Md5);
-    h.addData(entityKey.toUtf8());
-    h.addData(QByteArrayView("\0", 1));
-    h.addData(eventType.toUtf8());
-    const QByteArray d = h.result();
-    quint64 v = 0;
-    for (int i = 0; i < 8; ++i)
-        v = (v << 8) | quint8(d[i]);
+    // Each part's hash seeds the next: ("ab", "c") and ("a", "bc") differ.
+    const size_t key = qHashBits(entityKey.data(), size_t(entityKey.size()), 0x2545f4914f6cdd1dull);
+    const quint64 v = quint64(qHashBits(eventType.data(), size_t(eventType.size()), key));
     return v ? v : 1;
+}
+
+quint64 entityHash(const QString &entityKey, const QString &eventType)
+{
+    return entityHashUtf8(QByteArrayView(entityKey.toUtf8()), QByteArrayView(eventType.toUtf8()));
+}
+
+qsizetype SourceScan::addMessage(QByteArrayView eventId, qint32 partition, qint64 offset, qint64 timestampMs)
+{
+    bool added = false;
+    const qsizetype i = ids.insert(eventId, &added);
+    if (added) {
+        events.append({partition, 1, offset, timestampMs});
+    } else {
+        ++events[i].copies;
+        laterCopies[i].append({partition, offset});
+    }
+    return i;
 }
 
 bool SourceScan::complete() const
@@ -172,30 +185,51 @@ GroupReconcile classifyGroup(const SourceScan &source, const GroupEvidence &evid
     auto committedPast = [&](qint32 partition, qint64 offset) {
         return partition >= 0 && partition < evidence.committed.size() && evidence.committed[partition] > offset;
     };
+    // The dead letters by event index: a lookup a dead letter, not one an event.
+    std::vector<bool> deadLettered(size_t(source.events.size()), false);
+    for (const QString &id : evidence.deadLettered) {
+        const qsizetype i = source.ids.indexOf(QByteArrayView(id.toUtf8()));
+        if (i >= 0 && i < source.events.size())
+            deadLettered[size_t(i)] = true;
+    }
+    // Each class's first `idCap` events by index (in source order, as read), turned into text at the end.
+    std::array<std::vector<qsizetype>, kReconcileClassCount> firsts;
     // Logical duplicates: the rows' entities (key and type) sorted, then ids
     // only for entities seen more than once (a hash of a million entries
     // took seconds; a sort takes a tenth of that).
     std::vector<quint64> entities;
     entities.reserve(size_t(evidence.rowEntities.size() + evidence.windowRows.size()));
+    const qsizetype rowCount = evidence.rows.size();
+    const qsizetype entityCount = evidence.rowEntities.size();
     for (qsizetype i = 0; i < source.events.size(); ++i) {
-        const SourceEvent &e = source.events[i];
-        const RowState row = i < evidence.rows.size() ? evidence.rows[i] : RowState::NoRow;
+        const RowState row = i < rowCount ? evidence.rows[i] : RowState::NoRow;
         ReconcileClass cls = ReconcileClass::Processed;
         if (row == RowState::Processed) {
             cls = ReconcileClass::Processed;
-        } else if (row == RowState::DeadLettered || evidence.deadLettered.contains(e.eventId)) {
+        } else if (row == RowState::DeadLettered || deadLettered[size_t(i)]) {
             cls = ReconcileClass::DeadLettered;
         } else if (row == RowState::InRetry) {
             cls = ReconcileClass::InRetry;
         } else {
+            const SourceEvent &e = source.events[i];
             bool past = committedPast(e.partition, e.offset);
-            for (const auto &copy : source.laterCopies.value(i))
-                past = past || committedPast(copy.first, copy.second);
+            if (const auto copies = source.laterCopies.constFind(i); copies != source.laterCopies.cend()) {
+                for (const auto &copy : *copies)
+                    past = past || committedPast(copy.first, copy.second);
+            }
             cls = past ? ReconcileClass::Missing : ReconcileClass::Pending;
         }
-        add(c[size_t(cls)], e.eventId, idCap);
-        if (row != RowState::NoRow && i < evidence.rowEntities.size() && evidence.rowEntities[i])
+        ClassIds &ids = c[size_t(cls)];
+        ++ids.count;
+        if (firsts[size_t(cls)].size() < size_t(std::max(idCap, 0)))
+            firsts[size_t(cls)].push_back(i);
+        if (row != RowState::NoRow && i < entityCount && evidence.rowEntities[i])
             entities.push_back(evidence.rowEntities[i]);
+    }
+    for (size_t k = 0; k < firsts.size(); ++k) {
+        c[k].eventIds.reserve(qsizetype(firsts[k].size()));
+        for (const qsizetype i : firsts[k])
+            c[k].eventIds.append(source.eventId(i));
     }
     ClassIds &extra = c[size_t(ReconcileClass::Extra)];
     QStringList extraIds;
@@ -218,9 +252,9 @@ GroupReconcile classifyGroup(const SourceScan &source, const GroupEvidence &evid
     entities = {};
     QStringList dups;
     auto duplicated = [&](quint64 entity) { return entity && std::binary_search(repeated.begin(), repeated.end(), entity); };
-    for (qsizetype i = 0; !repeated.empty() && i < source.events.size() && i < evidence.rowEntities.size(); ++i) {
-        if (i < evidence.rows.size() && evidence.rows[i] != RowState::NoRow && duplicated(evidence.rowEntities[i]))
-            dups << source.events[i].eventId;
+    for (qsizetype i = 0; !repeated.empty() && i < source.events.size() && i < entityCount; ++i) {
+        if (i < rowCount && evidence.rows[i] != RowState::NoRow && duplicated(evidence.rowEntities[i]))
+            dups << source.eventId(i);
     }
     for (const GroupEvidence::Row &r : evidence.windowRows) {
         if (!repeated.empty() && !source.producedBefore.contains(r.eventId) && duplicated(r.entity))

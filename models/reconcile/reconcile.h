@@ -20,6 +20,7 @@
 // the window nor an extra row is not seen; entity key and type are compared
 // through a 64-bit hash (entityHash).
 
+#include "models/reconcile/eventidset.h"
 #include "models/trace/trace.h"
 
 #include <QDateTime>
@@ -57,7 +58,9 @@ QString checkReconcileWindow(const QDateTime &from, const QDateTime &to, const Q
 // What a store's row says of an event, by its logical status.
 enum class RowState : quint8 { NoRow, Processed, DeadLettered, InRetry };
 RowState rowStateOf(const QString &logicalStatus);
-// The entity key and event type as one value (0 when either is empty).
+// The entity key and event type as one value (0 when either is empty), from
+// their UTF-8 bytes: both overloads give the same value.
+quint64 entityHashUtf8(QByteArrayView entityKey, QByteArrayView eventType);
 quint64 entityHash(const QString &entityKey, const QString &eventType);
 
 struct SourcePartition
@@ -68,29 +71,39 @@ struct SourcePartition
     qint64 to = 0;
 };
 
+// Where a source event's first copy is (its event_id: SourceScan::ids, same index).
 struct SourceEvent
 {
-    QString eventId;
-    qint32 partition = -1; // index into SourceScan::partitions: the first copy's
+    qint32 partition = -1; // index into SourceScan::partitions
+    qint32 copies = 1;
     qint64 offset = -1;
     qint64 timestampMs = -1;
-    qint32 copies = 1;
 };
 
 struct SourceScan
 {
     QList<SourcePartition> partitions;
-    QList<SourceEvent> events; // distinct event_ids, first copy each
+    EventIdSet ids; // distinct event_ids (UTF-8), in the order first read
+    QList<SourceEvent> events; // by event index (as ids): the first copy of each
     QHash<qsizetype, QList<QPair<qint32, qint64>>> laterCopies; // event index -> (partition index, offset)
     qint64 messages = 0; // read in the window
     qint64 unreadable = 0; // messages whose event_id could not be read
     QMap<QString, qint64> unreadableReasons; // the decoder's words -> how many
     QStringList unreadableAt; // "orders.events 2@17", the first few
-    QSet<QString> producedBefore; // event_ids found just before the window (not extra when first seen in it)
+    EventIdSet producedBefore; // event_ids found just before the window (not extra when first seen in it)
     qint64 lookbackMs = 0;
     QList<NotScannedRange> notRead; // parts of the window not read, and why
     QStringList retentionCut; // "orders.events[3]": the window starts before the partition's retained log
 
+    // A message read in the window with this event_id (UTF-8): a new event,
+    // or a copy of one (counted, and where it is kept). Returns the event's
+    // index. `messages` is the caller's to count (unreadable ones too).
+    qsizetype addMessage(QByteArrayView eventId, qint32 partition, qint64 offset, qint64 timestampMs = -1);
+    qsizetype addMessage(const QString &eventId, qint32 partition, qint64 offset, qint64 timestampMs = -1)
+    {
+        return addMessage(QByteArrayView(eventId.toUtf8()), partition, offset, timestampMs);
+    }
+    QString eventId(qsizetype i) const { return ids.text(i); }
     qint64 copies() const { return messages - unreadable - events.size(); }
     bool complete() const;
 };

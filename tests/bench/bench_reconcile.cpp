@@ -171,11 +171,15 @@ int main(int argc, char *argv[])
     // The UI thread's event loop: a 5 ms ticker measures the longest gap, and samples memory.
     QElapsedTimer sinceTick;
     qint64 longest = 0;
+    qint64 longestAt = 0; // ms after Run when the longest stall ended
     double peak = 0;
     QTimer ticker;
     ticker.setInterval(5);
     QObject::connect(&ticker, &QTimer::timeout, [&] {
-        longest = std::max(longest, sinceTick.elapsed());
+        if (sinceTick.elapsed() > longest) {
+            longest = sinceTick.elapsed();
+            longestAt = timer.elapsed();
+        }
         sinceTick.restart();
         peak = std::max(peak, bench::residentMiB());
     });
@@ -183,6 +187,7 @@ int main(int argc, char *argv[])
         const double before = bench::residentMiB();
         peak = before;
         longest = 0;
+        longestAt = 0;
         bool done = false;
         models::ReconcileReport report;
         auto connection = QObject::connect(&service, &models::ReconcileSource::finished, [&](quint64, const models::ReconcileReport &r) {
@@ -206,9 +211,10 @@ int main(int argc, char *argv[])
             return 1;
         }
         std::printf("run %d: %lld messages, %lld event_ids reconciled against 3 stores in %lld ms (%.0f events/s); "
-                    "resident memory %.0f MiB before, %.0f MiB at the peak (+%.0f MiB); longest UI stall %lld ms\n",
+                    "resident memory %.0f MiB before, %.0f MiB at the peak (+%.0f MiB); longest UI stall %lld ms "
+                    "(ending %lld ms after Run)\n",
                     run + 1, report.messages, report.sourceEvents, ms, report.sourceEvents * 1000.0 / std::max<qint64>(1, ms),
-                    before, peak, peak - before, longest);
+                    before, peak, peak - before, longest, longestAt);
         for (const models::GroupReconcile &g : report.groups)
             std::printf("  %s: missing %lld (made %lld), extra %lld (made %d), processed %lld, logical duplicates %lld\n",
                         qPrintable(g.group), g.of(models::ReconcileClass::Missing).count, deleted,

@@ -183,9 +183,10 @@ private:
         return out;
     }
 
-    models::ReconcileReport reconcile(const models::EnvironmentConfig &env, const QDateTime &to)
+    models::ReconcileReport reconcile(const models::EnvironmentConfig &env, const QDateTime &to,
+                                      connectors::reconcile::ReconcileOptions options = {})
     {
-        connectors::reconcile::ReconcileRunner runner(env);
+        connectors::reconcile::ReconcileRunner runner(env, options);
         return runner.run({QStringLiteral("orders"), m_from, to}, connectors::PollControl::within(std::chrono::seconds(120)));
     }
 
@@ -278,6 +279,52 @@ private slots:
         QCOMPARE(g->of(ReconcileClass::Missing).count, was.of(ReconcileClass::Missing).count + 1);
         QCOMPARE(g->of(ReconcileClass::Extra).eventIds, QStringList{QStringLiteral("made-up-1")});
         QVERIFY2(g->extraExplanation.contains(QStringLiteral("produced elsewhere")), qPrintable(g->extraExplanation));
+    }
+
+    void extraRowsSearchedBySliceOrWholeAgree()
+    {
+        // Extra rows are searched only in the first-seen slices where a store
+        // holds more rows than were found for the window's events; searching
+        // the whole window against every event_id (slices 0) must find the
+        // same, and so must one slice, tiny slices and small id batches.
+        {
+            pqxx::connection conn(m_world->adminConnection(QStringLiteral("billing")).toStdString());
+            pqxx::work tx(conn);
+            tx.exec0("INSERT INTO processed_events (event_id, entity_key, event_type, event_version, status, attempts, "
+                     "first_seen_at, processed_at, result) VALUES "
+                     "('made-up-2', 'o-1', 'order.created', 1, 'processed', 1, now() - interval '2 seconds', now(), 'by hand'), "
+                     "('made-up-3', 'o-nowhere', 'order.created', 1, 'failed', 1, now() - interval '1 second', now(), 'by hand')");
+            tx.commit();
+        }
+        const QDateTime to = QDateTime::currentDateTimeUtc().addSecs(1);
+        auto json = [&](connectors::reconcile::ReconcileOptions options) {
+            options.idCap = 1'000'000;
+            QJsonObject o = models::reconcileToJson(reconcile(m_env, to, options), 1'000'000, true);
+            o.remove(QStringLiteral("elapsed_ms"));
+            return o;
+        };
+        connectors::reconcile::ReconcileOptions whole; // the plain way: every id on its own, the whole window
+        whole.slices = 0;
+        whole.idRanges = false;
+        const QJsonObject want = json(whole);
+        QVERIFY(!want.contains(QStringLiteral("error")));
+        const QJsonArray groups = want.value(QStringLiteral("groups")).toArray();
+        QCOMPARE(groups.size(), 2);
+        QCOMPARE(groups[0].toObject().value(QStringLiteral("group")).toString(), QStringLiteral("billing"));
+        const QJsonArray extra = groups[0].toObject().value(QStringLiteral("event_ids")).toObject().value(QStringLiteral("extra")).toArray();
+        QVERIFY(extra.contains(QStringLiteral("made-up-2")) && extra.contains(QStringLiteral("made-up-3")));
+        for (const int slices : {4096, 1, 1'000'000}) {
+            connectors::reconcile::ReconcileOptions options;
+            options.slices = slices;
+            options.batch = slices == 1 ? 7 : 20'000;
+            QCOMPARE(json(options), want);
+        }
+        // Each id looked up on its own, or batches read as ranges of the index where they fill them.
+        for (const int batch : {5, 200}) {
+            connectors::reconcile::ReconcileOptions options;
+            options.batch = batch;
+            QCOMPARE(json(options), want);
+        }
     }
 
     void storeDownOthersReconciled()

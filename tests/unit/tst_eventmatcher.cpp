@@ -3,7 +3,8 @@
 // payload), JSON payloads are matched at their pointer only (the id's bytes
 // elsewhere do not match), numbers and framed or string-wrapped payloads
 // are handled, and it agrees with decode() on every row; the event index's
-// EventIdReader reads the same event_id as decode() on the same rows.
+// EventIdReader reads the same event_id as decode() on the same rows; the
+// event_id's bytes read directly are those of the QString read() gives.
 
 #include "connectors/trace/eventmatcher.h"
 #include "models/envelope/envelope.h"
@@ -79,6 +80,52 @@ private slots:
         QCOMPARE(models::decode(m, spec.value()).eventId, QStringLiteral("42"));
         connectors::trace::EventIdReader reader(spec.value());
         QCOMPARE(reader.read(m), QByteArray("42"));
+    }
+
+    void eventIdBytesAsTheQStringWouldHaveThem_data()
+    {
+        QTest::addColumn<QString>("fields");
+        QTest::addColumn<QByteArray>("header"); // raw bytes; empty: none
+        QTest::addColumn<QByteArray>("payload");
+        const QString idem = QStringLiteral("header:event_id | payload:/event_id");
+        QTest::newRow("ascii") << idem << QByteArray("e-1") << QByteArray("{}");
+        QTest::newRow("utf-8") << idem << QByteArray("\xc3\xa9-\xe2\x9c\x93-\xf0\x9f\x99\x82") << QByteArray("{}");
+        QTest::newRow("byte order mark") << idem << QByteArray("\xef\xbb\xbf" "e-1") << QByteArray("{}");
+        QTest::newRow("only a byte order mark") << idem << QByteArray("\xef\xbb\xbf") << QByteArray("{}");
+        QTest::newRow("invalid utf-8") << idem << QByteArray("e-\xff\xc3") << QByteArray("{}");
+        QTest::newRow("overlong") << idem << QByteArray("e-\xc0\xaf") << QByteArray("{}");
+        QTest::newRow("nul inside") << idem << QByteArray("e\0-1", 4) << QByteArray("{}");
+        QTest::newRow("payload, escaped") << idem << QByteArray() << QByteArray("{\"event_id\":\"\\ufeffe-\\u00e9\"}");
+        QTest::newRow("decoder: not json") << idem << QByteArray() << QByteArray("not json");
+        QTest::newRow("decoder: empty header") << QStringLiteral("header:event_id") << QByteArray("") << QByteArray("{}");
+    }
+
+    void eventIdBytesAsTheQStringWouldHaveThem()
+    {
+        // readEventId() gives read().eventId.toUtf8() (and its problem), on a
+        // record that owns its bytes and on one that only points at them.
+        QFETCH(QString, fields);
+        QFETCH(QByteArray, header);
+        QFETCH(QByteArray, payload);
+        auto spec = models::makeEnvelopeSpec(QStringLiteral("custom"), {{QStringLiteral("event_id"), fields}});
+        QVERIFY2(spec.ok(), qPrintable(spec.error()));
+        models::RawMessage m;
+        if (!header.isNull())
+            m.headers.append({"event_id", header});
+        m.value = payload;
+        connectors::trace::EnvelopeFieldReader reader(spec.value(), true);
+        const auto fieldsRead = reader.read(m);
+        QString problem;
+        QCOMPARE(reader.readEventId(m, &problem), fieldsRead.eventId.toUtf8());
+        QCOMPARE(problem, fieldsRead.problem);
+        models::RawMessage view = m;
+        for (auto &h : view.headers) {
+            if (h.value)
+                h.value = QByteArray::fromRawData(h.value->constData(), h.value->size());
+        }
+        view.value = QByteArray::fromRawData(payload.constData(), payload.size());
+        QCOMPARE(reader.readEventId(view), fieldsRead.eventId.toUtf8());
+        QCOMPARE(connectors::trace::utf8AsQStringWouldHaveIt(header), QString::fromUtf8(header).toUtf8());
     }
 };
 

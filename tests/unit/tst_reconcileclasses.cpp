@@ -22,7 +22,7 @@ SourceScan source(int n)
     SourceScan s;
     s.partitions = {{QStringLiteral("orders.events"), 0, 0, 100}};
     for (int i = 0; i < n; ++i)
-        s.events.append({QStringLiteral("e%1").arg(i), 0, i, 1000 + i, 1});
+        s.addMessage(QStringLiteral("e%1").arg(i), 0, i, 1000 + i);
     s.messages = n;
     return s;
 }
@@ -92,6 +92,64 @@ private slots:
         QCOMPARE(g.reconciled(), expected != QLatin1String("missing"));
     }
 
+    void eventIdSetAgreesWithAHash()
+    {
+        // Ids in the order first added, each found again, against a QHash of QStrings.
+        EventIdSet set;
+        QHash<QString, qsizetype> reference;
+        QStringList order;
+        const QStringList odd{QString(), QStringLiteral("é-ß-✓"), QString::fromUtf8("a\0b", 3), QStringLiteral("a"),
+                              QString(QChar(0xfeff)) + QStringLiteral("bom"), QStringLiteral("🙂")};
+        for (int i = 0; i < 200000; ++i) {
+            const QString id = i < odd.size() ? odd[i] : QStringLiteral("ID-%1").arg((i * 7919) % 150000);
+            bool added = false;
+            const qsizetype at = set.insert(id, &added);
+            QCOMPARE(added, !reference.contains(id));
+            if (added) {
+                reference.insert(id, order.size());
+                order << id;
+            }
+            QCOMPARE(at, reference.value(id));
+        }
+        QCOMPARE(set.size(), order.size());
+        for (qsizetype i = 0; i < order.size(); ++i) {
+            QCOMPARE(set.text(i), order[i]);
+            QCOMPARE(set.indexOf(order[i].toUtf8()), i);
+        }
+        QVERIFY(!set.contains(QStringLiteral("ID-150000")));
+        QVERIFY(!set.contains(QStringLiteral("a\0")));
+        QVERIFY(set.contains(QString()));
+    }
+
+    void messagesBecomeEventsAndCopies()
+    {
+        SourceScan s;
+        s.partitions = {{QStringLiteral("orders.events"), 0, 0, 10}, {QStringLiteral("orders.events"), 1, 0, 10}};
+        QCOMPARE(s.addMessage(QStringLiteral("a"), 0, 3), 0);
+        QCOMPARE(s.addMessage(QStringLiteral("b"), 1, 4), 1);
+        QCOMPARE(s.addMessage(QStringLiteral("a"), 1, 7), 0);
+        QCOMPARE(s.addMessage(QByteArrayView("a"), 0, 9), 0);
+        s.messages = 4;
+        QCOMPARE(s.events.size(), 2);
+        QCOMPARE(s.eventId(0), QStringLiteral("a"));
+        QCOMPARE(s.events[0].copies, 3);
+        QCOMPARE(s.events[0].offset, qint64(3));
+        QCOMPARE(s.laterCopies.value(0), (QList<QPair<qint32, qint64>>{{1, 7}, {0, 9}}));
+        QVERIFY(!s.laterCopies.contains(1));
+        QCOMPARE(s.copies(), qint64(2));
+    }
+
+    void entityHashOfTextAndOfBytesAgree()
+    {
+        QCOMPARE(entityHash(QStringLiteral("o-1"), QStringLiteral("order.created")),
+                 entityHashUtf8("o-1", "order.created"));
+        QCOMPARE(entityHash(QStringLiteral("é"), QStringLiteral("t")), entityHashUtf8("\xc3\xa9", "t"));
+        QCOMPARE(entityHash(QString(), QStringLiteral("t")), quint64(0));
+        QCOMPARE(entityHashUtf8("k", ""), quint64(0));
+        QVERIFY(entityHashUtf8("ab", "c") != entityHashUtf8("a", "bc"));
+        QVERIFY(entityHashUtf8("k", "t") != 0);
+    }
+
     void copyOnAnotherPartitionCommittedPast()
     {
         // Sent twice: the first copy on partition 0 (not committed), the second on 1 (committed past): missing.
@@ -129,7 +187,7 @@ private slots:
     void extraAndLogicalDuplicates()
     {
         SourceScan s = source(3);
-        s.producedBefore = {QStringLiteral("early")};
+        s.producedBefore.insert(QStringLiteral("early"));
         s.lookbackMs = 300000;
         GroupEvidence e;
         e.group = QStringLiteral("billing");
