@@ -20,12 +20,21 @@
 
 namespace idem::connectors::kafka {
 
-// nullopt: cancelled, out of time, or `giveUp` (asked every slice) said so
-// before the call answered.
 // How much earlier than the deadline a call's own timeout ends (at most): a
 // call that timed out with less than this left ran into the deadline.
 inline constexpr std::chrono::milliseconds kCallMargin{200};
 
+// The call's own timeout ends a little before the deadline, so that its
+// answer (with librdkafka's reason: "Local: Broker transport failure")
+// arrives before the caller stops waiting and can only say "no answer".
+inline int callTimeoutMs(const PollControl &control)
+{
+    const qint64 left = control.remaining().count();
+    return int(std::max<qint64>(1, left - std::min<qint64>(kCallMargin.count(), left / 10)));
+}
+
+// nullopt: cancelled, out of time, or `giveUp` (asked every slice) said so
+// before the call answered.
 template <typename T, typename Call, typename GiveUp>
 std::optional<T> callWithin(const PollControl &control, Call call, GiveUp giveUp)
 {
@@ -38,11 +47,7 @@ std::optional<T> callWithin(const PollControl &control, Call call, GiveUp giveUp
     if (control.shouldStop())
         return std::nullopt;
     auto pending = std::make_shared<Pending>();
-    // The call's own timeout ends a little before the deadline, so that its
-    // answer (with librdkafka's reason: "Local: Broker transport failure")
-    // arrives before the caller stops waiting and can only say "no answer".
-    const qint64 left = control.remaining().count();
-    const int timeoutMs = int(std::max<qint64>(1, left - std::min<qint64>(kCallMargin.count(), left / 10)));
+    const int timeoutMs = callTimeoutMs(control);
     std::thread([pending, call = std::move(call), timeoutMs]() mutable {
         T value = call(timeoutMs);
         std::lock_guard lock(pending->mutex);
@@ -86,8 +91,7 @@ std::optional<std::vector<T>> callEachWithin(const PollControl &control, int cou
         return std::vector<T>();
     auto pending = std::make_shared<Pending>();
     pending->values.resize(size_t(count));
-    const qint64 left = control.remaining().count();
-    const int timeoutMs = int(std::max<qint64>(1, left - std::min<qint64>(kCallMargin.count(), left / 10)));
+    const int timeoutMs = callTimeoutMs(control);
     const QDeadlineTimer deadline{std::chrono::milliseconds(timeoutMs)};
     for (int w = 0; w < std::min(count, std::max(1, parallel)); ++w) {
         std::thread([pending, call, count, deadline]() mutable {

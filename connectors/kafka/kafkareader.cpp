@@ -239,6 +239,8 @@ Result<QHash<QString, int>> KafkaReader::partitionCounts(const PollControl &cont
         return makeError(QStringLiteral("cannot read the cluster's metadata: every broker is down"));
     if (!answer)
         return makeError(stoppedError(control, QStringLiteral("reading the cluster's metadata")));
+    if (*answer) // the whole cluster's metadata fills the client's cache
+        m_metadataFresh.setRemainingTime(std::chrono::minutes(5));
     return std::move(*answer);
 }
 
@@ -265,18 +267,8 @@ Result<QList<PartitionWatermarks>> KafkaReader::watermarks(const QList<TopicPart
     for (const auto &tp : partitions)
         topics.insert(tp.topic);
     constexpr qsizetype kManyTopics = 50;
-    if (topics.size() > kManyTopics && m_metadataFresh.hasExpired()) {
-        std::shared_ptr<rd_kafka_t> rk = m_consumer;
-        const auto read = callWithin<rd_kafka_resp_err_t>(control, [rk](int timeoutMs) {
-            const rd_kafka_metadata_t *metadata = nullptr;
-            const rd_kafka_resp_err_t err = rd_kafka_metadata(rk.get(), 1, nullptr, &metadata, timeoutMs);
-            if (metadata)
-                rd_kafka_metadata_destroy(metadata);
-            return err;
-        });
-        if (read && !*read)
-            m_metadataFresh.setRemainingTime(std::chrono::minutes(5));
-    }
+    if (topics.size() > kManyTopics && m_metadataFresh.hasExpired())
+        (void)partitionCounts(control); // errors show in the watermarks' own answers
     // Each chunk's request waits a round trip: up to 8 are in flight at once.
     constexpr qsizetype kChunk = 250;
     constexpr int kInFlight = 8;
